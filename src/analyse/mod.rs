@@ -1,0 +1,6 @@
+//! The second stage: everything opsbook concludes from what was loaded.
+//!
+//! Each analysis takes typed input from [`crate::load`] and returns plain
+//! results with their diagnostics; none of them prints or renders.
+
+pub mod check;

@@ -1,0 +1,24 @@
+//! opsbook: notes, backup verification, schedules and SLAs, and a static
+//! portal for an operations-and-maintenance service contract.
+//!
+//! Data flows one way through the modules:
+//!
+//! * [`load`]: settings, notes, schedules (what is on disk, typed);
+//! * [`analyse`]: checks of notes, backups, logs, obligations and SLAs;
+//! * [`report`]: the one model of everything found, also written as JSON;
+//! * [`render`]: the portal, from that model.
+//!
+//! [`commands`] wires those stages together, one function per CLI command;
+//! [`state`] holds what is kept between runs. [`diag`], [`time`],
+//! [`duration`] and [`period`] are the shared vocabulary.
+
+pub mod analyse;
+pub mod commands;
+pub mod diag;
+pub mod duration;
+pub mod load;
+pub mod period;
+pub mod render;
+pub mod report;
+pub mod state;
+pub mod time;

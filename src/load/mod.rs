@@ -1,0 +1,111 @@
+//! The first stage: read what is on disk into typed values.
+//!
+//! Settings ([`settings`]), the contract's schedules ([`schedules`]) and the
+//! engineers' notes ([`notes`]). Loading never stops at the first problem: it
+//! returns what it could read together with a diagnostic for everything else.
+
+pub mod notes;
+pub mod schedules;
+pub mod settings;
+pub mod toml_doc;
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+
+use crate::diag::Diagnostic;
+use settings::{BackupSet, Settings};
+
+/// A project folder and its settings.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The folder that holds `opsbook.toml`.
+    pub root: PathBuf,
+    pub settings: Settings,
+}
+
+/// Why a project could not be opened at all (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("no {} in {} or any folder above it", settings::FILE_NAME, .0.display())]
+    NotFound(PathBuf),
+    #[error("cannot read {}: {source}", .path.display())]
+    Unreadable { path: PathBuf, source: io::Error },
+    #[error("{} has {} problem(s)", settings::FILE_NAME, .0.len())]
+    Invalid(Vec<Diagnostic>),
+}
+
+impl Project {
+    /// Opens the project whose `opsbook.toml` is in `dir` or the nearest folder
+    /// above it, as git and cargo find their roots.
+    pub fn open(dir: &Path) -> Result<Project, LoadError> {
+        let start = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let root = start
+            .ancestors()
+            .find(|d| d.join(settings::FILE_NAME).is_file())
+            .ok_or_else(|| LoadError::NotFound(start.clone()))?
+            .to_path_buf();
+        let path = root.join(settings::FILE_NAME);
+        let bytes = std::fs::read(&path).map_err(|source| LoadError::Unreadable {
+            path: path.clone(),
+            source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            LoadError::Invalid(vec![notes::utf8_diagnostic(
+                settings::FILE_NAME,
+                e.as_bytes(),
+                e.utf8_error(),
+            )])
+        })?;
+        let settings = settings::parse(&text, settings::FILE_NAME).map_err(LoadError::Invalid)?;
+        Ok(Project { root, settings })
+    }
+
+    /// A project with default settings rooted at `root` (for tests and `init`).
+    pub fn with_settings(root: PathBuf, settings: Settings) -> Project {
+        Project { root, settings }
+    }
+
+    pub fn tz(&self) -> Tz {
+        self.settings.project.timezone
+    }
+
+    pub fn content_dir(&self) -> PathBuf {
+        self.root.join("content")
+    }
+
+    pub fn schedules_dir(&self) -> PathBuf {
+        self.root.join("schedules")
+    }
+
+    pub fn themes_dir(&self) -> PathBuf {
+        self.root.join("themes")
+    }
+
+    /// What opsbook keeps between runs.
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.join("state")
+    }
+
+    /// The rendered portal.
+    pub fn site_dir(&self) -> PathBuf {
+        self.root.join(&self.settings.site.out)
+    }
+
+    /// A backup set's folder; relative paths are relative to `opsbook.toml`.
+    pub fn backup_dir(&self, set: &BackupSet) -> PathBuf {
+        self.root.join(&set.path)
+    }
+
+    /// `path` relative to the project root, `/`-separated, for messages and
+    /// reports; paths outside the project are shown whole.
+    pub fn rel(&self, path: &Path) -> String {
+        let shown = path.strip_prefix(&self.root).unwrap_or(path);
+        shown
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}

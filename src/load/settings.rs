@@ -1,0 +1,309 @@
+//! `opsbook.toml`: the project's settings (SPEC 2).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::diag::Diagnostic;
+use crate::duration::Dur;
+use crate::load::toml_doc::TomlDoc;
+use crate::time::{DEFAULT_TIMEZONE, Day};
+
+pub const FILE_NAME: &str = "opsbook.toml";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub project: ProjectSettings,
+    pub site: SiteSettings,
+    pub logs: LogSettings,
+    pub backups: Vec<BackupSet>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProjectSettings {
+    /// 项目名称
+    pub name: String,
+    /// 甲方单位
+    pub client: String,
+    /// 承建方 / 运维方
+    pub contractor: String,
+    /// First day of the service period.
+    pub start: Option<Day>,
+    /// Last day of the service period.
+    pub end: Option<Day>,
+    #[serde(deserialize_with = "timezone", serialize_with = "show_timezone")]
+    pub timezone: Tz,
+    pub language: Language,
+}
+
+impl Default for ProjectSettings {
+    fn default() -> Self {
+        ProjectSettings {
+            name: String::new(),
+            client: String::new(),
+            contractor: String::new(),
+            start: None,
+            end: None,
+            timezone: DEFAULT_TIMEZONE,
+            language: Language::ZhCn,
+        }
+    }
+}
+
+impl ProjectSettings {
+    /// The service period, when both ends are set.
+    pub fn period(&self) -> Option<(NaiveDate, NaiveDate)> {
+        Some((self.start?.0, self.end?.0))
+    }
+}
+
+fn timezone<'de, D: Deserializer<'de>>(d: D) -> Result<Tz, D::Error> {
+    let name = String::deserialize(d)?;
+    Tz::from_str(&name).map_err(|_| {
+        serde::de::Error::custom(format!(
+            "unknown timezone `{name}`: use an IANA name such as `Asia/Shanghai`"
+        ))
+    })
+}
+
+fn show_timezone<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(tz.name())
+}
+
+/// The portal's labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+pub enum Language {
+    #[default]
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "en")]
+    En,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SiteSettings {
+    /// Output folder, relative to the project.
+    pub out: PathBuf,
+    pub base_url: String,
+    /// A theme under `themes/` whose templates override the built-in ones.
+    pub theme: Option<String>,
+}
+
+impl Default for SiteSettings {
+    fn default() -> Self {
+        SiteSettings {
+            out: PathBuf::from("site"),
+            base_url: "/".to_string(),
+            theme: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// Globs relative to the project.
+    pub paths: Vec<String>,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            paths: vec!["logs/**/*.jsonl".into(), "logs/**/*.jsonl.zst".into()],
+        }
+    }
+}
+
+/// How a restore test of a backup set is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum BackupKind {
+    #[default]
+    Files,
+    Tar,
+    Sqlite,
+    Pgdump,
+    Mysqldump,
+}
+
+/// One `[[backups]]` table.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupSet {
+    pub name: String,
+    /// As written; resolved against the project folder by [`crate::load::Project::backup_dir`].
+    pub path: PathBuf,
+    #[serde(default)]
+    pub include: Vec<String>,
+    #[serde(default)]
+    pub kind: BackupKind,
+    pub manifest: Option<String>,
+    pub max_age: Option<Dur>,
+    pub min_count: Option<usize>,
+    pub retain: Option<Dur>,
+    pub sample: Option<Sample>,
+    #[serde(default)]
+    pub min_rows: BTreeMap<String, u64>,
+    pub restore_command: Option<String>,
+}
+
+/// `K/N`: verify about K N-ths of a set's bytes per run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sample {
+    pub k: u32,
+    pub n: u32,
+}
+
+impl FromStr for Sample {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let err = || format!("invalid sample `{s}`: write `K/N` with 0 < K ≤ N, like `1/7`");
+        let (k, n) = s.trim().split_once('/').ok_or_else(err)?;
+        let k: u32 = k.trim().parse().map_err(|_| err())?;
+        let n: u32 = n.trim().parse().map_err(|_| err())?;
+        if k == 0 || n == 0 || k > n {
+            return Err(err());
+        }
+        Ok(Sample { k, n })
+    }
+}
+
+impl fmt::Display for Sample {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.k, self.n)
+    }
+}
+
+impl Serialize for Sample {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Sample {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Parses settings text; every problem found comes back as a diagnostic.
+pub fn parse(text: &str, file: &str) -> Result<Settings, Vec<Diagnostic>> {
+    let doc = TomlDoc::parse(text, file, 1)?;
+    let keys = doc.keys();
+    let settings: Settings = doc.deserialize().map_err(|d| vec![d])?;
+
+    let mut problems = Vec::new();
+    let at = |path: &str, message: String| {
+        let d = Diagnostic::error(file, message);
+        match keys.span(path) {
+            Some(span) => d.at_span(text, span, 1),
+            None => d,
+        }
+    };
+    if let (Some(start), Some(end)) = (settings.project.start, settings.project.end)
+        && end < start
+    {
+        problems.push(at(
+            "project.end",
+            format!("the service period ends ({end}) before it starts ({start})"),
+        ));
+    }
+    let mut seen = BTreeMap::new();
+    for (i, set) in settings.backups.iter().enumerate() {
+        if set.name.trim().is_empty() {
+            problems.push(at(
+                &format!("backups.{i}.name"),
+                "a backup set needs a name".into(),
+            ));
+        } else if let Some(first) = seen.insert(set.name.as_str(), i) {
+            problems.push(
+                at(
+                    &format!("backups.{i}.name"),
+                    format!("backup set `{}` is defined twice", set.name),
+                )
+                .with_hint(format!(
+                    "the first definition is [[backups]] number {}",
+                    first + 1
+                )),
+            );
+        }
+        if set.kind != BackupKind::Sqlite && !set.min_rows.is_empty() {
+            problems.push(at(
+                &format!("backups.{i}.min_rows"),
+                format!(
+                    "`min_rows` applies to sqlite sets only; `{}` is not one",
+                    set.name
+                ),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(settings)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_when_empty() {
+        let s = parse("", "opsbook.toml").unwrap();
+        assert_eq!(s.project.timezone, DEFAULT_TIMEZONE);
+        assert_eq!(s.site.out, PathBuf::from("site"));
+        assert_eq!(s.logs.paths.len(), 2);
+        assert!(s.backups.is_empty());
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let errs = parse("[project]\nname = \"x\"\nclinet = \"y\"\n", "opsbook.toml").unwrap_err();
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].message.contains("clinet"), "{:?}", errs[0]);
+        assert_eq!(errs[0].line, Some(3));
+    }
+
+    #[test]
+    fn backups_parse_with_durations_and_samples() {
+        let text = r#"
+[[backups]]
+name = "oa-db"
+path = "/srv/backup/oa-db"
+include = ["*.sql.zst"]
+kind = "pgdump"
+max_age = "26h"
+sample = "1/7"
+"#;
+        let s = parse(text, "opsbook.toml").unwrap();
+        let b = &s.backups[0];
+        assert_eq!(b.kind, BackupKind::Pgdump);
+        assert_eq!(b.max_age, Some(Dur::hours(26)));
+        assert_eq!(b.sample, Some(Sample { k: 1, n: 7 }));
+    }
+
+    #[test]
+    fn semantic_errors_are_all_listed() {
+        let text = "[project]\nstart = 2025-12-31\nend = 2025-01-01\ntimezone = \"Asia/Shanghai\"\n[[backups]]\nname = \"a\"\npath = \"x\"\n[[backups]]\nname = \"a\"\npath = \"y\"\n";
+        let errs = parse(text, "opsbook.toml").unwrap_err();
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert_eq!(errs[0].line, Some(3));
+        assert_eq!(errs[1].line, Some(9));
+    }
+
+    #[test]
+    fn bad_timezone_points_at_value() {
+        let errs = parse("[project]\ntimezone = \"Mars/Olympus\"\n", "opsbook.toml").unwrap_err();
+        assert!(errs[0].message.contains("Mars/Olympus"));
+        assert_eq!(errs[0].line, Some(2));
+    }
+}
