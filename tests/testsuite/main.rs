@@ -1,0 +1,9 @@
+//! Integration tests: each runs the real `opsbook` binary on a small project
+//! made in a temporary folder (or copied from `tests/fixtures/`).
+//!
+//! All areas live in this one test binary, as in mdBook's testsuite, so the
+//! crate is linked once rather than once per file.
+
+mod support;
+
+mod check;

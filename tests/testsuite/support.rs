@@ -1,0 +1,157 @@
+//! Helpers shared by the integration tests.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// A throwaway project folder.
+pub struct TestProject {
+    dir: tempfile::TempDir,
+}
+
+/// Settings for a small project with a service period and the default
+/// timezone.
+pub const MINIMAL_SETTINGS: &str = r#"[project]
+name = "测试项目"
+client = "测试甲方"
+contractor = "测试运维方"
+start = 2025-01-01
+end = 2025-12-31
+"#;
+
+impl TestProject {
+    /// An empty folder with [`MINIMAL_SETTINGS`] as its `opsbook.toml`.
+    pub fn new() -> TestProject {
+        let p = TestProject::empty();
+        p.file("opsbook.toml", MINIMAL_SETTINGS);
+        p
+    }
+
+    /// An empty folder, no settings.
+    pub fn empty() -> TestProject {
+        TestProject {
+            dir: tempfile::Builder::new()
+                .prefix("opsbook-test-")
+                .tempdir()
+                .unwrap(),
+        }
+    }
+
+    /// A copy of `tests/fixtures/NAME`.
+    pub fn fixture(name: &str) -> TestProject {
+        let p = TestProject::empty();
+        copy_dir(&fixtures_dir().join(name), p.path());
+        p
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn join(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Writes a file (creating folders), returning the project for chaining.
+    pub fn file(&self, rel: &str, contents: impl AsRef<[u8]>) -> &Self {
+        let path = self.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+        self
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
+    }
+
+    /// `opsbook -C <project> --color never ARGS…`.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = opsbook();
+        cmd.arg("-C")
+            .arg(self.path())
+            .args(["--color", "never"])
+            .args(args);
+        cmd
+    }
+
+    /// Runs opsbook and returns its output, whatever the exit code.
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run(self.cmd(args).output().unwrap())
+    }
+}
+
+/// The built binary, with no CI-only environment leaking in.
+pub fn opsbook() -> Command {
+    let mut cmd = Command::cargo_bin("opsbook").unwrap();
+    cmd.env_remove("CI").env("NO_COLOR", "1");
+    cmd
+}
+
+/// What a run printed and how it ended.
+pub struct Run(pub Output);
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.0.status.code().unwrap_or(-1)
+    }
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+    /// Fails the test, showing both streams, unless the exit code is `code`.
+    pub fn expect_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code(),
+            code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+}
+
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// The repository root, which is also the example project.
+pub fn example_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let target = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Whether an outside program is installed. When it is not, the test says so
+/// and skips; with `OPSBOOK_REQUIRE_TOOLS` set (CI), it fails instead, so a
+/// missing install step cannot pass unnoticed.
+pub fn have_tool(program: &str, why: &str) -> bool {
+    let found = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {program}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        if std::env::var_os("OPSBOOK_REQUIRE_TOOLS").is_some() {
+            panic!("{program} is required here (OPSBOOK_REQUIRE_TOOLS is set): {why}");
+        }
+        eprintln!("SKIPPED: {program} is not installed; {why}");
+    }
+    found
+}
