@@ -16,7 +16,7 @@ pub fn check(notes: &[Note]) -> Vec<Diagnostic> {
             Some(first) => out.push(
                 note.error("id", format!("id `{id}` is used twice"))
                     .with_hint(format!(
-                        "{} has it already; number this one with the day's next free NN",
+                        "{} has it already; ids are unique in the project",
                         first.path
                     )),
             ),

@@ -286,7 +286,10 @@ fn missing_keys(source: &NoteSource, file: &str, kind: Kind) -> Vec<Diagnostic> 
         .map(|key| {
             Diagnostic::error(
                 file,
-                format!("missing required key `{key}` for a {} note", kind.singular()),
+                format!(
+                    "missing required key `{key}` (every {} note has it)",
+                    kind.singular()
+                ),
             )
             .at_line(1)
             .with_hint(format!(
