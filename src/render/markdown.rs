@@ -27,6 +27,9 @@ mod tests {
         assert!(html.contains("<table>"), "{html}");
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("onerror"), "{html}");
-        assert!(!html.contains("javascript:"), "{html}");
+        assert!(
+            html.contains("<a") && !html.contains("href=\"javascript:"),
+            "{html}"
+        );
     }
 }
