@@ -22,7 +22,7 @@ mod tests {
     #[test]
     fn tables_render_and_scripts_do_not() {
         let html = to_html(
-            "| a | b |\n|---|---|\n| 1 | 2 |\n\n<script>alert(1)</script><img src=x onerror=alert(1)> [x](javascript:alert(1))",
+            "| a | b |\n|---|---|\n| 1 | 2 |\n\n<script>alert(1)</script><img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))",
         );
         assert!(html.contains("<table>"), "{html}");
         assert!(!html.contains("<script"), "{html}");
