@@ -278,9 +278,14 @@ fn build_stage(session: &Session, checked: &Checked) -> Stage<BuildSection> {
                 files: site.files,
             },
         },
-        Err(e) => Stage::Failed(format!(
-            "the portal could not be built, the previous one is kept: {e}"
-        )),
+        Err(e) => {
+            // Template errors come with a multi-line excerpt of the template:
+            // shown in full here, by their first line in the summary.
+            let text = e.to_string();
+            anstream::eprintln!("error: the portal could not be built: {text}\n");
+            let first = text.lines().next().unwrap_or_default();
+            Stage::Failed(format!("{first}; the previous site is kept"))
+        }
     }
 }
 
