@@ -8,4 +8,5 @@ mod support;
 
 mod check;
 mod contract;
+mod init_new;
 mod nightly;
