@@ -10,3 +10,4 @@ mod check;
 mod contract;
 mod init_new;
 mod nightly;
+mod serve;
