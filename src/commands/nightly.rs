@@ -150,35 +150,9 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let check = checked.report();
     let logs = logs_stage(&session);
     let verify = verify_stage(&session);
-    let contract = contract::analyse(
-        &session.project,
-        &checked.schedules,
-        &checked.notes,
-        &session.clock,
-    );
+    let (obligations, sla) = contract_stage(&session, &checked);
     let build = build_stage(&session, &checked);
 
-    let ContractReport { obligations, sla } = contract;
-    let obligations = ObligationsSection {
-        ok: obligations.ok,
-        service_period: obligations.service_period,
-        missed: obligations.missed,
-        obligations: obligations
-            .obligations
-            .into_iter()
-            .map(|o| ObligationCounts {
-                name: o.name,
-                every: o.every,
-                counts: o.counts,
-            })
-            .collect(),
-    };
-    let sla = SlaSection {
-        ok: sla.ok,
-        breaches: sla.breaches,
-        rules: sla.rules,
-        months: sla.months,
-    };
     let ok = check.ok && logs.ok() && verify.ok() && obligations.ok && (sla.ok || !opts.strict) && build.ok();
     let summary = Summary {
         ok,
@@ -266,6 +240,38 @@ fn logs_cases(report: &LogsReport) -> Vec<Case> {
 }
 
 // ---------------------------------------------------------------------------
+
+/// Obligations and SLAs, for the summary: counts and breaches (the
+/// period-by-period calendar and every outcome are the portal's).
+fn contract_stage(session: &Session, checked: &Checked) -> (ObligationsSection, SlaSection) {
+    let ContractReport { obligations, sla } = contract::analyse(
+        &session.project,
+        &checked.schedules,
+        &checked.notes,
+        &session.clock,
+    );
+    let obligations = ObligationsSection {
+        ok: obligations.ok,
+        service_period: obligations.service_period,
+        missed: obligations.missed,
+        obligations: obligations
+            .obligations
+            .into_iter()
+            .map(|o| ObligationCounts {
+                name: o.name,
+                every: o.every,
+                counts: o.counts,
+            })
+            .collect(),
+    };
+    let sla = SlaSection {
+        ok: sla.ok,
+        breaches: sla.breaches,
+        rules: sla.rules,
+        months: sla.months,
+    };
+    (obligations, sla)
+}
 
 fn build_stage(session: &Session, checked: &Checked) -> Stage<BuildSection> {
     match build::portal(session, checked, Audience::Client) {
