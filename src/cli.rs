@@ -65,6 +65,9 @@ pub enum Command {
         /// The note's date (default: today)
         #[arg(long, value_name = "DATE")]
         date: Option<String>,
+        /// An inspection's cycle: daily (default), weekly, monthly, quarterly or adhoc
+        #[arg(long, value_name = "CYCLE")]
+        cycle: Option<String>,
     },
     /// Validate notes, schedules, settings and history; list every problem
     Check,
@@ -144,11 +147,12 @@ impl Cli {
                 let dir = dir.clone().unwrap_or_else(|| ctx.dir.clone());
                 commands::init::run(&ctx, &dir)
             }
-            Command::New { kind, date } => commands::new::run(
+            Command::New { kind, date, cycle } => commands::new::run(
                 &ctx,
                 &commands::new::Options {
                     kind: kind.clone(),
                     date: date.clone(),
+                    cycle: cycle.clone(),
                 },
             ),
             Command::Check => commands::check::run(&ctx),

@@ -102,6 +102,22 @@ pub fn local_to_instant(local: NaiveDateTime, tz: Tz) -> Option<DateTime<FixedOf
         .map(|dt| dt.fixed_offset())
 }
 
+/// The first instant of `date` in `tz`: its midnight, or the first time the
+/// day has when a clock change skips midnight.
+pub fn start_of_day(date: NaiveDate, tz: Tz) -> DateTime<FixedOffset> {
+    (0..24 * 4)
+        .find_map(|quarter| {
+            local_to_instant(
+                date.and_time(NaiveTime::MIN) + chrono::Duration::minutes(15 * quarter),
+                tz,
+            )
+        })
+        .unwrap_or_else(|| {
+            Utc.from_utc_datetime(&date.and_time(NaiveTime::MIN))
+                .fixed_offset()
+        })
+}
+
 thread_local! {
     /// The timezone in which offset-less timestamps are read while a note is
     /// being deserialized. serde's derive gives a field no way to receive
@@ -252,6 +268,21 @@ mod tests {
         let d = parse_instant("2025-03-11", DEFAULT_TIMEZONE).unwrap();
         assert_eq!(d.to_rfc3339(), "2025-03-11T00:00:00+08:00");
         assert!(parse_instant("11/03/2025", DEFAULT_TIMEZONE).is_err());
+    }
+
+    #[test]
+    fn days_start_at_their_first_local_instant() {
+        let d = NaiveDate::from_ymd_opt(2025, 3, 11).unwrap();
+        assert_eq!(
+            start_of_day(d, DEFAULT_TIMEZONE).to_rfc3339(),
+            "2025-03-11T00:00:00+08:00"
+        );
+        // Midnight does not exist in Santiago on the day clocks go forward.
+        let gap = NaiveDate::from_ymd_opt(2024, 9, 8).unwrap();
+        assert_eq!(
+            start_of_day(gap, chrono_tz::America::Santiago).to_rfc3339(),
+            "2024-09-08T01:00:00-03:00"
+        );
     }
 
     #[test]

@@ -2,9 +2,9 @@
 
 use std::time::Instant;
 
-use super::session::Session;
+use super::session::{Checked, Session};
 use super::{Context, Exit, Fatal};
-use crate::render;
+use crate::render::{self, RenderError, SiteSummary};
 use crate::report::{self, Audience};
 
 #[derive(Debug, Clone, Default)]
@@ -17,16 +17,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let session = Session::open(ctx)?;
     let checked = session.check();
     ctx.print_diagnostics(&checked.problems);
-    let check = checked.report();
-    let ok = check.ok;
-    let model = report::build(
-        &session.project,
-        &session.clock,
-        &checked.notes,
-        check,
-        opts.audience,
-    );
-    let site = render::build_site(&session.project, &model).map_err(|e| Fatal::Other(e.into()))?;
+    let site = portal(&session, &checked, opts.audience).map_err(|e| Fatal::Other(e.into()))?;
     ctx.say(checked.summary());
     ctx.say(format!(
         "built {} ({} pages, {} files) in {:.2?}",
@@ -35,5 +26,19 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         site.files,
         started.elapsed()
     ));
-    Ok(Exit::from_problems(!ok))
+    Ok(Exit::from_problems(!checked.report().ok))
+}
+
+/// Renders the portal for `audience` from an opened project and its checked
+/// notes (so `nightly` and `serve` build without loading twice). All or
+/// nothing: on an error the previous `site/` stays as it was.
+pub fn portal(session: &Session, checked: &Checked, audience: Audience) -> Result<SiteSummary, RenderError> {
+    let model = report::build(
+        &session.project,
+        &session.clock,
+        &checked.notes,
+        checked.report(),
+        audience,
+    );
+    render::build_site(&session.project, &model)
 }

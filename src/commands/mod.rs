@@ -7,6 +7,7 @@
 pub mod build;
 pub mod check;
 pub mod init;
+pub mod junit;
 pub mod logs;
 pub mod manifest;
 pub mod new;

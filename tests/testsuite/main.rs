@@ -8,3 +8,7 @@ mod support;
 
 mod build;
 mod check;
+mod contract;
+mod init_new;
+mod nightly;
+mod serve;

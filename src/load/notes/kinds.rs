@@ -155,6 +155,21 @@ impl Meta {
             Meta::Report(m) => format!("report-{}", m.period),
         }
     }
+
+    /// The day the note is about, in the project's timezone: its `date`, or
+    /// the moment it starts (`reported_at`, `requested_at`, `window_start`,
+    /// `found_at`). FAQ entries and report texts have none.
+    pub fn day(&self, tz: chrono_tz::Tz) -> Option<chrono::NaiveDate> {
+        match self {
+            Meta::Inspection(m) => Some(m.date.0),
+            Meta::Incident(m) => Some(m.reported_at.date_in(tz)),
+            Meta::WorkOrder(m) => Some(m.requested_at.date_in(tz)),
+            Meta::Training(m) => Some(m.date.0),
+            Meta::Upgrade(m) => Some(m.window_start.date_in(tz)),
+            Meta::Vulnerability(m) => Some(m.found_at.date_in(tz)),
+            Meta::Faq(_) | Meta::Report(_) => None,
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------

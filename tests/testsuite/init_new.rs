@@ -1,0 +1,237 @@
+//! `opsbook init` and `opsbook new`.
+
+use crate::support::{TestProject, example_dir, have_tool};
+
+const NOW: &str = "2025-03-11T10:20:00";
+
+#[test]
+fn init_makes_a_project_that_checks_and_builds() {
+    let p = TestProject::empty();
+    let dir = p.join("合同项目");
+    let run = crate::support::opsbook()
+        .args(["--now", NOW, "init"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+
+    let in_dir = |args: &[&str]| {
+        let out = crate::support::opsbook()
+            .arg("-C")
+            .arg(&dir)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = in_dir(&["--now", NOW, "check"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("8 notes checked, 0 problems"), "{out}");
+    let (code, out) = in_dir(&["--now", NOW, "build"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(dir.join("site/index.html").is_file());
+    assert!(dir.join("site/incidents/INC-250311-01.html").is_file());
+    let (code, out) = in_dir(&["--now", "2025-03-12T08:00:00", "nightly"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("0 breaches"), "{out}");
+
+    let settings = std::fs::read_to_string(dir.join("opsbook.toml")).unwrap();
+    assert!(settings.contains("name = \"合同项目\""), "{settings}");
+    assert!(
+        settings.contains("start = 2025-03-11\nend = 2026-03-10"),
+        "{settings}"
+    );
+    let gitignore = std::fs::read_to_string(dir.join(".gitignore")).unwrap();
+    assert!(gitignore.lines().any(|l| l == "/site/"), "{gitignore}");
+    // The schedule written is the contract's, as the example project has it.
+    assert_eq!(
+        std::fs::read_to_string(dir.join("schedules/contract.toml")).unwrap(),
+        std::fs::read_to_string(example_dir().join("schedules/contract.toml")).unwrap()
+    );
+    for folder in [
+        "inspections",
+        "incidents",
+        "workorders",
+        "faq",
+        "trainings",
+        "upgrades",
+        "vulnerabilities",
+        "reports",
+    ] {
+        assert_eq!(
+            std::fs::read_dir(dir.join("content").join(folder))
+                .unwrap()
+                .count(),
+            1,
+            "{folder}"
+        );
+    }
+}
+
+#[test]
+fn init_never_writes_over_a_project_or_a_file() {
+    let p = TestProject::new();
+    let before = p.read("opsbook.toml");
+    let run = p.run(&["init", p.path().to_str().unwrap()]);
+    run.expect_code(2);
+    assert!(
+        run.stderr().contains("is an opsbook project already"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(p.read("opsbook.toml"), before);
+
+    let q = TestProject::empty();
+    q.file("content/faq/FAQ-001.md", "mine");
+    let run = q.run(&["init", q.path().to_str().unwrap()]);
+    run.expect_code(2);
+    assert!(
+        run.stderr().contains("content/faq/FAQ-001.md"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(q.read("content/faq/FAQ-001.md"), "mine");
+    assert!(!q.join("opsbook.toml").exists(), "nothing was written");
+}
+
+/// `opsbook new ARGS` at the fixed clock, with git's user settings hidden.
+fn new(p: &TestProject, args: &[&str]) -> crate::support::Run {
+    let mut cmd = p.cmd(&["--now", NOW, "new"]);
+    cmd.args(args)
+        .current_dir(p.path())
+        .env("HOME", p.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", p.join("no-gitconfig"));
+    crate::support::Run(cmd.output().unwrap())
+}
+
+#[test]
+fn new_numbers_each_day_from_the_last_taken() {
+    let p = TestProject::new();
+    let path = |run: crate::support::Run| run.expect_code(0).stdout().trim().to_string();
+    assert_eq!(
+        path(new(&p, &["inspection"])),
+        "content/inspections/2025/03/250311-01.md"
+    );
+    assert_eq!(
+        path(new(&p, &["inspection"])),
+        "content/inspections/2025/03/250311-02.md"
+    );
+    // A note too broken to load still holds its number.
+    p.file("content/inspections/250311-07.md", "not a note");
+    assert_eq!(
+        path(new(&p, &["inspection"])),
+        "content/inspections/2025/03/250311-08.md"
+    );
+    assert_eq!(
+        path(new(&p, &["inspection", "--date", "2025-03-12"])),
+        "content/inspections/2025/03/250312-01.md"
+    );
+    assert_eq!(path(new(&p, &["incident"])), "content/incidents/INC-250311-01.md");
+    assert_eq!(
+        path(new(&p, &["incidents"])),
+        "content/incidents/INC-250311-02.md"
+    );
+    assert_eq!(path(new(&p, &["faq"])), "content/faq/FAQ-001.md");
+    assert_eq!(path(new(&p, &["faq"])), "content/faq/FAQ-002.md");
+    assert_eq!(path(new(&p, &["report"])), "content/reports/2025-03.md");
+
+    let note = p.read("content/incidents/INC-250311-01.md");
+    assert!(note.contains("reported_at = 2025-03-11T10:20:00"), "{note}");
+    assert!(note.contains("## 原因分析\n"), "{note}");
+}
+
+#[test]
+fn new_refuses_past_99_and_never_overwrites() {
+    let p = TestProject::new();
+    p.file("content/workorders/WO-250311-99.md", "the day's last work order");
+    let run = new(&p, &["workorder"]);
+    run.expect_code(2);
+    assert!(run.stderr().contains("`WO-250311-99`"), "{}", run.stderr());
+    assert!(run.stderr().contains("at most 99"), "{}", run.stderr());
+
+    new(&p, &["report", "--date", "2025-03-02"]).expect_code(0);
+    let first = p.read("content/reports/2025-03.md");
+    let run = new(&p, &["report", "--date", "2025-03-30"]);
+    run.expect_code(2);
+    assert!(run.stderr().contains("exists already"), "{}", run.stderr());
+    assert_eq!(p.read("content/reports/2025-03.md"), first);
+
+    for bad in [
+        &["invoice"][..],
+        &["incident", "--cycle", "weekly"],
+        &["inspection", "--cycle", "hourly"],
+        &["faq", "--date", "11/03/2025"],
+    ] {
+        new(&p, bad).expect_code(2);
+    }
+}
+
+#[test]
+fn new_notes_are_prefilled_and_pass_check() {
+    let p = TestProject::new();
+    for kind in [
+        "inspection",
+        "incident",
+        "workorder",
+        "faq",
+        "training",
+        "upgrade",
+        "vulnerability",
+        "report",
+    ] {
+        new(&p, &[kind]).expect_code(0);
+    }
+    let run = new(&p, &["inspection", "--cycle", "quarterly"]);
+    run.expect_code(0);
+    assert!(run.stderr().contains("git has no user.name"), "{}", run.stderr());
+    let quarterly = p.read("content/inspections/2025/03/250311-02.md");
+    assert!(quarterly.contains("cycle = \"quarterly\""), "{quarterly}");
+    assert_eq!(quarterly.matches("[[checks]]").count(), 8, "{quarterly}");
+    assert!(
+        quarterly.contains("item = \"操作系统/数据库/微码/补丁\""),
+        "{quarterly}"
+    );
+    assert!(quarterly.contains("inspector = \"（填写姓名）\""), "{quarterly}");
+    let daily = p.read("content/inspections/2025/03/250311-01.md");
+    assert!(daily.contains("item = \"公文交换接口状态\""), "{daily}");
+
+    let run = p.run(&["--now", NOW, "check"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout().contains("9 notes checked, 0 problems"),
+        "{}{}",
+        run.stdout(),
+        run.stderr()
+    );
+}
+
+#[test]
+fn new_takes_the_name_from_git() {
+    if !have_tool("git", "opsbook new fills in the git user's name") {
+        return;
+    }
+    let p = TestProject::new();
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args(args)
+            .current_dir(p.path())
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["config", "user.name", "王 \"小\" 磊"]);
+    let run = new(&p, &["training"]);
+    run.expect_code(0);
+    assert!(!run.stderr().contains("user.name"), "{}", run.stderr());
+    let note = p.read("content/trainings/TR-250311-01.md");
+    let front: toml::Table = toml::from_str(note.split("+++").nth(1).unwrap()).unwrap();
+    assert_eq!(front["trainer"].as_str(), Some(r#"王 "小" 磊"#), "{note}");
+    p.run(&["--now", NOW, "check"]).expect_code(0);
+}

@@ -1,0 +1,183 @@
+//! `opsbook nightly` on the fixture project `tests/fixtures/nightly`, which
+//! has a fault in every stage: a note that does not load, a missed day of
+//! inspection, SLA breaches of every kind of note, and a theme whose template
+//! does not compile.
+
+use crate::support::{TestProject, example_dir};
+
+/// The fixture's clock: the morning after the last inspection.
+const NOW: &str = "2025-03-09T08:00:00";
+
+fn nightly(p: &TestProject, extra: &[&str]) -> crate::support::Run {
+    let mut args = vec!["--now", NOW, "nightly"];
+    args.extend_from_slice(extra);
+    p.run(&args)
+}
+
+/// The JSON written to stdout, with the wall-clock times of the run redacted.
+fn json_of(run: &crate::support::Run) -> serde_json::Value {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&run.stdout()).unwrap_or_else(|e| panic!("{e}\n{}", run.stdout()));
+    for key in ["started_at", "finished_at"] {
+        let t = v[key].as_str().expect(key);
+        assert!(chrono::DateTime::parse_from_rfc3339(t).is_ok(), "{key}: {t}");
+        v[key] = "[time]".into();
+    }
+    v
+}
+
+#[test]
+fn every_stage_reports_its_faults() {
+    let p = TestProject::fixture("nightly");
+    let run = nightly(&p, &["--json", "-"]);
+    run.expect_code(1);
+    insta::assert_snapshot!(serde_json::to_string_pretty(&json_of(&run)).unwrap());
+
+    // The summary went to stderr, since the JSON owns stdout.
+    let err = run.stderr();
+    assert!(err.contains("INC-250306-01.md:4:12"), "{err}");
+    assert!(err.contains("软件巡检报告: 2025-03-04"), "{err}");
+    assert!(
+        err.contains("needs attention: check, obligations, build"),
+        "{err}"
+    );
+    // No portal: its theme does not compile.
+    assert!(!p.join("site").exists());
+}
+
+#[test]
+fn a_broken_note_still_gets_a_portal_that_shows_it() {
+    let p = TestProject::fixture("nightly");
+    let settings = p.read("opsbook.toml").replace("theme = \"broken\"", "");
+    p.file("opsbook.toml", settings);
+    let run = nightly(&p, &[]);
+    run.expect_code(1);
+    let out = run.stdout();
+    assert!(out.contains("build        ok"), "{out}");
+    assert!(out.contains("needs attention: check, obligations\n"), "{out}");
+    let index = p.read("site/index.html");
+    assert!(
+        index.contains("INC-250306-01.md"),
+        "the portal lists the broken note"
+    );
+    assert!(p.join("site/incidents/INC-250305-01.html").is_file());
+}
+
+#[test]
+fn a_failed_build_keeps_the_previous_site() {
+    let p = TestProject::fixture("nightly");
+    p.file("site/index.html", "yesterday's portal");
+    nightly(&p, &[]).expect_code(1);
+    assert_eq!(p.read("site/index.html"), "yesterday's portal");
+}
+
+#[test]
+fn sla_breaches_fail_only_with_strict() {
+    // The fixture without its faults of check, schedule and theme.
+    let p = TestProject::fixture("nightly");
+    p.file(
+        "opsbook.toml",
+        p.read("opsbook.toml").replace("theme = \"broken\"", ""),
+    );
+    std::fs::remove_file(p.join("content/incidents/INC-250306-01.md")).unwrap();
+    p.file(
+        "content/inspections/250304-01.md",
+        p.read("content/inspections/250305-01.md")
+            .replace("03-05", "03-04")
+            .replace("250305", "250304"),
+    );
+
+    let run = nightly(&p, &[]);
+    run.expect_code(0);
+    assert!(run.stdout().contains("sla          breached"), "{}", run.stdout());
+    assert!(run.stdout().contains("all well"), "{}", run.stdout());
+
+    let run = nightly(&p, &["--strict", "--json", "-"]);
+    run.expect_code(1);
+    let v = json_of(&run);
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["strict"], true);
+    assert_eq!(v["sla"]["breaches"].as_array().unwrap().len(), 5);
+    assert!(run.stderr().contains("needs attention: sla"), "{}", run.stderr());
+}
+
+#[test]
+fn junit_has_one_suite_per_stage() {
+    let p = TestProject::fixture("nightly");
+    let junit = p.join("reports/nightly.xml");
+    let json = p.join("reports/nightly.json");
+    let run = nightly(
+        &p,
+        &[
+            "--junit",
+            junit.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ],
+    );
+    run.expect_code(1);
+    // With the JSON in a file, the summary is on stdout.
+    assert!(
+        run.stdout().contains("opsbook nightly at 2025-03-09 08:00"),
+        "{}",
+        run.stdout()
+    );
+    let written: serde_json::Value = serde_json::from_str(&p.read("reports/nightly.json")).unwrap();
+    assert_eq!(written["ok"], false);
+
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    for suite in ["check", "logs", "verify", "obligations", "sla", "build"] {
+        assert_eq!(
+            xml.matches(&format!("<testsuite name=\"{suite}\"")).count(),
+            1,
+            "{suite}\n{xml}"
+        );
+    }
+    assert!(
+        xml.contains("<testcase classname=\"check\" name=\"content/incidents/INC-250306-01.md\">"),
+        "{xml}"
+    );
+    assert!(xml.contains("<failure message=\"1 period(s) missed\">"), "{xml}");
+    assert!(
+        xml.contains("<skipped message=\"backup verification is not available in this build\"/>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<testcase classname=\"build\" name=\"portal\">\n      <error message=\"template error"),
+        "{xml}"
+    );
+    // Without --strict an SLA breach is reported but does not fail its case.
+    assert!(!xml.contains("breach(es)\">"), "{xml}");
+    assert!(xml.contains("not failing without --strict"), "{xml}");
+}
+
+#[test]
+fn the_example_project_is_complete() {
+    let p = TestProject::empty();
+    for part in ["opsbook.toml", "schedules", "content"] {
+        let from = example_dir().join(part);
+        if from.is_dir() {
+            crate::support::copy_dir(&from, &p.join(part));
+        } else {
+            std::fs::copy(&from, p.join(part)).unwrap();
+        }
+    }
+    let run = p.run(&["--now", "2026-01-01", "nightly", "--json", "-"]);
+    run.expect_code(0);
+    let v = json_of(&run);
+    assert_eq!(v["obligations"]["missed"], serde_json::json!([]));
+    for ob in v["obligations"]["obligations"].as_array().unwrap() {
+        assert_eq!(ob["pending"], 0, "{ob}");
+        assert!(ob["met"].as_u64().unwrap() >= 4, "{ob}");
+    }
+    assert_eq!(v["check"]["ok"], true);
+    assert_eq!(v["build"]["ok"], true);
+}
+
+#[test]
+fn without_settings_it_cannot_run() {
+    let p = TestProject::empty();
+    let run = p.run(&["nightly"]);
+    run.expect_code(2);
+    assert!(run.stderr().contains("opsbook init"), "{}", run.stderr());
+}
