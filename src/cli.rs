@@ -16,9 +16,10 @@ use opsbook::report::Audience;
     propagate_version = true
 )]
 pub struct Cli {
-    /// Run in DIR (the project is the nearest folder at or above it with an opsbook.toml)
+    /// Run as if started in DIR, as `git -C` does (the project is the nearest folder at or
+    /// above it with an opsbook.toml; relative paths in other arguments are relative to it)
     #[arg(short = 'C', value_name = "DIR", global = true)]
-    pub dir: Option<PathBuf>,
+    pub directory: Option<PathBuf>,
 
     /// The clock of this run: an RFC 3339 time or a date (for tests and re-running a past night)
     #[arg(long, value_name = "TIME", global = true)]
@@ -132,7 +133,8 @@ impl Cli {
             ColorWhen::Auto => stderr_tty && std::env::var_os("NO_COLOR").is_none(),
         };
         Context {
-            dir: self.dir.clone().unwrap_or_else(|| PathBuf::from(".")),
+            // main() has already changed into `-C DIR`.
+            dir: PathBuf::from("."),
             now: self.now.clone(),
             quiet: self.quiet,
             color,

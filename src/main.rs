@@ -13,6 +13,12 @@ use opsbook::load::LoadError;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let color = cli.context().color;
+    if let Some(dir) = &cli.directory
+        && let Err(e) = std::env::set_current_dir(dir)
+    {
+        anstream::eprintln!("error: cannot change to {}: {e}", dir.display());
+        return ExitCode::from(2);
+    }
     match cli.run() {
         Ok(Exit::Clean) => ExitCode::SUCCESS,
         Ok(Exit::Problems) => ExitCode::from(1),

@@ -181,3 +181,29 @@ fn without_settings_it_cannot_run() {
     run.expect_code(2);
     assert!(run.stderr().contains("opsbook init"), "{}", run.stderr());
 }
+
+#[test]
+fn output_paths_are_relative_to_the_project_folder_given_with_dash_c() {
+    let p = TestProject::fixture("valid");
+    let run = crate::support::opsbook()
+        .arg("-C")
+        .arg(p.path())
+        .args([
+            "--now",
+            "2025-04-01",
+            "nightly",
+            "--json",
+            "summary.json",
+            "--junit",
+            "out/junit.xml",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.code().is_some_and(|c| c < 2),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(p.join("summary.json").is_file());
+    assert!(p.join("out/junit.xml").is_file());
+}
