@@ -7,3 +7,6 @@
 mod support;
 
 mod check;
+mod pg;
+mod verify;
+mod verify_db;

@@ -55,7 +55,10 @@ impl<'a> Plan<'a> {
         let mut problems = Vec::new();
 
         let listing = match set::list(&dir, include.as_ref(), set.manifest.as_deref()) {
-            Ok(l) => Some(l),
+            Ok(mut l) => {
+                problems.append(&mut l.problems);
+                Some(l)
+            }
             Err(e) => {
                 let detail = if e.kind() == io::ErrorKind::NotFound {
                     format!("the set's folder {} does not exist", project.rel(&dir))
