@@ -178,7 +178,14 @@ fn nix_is_root() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
+/// Creates the cluster's user once per test run: tests run on threads, and
+/// a second `useradd` racing the first sees a half-written user database.
 fn ensure_user() {
+    static READY: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    READY.get_or_init(create_user);
+}
+
+fn create_user() {
     let exists = Command::new("id")
         .arg(USER)
         .output()
