@@ -775,3 +775,27 @@ fn manifest_round_trips_with_b3sum() {
             .contains(&("plain.txt".into(), "digest_mismatch".into()))
     );
 }
+
+#[test]
+fn the_example_projects_sample_backups_verify_clean() {
+    let p = TestProject::empty();
+    let example = crate::support::example_dir();
+    fs::copy(example.join("opsbook.toml"), p.join("opsbook.toml")).unwrap();
+    crate::support::copy_dir(&example.join("backups"), &p.join("backups"));
+    let v = verify(&p, &[]);
+    v.run.expect_code(0);
+    assert!(v.problems().is_empty(), "{:?}", v.problems());
+    let names: Vec<&str> = v.json["sets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["oa-db", "exchange-db", "uploads"]);
+    let tables = &v.record("exchange-db", "exchange-20251231.db.zst")["restore"]["tables"];
+    assert_eq!(tables[1], serde_json::json!({"name": "documents", "rows": 3}));
+    assert_eq!(
+        v.record("uploads", "attachments-20251230.tar.zst")["restore"]["entries"],
+        3
+    );
+}
