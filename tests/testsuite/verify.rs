@@ -799,3 +799,18 @@ fn the_example_projects_sample_backups_verify_clean() {
         3
     );
 }
+
+#[test]
+fn a_file_caught_while_being_written_is_not_baselined() {
+    let p = project("[[backups]]\nname = \"b\"\npath = \"b\"\n");
+    let whole = zst(&text(20_000), true);
+    p.file("b/oa.sql.zst", &whole[..whole.len() / 2]);
+    assert_eq!(verify(&p, &[]).kinds(), pairs(&[("oa.sql.zst", "truncated")]));
+    p.file("b/oa.sql.zst", &whole);
+    let v = verify(&p, &[]);
+    v.run.expect_code(0);
+    assert!(
+        p.read("state/baseline/b.jsonl")
+            .contains(blake3::hash(&whole).to_hex().as_str())
+    );
+}

@@ -73,6 +73,12 @@ pub fn judge(plan: &mut Plan<'_>, mut outcomes: Vec<Option<FileOutcome>>, run: &
         }
         if let Some(outcome) = outcomes.get_mut(i).and_then(Option::take) {
             record.checked = true;
+            // A file that ends early or is damaged is not baselined: it may
+            // still be being written, and its digest is no reference.
+            let incomplete = outcome
+                .faults
+                .iter()
+                .any(|f| matches!(f.kind, ProblemKind::Truncated | ProblemKind::Corrupt));
             for fault in outcome.faults {
                 problems.push(Problem::new(&file.rel, fault.kind, fault.detail));
             }
@@ -104,6 +110,7 @@ pub fn judge(plan: &mut Plan<'_>, mut outcomes: Vec<Option<FileOutcome>>, run: &
                         entry.verified_at = stamp;
                         entry.verified_run = run.seq;
                     }
+                    None if incomplete => {}
                     None => {
                         plan.baseline.entries.insert(
                             file.rel.clone(),
