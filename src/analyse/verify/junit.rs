@@ -24,6 +24,23 @@ pub fn render(report: &VerifyReport) -> String {
         (Ok(a), Ok(b)) => (b - a).num_milliseconds().max(0) as f64 / 1000.0,
         _ => 0.0,
     };
+    let s = suites(report);
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"opsbook verify\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{seconds:.3}\">\n{}</testsuites>\n",
+        s.tests, s.failures, s.skipped, s.xml
+    )
+}
+
+/// The `<testsuite>` elements of a report with their counts, for a caller
+/// that puts them into a document of its own (`opsbook nightly --junit`).
+pub struct Suites {
+    pub xml: String,
+    pub tests: usize,
+    pub failures: usize,
+    pub skipped: usize,
+}
+
+pub fn suites(report: &VerifyReport) -> Suites {
     let mut suites = String::new();
     let (mut tests, mut failures, mut skipped) = (0, 0, 0);
     for set in &report.sets {
@@ -106,9 +123,12 @@ pub fn render(report: &VerifyReport) -> String {
         failures += set_failures;
         skipped += set_skipped;
     }
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"opsbook verify\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{seconds:.3}\">\n{suites}</testsuites>\n"
-    )
+    Suites {
+        xml: suites,
+        tests,
+        failures,
+        skipped,
+    }
 }
 
 #[derive(Default)]
