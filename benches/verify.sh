@@ -9,13 +9,15 @@
 #
 #   cargo build --release && bash benches/verify.sh
 #
-# Knobs: BENCH_RUNS (default 5), BENCH_LARGE_GIB (4), BENCH_SMALL (100000).
+# Knobs: BENCH_RUNS (default 5), BENCH_LARGE_GIB (4), BENCH_SMALL (100000),
+# BENCH_SQL_ROWS (17300000: about 1 GiB of SQL text).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS=${BENCH_RUNS:-5}
 LARGE_GIB=${BENCH_LARGE_GIB:-4}
 SMALL=${BENCH_SMALL:-100000}
+SQL_ROWS=${BENCH_SQL_ROWS:-17300000}
 OPSBOOK=${OPSBOOK:-$PWD/target/release/opsbook}
 
 for tool in hyperfine b3sum zstd jq /usr/bin/time; do
@@ -68,17 +70,18 @@ EOF
 project "$ROOT/onezst" files
 mkdir -p "$ROOT/onezst/set"
 # ~1 GiB decoded: rows of ~62 bytes.
-sql_text 17300000 1 | zstd -q -3 -T0 > "$ROOT/onezst/set/oa.sql.zst"
+sql_text "$SQL_ROWS" 1 | zstd -q -3 -T0 > "$ROOT/onezst/set/oa.sql.zst"
 project "$ROOT/onezst-pg" pgdump "$ROOT/onezst/set"
 
 project "$ROOT/manyzst" files
 mkdir -p "$ROOT/manyzst/set"
 for i in 1 2 3 4; do
-  sql_text 4300000 "$((i + 10))" | zstd -q -3 -T0 > "$ROOT/manyzst/set/oa-$i.sql.zst"
+  sql_text "$((SQL_ROWS / 4))" "$((i + 10))" | zstd -q -3 -T0 > "$ROOT/manyzst/set/oa-$i.sql.zst"
 done
 du -sh "$ROOT"/* | sed 's/^/  /'
-decoded=$(zstd -lv "$ROOT/onezst/set/oa.sql.zst" 2>/dev/null | awk '/Decompressed Size/ {print $3, $4}')
-echo "  one .sql.zst decodes to $decoded"
+stored=$(stat -c %s "$ROOT/onezst/set/oa.sql.zst")
+decoded=$(zstd -dc "$ROOT/onezst/set/oa.sql.zst" | wc -c)
+echo "  one .sql.zst: $stored bytes stored, $decoded decoded"
 
 verify() { echo "$OPSBOOK -C $1 --quiet verify --full"; }
 

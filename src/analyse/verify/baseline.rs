@@ -7,11 +7,12 @@
 //! JSON object a line, sorted by path: a night's run changes the lines of
 //! the files it read, and `git diff` shows just those.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::state::write_atomic;
@@ -34,10 +35,10 @@ pub struct Entry {
     pub verified_run: u64,
 }
 
-/// The baseline of one set, by path.
+/// The baseline of one set, by path (sorted when saved).
 #[derive(Debug, Default, Clone)]
 pub struct Baseline {
-    pub entries: BTreeMap<String, Entry>,
+    pub entries: HashMap<String, Entry>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,24 +81,38 @@ impl Baseline {
                 });
             }
         };
-        let mut entries = BTreeMap::new();
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
+        // Parsed on every core: a set of many small files has a long baseline.
+        let lines: Vec<&str> = text.lines().collect();
+        let parsed: Vec<Result<Option<Entry>, BaselineError>> = lines
+            .par_iter()
+            .enumerate()
+            .map(|(i, line)| {
+                if line.trim().is_empty() {
+                    return Ok(None);
+                }
+                serde_json::from_str(line)
+                    .map(Some)
+                    .map_err(|e| BaselineError::Invalid {
+                        path: file.to_path_buf(),
+                        line: i + 1,
+                        message: format!("{e}; fix the line or remove it (the file is then baselined anew)"),
+                    })
+            })
+            .collect();
+        let mut entries = HashMap::with_capacity(parsed.len());
+        for entry in parsed {
+            if let Some(entry) = entry? {
+                entries.insert(entry.path.clone(), entry);
             }
-            let entry: Entry = serde_json::from_str(line).map_err(|e| BaselineError::Invalid {
-                path: file.to_path_buf(),
-                line: i + 1,
-                message: format!("{e}; fix the line or remove it (the file is then baselined anew)"),
-            })?;
-            entries.insert(entry.path.clone(), entry);
         }
         Ok(Baseline { entries })
     }
 
     pub fn save(&self, file: &Path) -> io::Result<()> {
+        let mut sorted: Vec<&Entry> = self.entries.values().collect();
+        sorted.sort_unstable_by(|a, b| a.path.cmp(&b.path));
         let mut text = String::with_capacity(self.entries.len() * 256);
-        for entry in self.entries.values() {
+        for entry in sorted {
             text.push_str(&serde_json::to_string(entry).map_err(io::Error::other)?);
             text.push('\n');
         }

@@ -1,6 +1,6 @@
 //! After the reads: a set's problems and records, and its new baseline.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::HashSet;
 use std::time::SystemTime;
 
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
@@ -155,7 +155,7 @@ pub fn judge(plan: &mut Plan<'_>, mut outcomes: Vec<Option<FileOutcome>>, run: &
 
     problems.sort_by(|a, b| (&a.path, a.kind, &a.detail).cmp(&(&b.path, b.kind, &b.detail)));
     problems.dedup_by(|a, b| a.path == b.path && a.kind == b.kind);
-    let failing: BTreeSet<&str> = problems
+    let failing: HashSet<&str> = problems
         .iter()
         .filter(|p| p.is_error())
         .map(|p| p.path.as_str())
@@ -218,7 +218,7 @@ fn set_checks(parts: SetParts<'_>, baseline: &mut Baseline, run: &RunInfo, probl
         manifest,
         dir,
     } = parts;
-    let present: BTreeSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+    let present: HashSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
 
     if let Some(max_age) = set.max_age {
         match files.iter().max_by_key(|f| f.modified) {
@@ -262,13 +262,14 @@ fn set_checks(parts: SetParts<'_>, baseline: &mut Baseline, run: &RunInfo, probl
             }
         }
     }
-    let gone: Vec<String> = baseline
+    let mut gone: Vec<String> = baseline
         .entries
         .keys()
         .filter(|p| !present.contains(p.as_str()))
         .cloned()
         .collect();
-    let mut retired = BTreeMap::new();
+    gone.sort_unstable();
+    let mut retired = HashSet::new();
     for path in gone {
         let entry = &baseline.entries[&path];
         let young = match (set.retain, DateTime::parse_from_rfc3339(&entry.modified)) {
@@ -287,9 +288,9 @@ fn set_checks(parts: SetParts<'_>, baseline: &mut Baseline, run: &RunInfo, probl
                 ),
             ));
         } else {
-            retired.insert(path, ());
+            retired.insert(path);
         }
     }
     // Older files leave the baseline: rotation removed them, as planned.
-    baseline.entries.retain(|p, _| !retired.contains_key(p));
+    baseline.entries.retain(|p, _| !retired.contains(p));
 }

@@ -59,6 +59,10 @@ pub const REPORT_FILE: &str = "verify.json";
 /// The lock held while a run writes `state/`.
 pub const LOCK_FILE: &str = "verify.lock";
 
+thread_local! {
+    static BUFFERS: std::cell::RefCell<pipeline::Buffers> = std::cell::RefCell::default();
+}
+
 /// What to verify this run.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -195,7 +199,7 @@ pub fn verify(
     progress.start(jobs.len() as u64, jobs.iter().map(size_of).sum());
     let outcomes: Vec<_> = jobs
         .par_iter()
-        .map_init(pipeline::Buffers::default, |buffers, &(p, f)| {
+        .map(|&(p, f)| {
             let plan = &plans[p];
             let job = FileJob {
                 file: &plan.listing.as_ref().expect("selected files are listed").files[f],
@@ -203,7 +207,14 @@ pub fn verify(
                 command: plan.command.as_ref(),
                 settings,
             };
-            job.run(buffers, progress)
+            // Each worker thread keeps its buffers from file to file: with
+            // many small files, fresh ones would cost more than the reads.
+            BUFFERS.with(|cell| {
+                let mut buffers = cell.take();
+                let outcome = job.run(&mut buffers, progress);
+                cell.replace(buffers);
+                outcome
+            })
         })
         .collect();
     progress.finish();
@@ -242,8 +253,15 @@ pub fn verify(
                 .map_err(state_err(plan.baseline_file.clone()))?;
         }
     }
+    // Compact: with a file's record per backup file it is read by programs
+    // (the portal), and pretty printing would double its size.
     let report_path = state_dir.join(REPORT_FILE);
-    state::write_json_atomic(&report_path, &report).map_err(state_err(report_path.clone()))?;
+    let mut compact = serde_json::to_vec(&report).map_err(|e| VerifyError::State {
+        path: report_path.clone(),
+        source: e.into(),
+    })?;
+    compact.push(b'\n');
+    state::write_atomic(&report_path, &compact).map_err(state_err(report_path.clone()))?;
     let record = RunRecord {
         started_at: report.started_at.clone(),
         finished_at: report.finished_at.clone(),

@@ -67,40 +67,9 @@ pub fn list(dir: &Path, include: Option<&GlobSet>, manifest: Option<&str>) -> io
         return Err(io::Error::new(io::ErrorKind::NotADirectory, "not a folder"));
     }
     let root = fs::canonicalize(dir)?;
-    let mut candidates = Vec::new();
+    let mut stats = Vec::new();
     let mut problems = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).follow_links(false).min_depth(1) {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                let rel = e.path().map(|p| rel_of(dir, p)).unwrap_or_default();
-                problems.push(Problem::new(
-                    rel,
-                    ProblemKind::Unreadable,
-                    format!("cannot list: {}", io_message(&e.into())),
-                ));
-                continue;
-            }
-        };
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        let rel = rel_of(dir, entry.path());
-        if Some(rel.as_str()) == manifest || !include.is_none_or(|g| g.is_match(&rel)) {
-            continue;
-        }
-        candidates.push((rel, entry.into_path()));
-    }
-
-    // One `lstat` per file, on every core: with many small files the walk
-    // would otherwise cost as much as the hashing.
-    let stats: Vec<(String, PathBuf, io::Result<Metadata>)> = candidates
-        .into_par_iter()
-        .map(|(rel, path)| {
-            let meta = fs::symlink_metadata(&path);
-            (rel, path, meta)
-        })
-        .collect();
+    walk(dir, "", include, manifest, &mut stats, &mut problems);
     let mut files = Vec::with_capacity(stats.len());
     for (rel, path, meta) in stats {
         let meta = match meta {
@@ -144,6 +113,56 @@ pub fn list(dir: &Path, include: Option<&GlobSet>, manifest: Option<&str>) -> io
     Ok(Listing { files, problems })
 }
 
+/// Lists one folder, then its subfolders. Each file's `lstat` is made
+/// relative to its folder (`DirEntry::metadata`), on every core: with many
+/// small files, a full path lookup per file would cost as much as hashing.
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    include: Option<&GlobSet>,
+    manifest: Option<&str>,
+    stats: &mut Vec<(String, PathBuf, io::Result<Metadata>)>,
+    problems: &mut Vec<Problem>,
+) {
+    let unlisted = |problems: &mut Vec<Problem>, rel: &str, e: &io::Error| {
+        problems.push(Problem::new(
+            rel,
+            ProblemKind::Unreadable,
+            format!("cannot list: {}", io_message(e)),
+        ))
+    };
+    let entries = match fs::read_dir(dir) {
+        Ok(r) => r,
+        Err(e) => return unlisted(problems, prefix.trim_end_matches('/'), &e),
+    };
+    let mut files = Vec::new();
+    let mut folders = Vec::new();
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                unlisted(problems, prefix.trim_end_matches('/'), &e);
+                continue;
+            }
+        };
+        let rel = format!("{prefix}{}", entry.file_name().to_string_lossy());
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            folders.push((entry.path(), rel));
+        } else if Some(rel.as_str()) != manifest && include.is_none_or(|g| g.is_match(&rel)) {
+            files.push((rel, entry));
+        }
+    }
+    stats.par_extend(
+        files
+            .into_par_iter()
+            .map(|(rel, entry)| (rel, entry.path(), entry.metadata())),
+    );
+    folders.sort();
+    for (path, rel) in folders {
+        walk(&path, &format!("{rel}/"), include, manifest, stats, problems);
+    }
+}
+
 /// `None` for a link to a regular file inside the set (skipped: verified
 /// under its own name); a problem otherwise. The link is never opened.
 fn link_problem(root: &Path, rel: &str, path: &Path) -> Option<Problem> {
@@ -175,16 +194,6 @@ fn link_problem(root: &Path, rel: &str, path: &Path) -> Option<Problem> {
             format!("is a symbolic link to `{target}`, which does not exist"),
         )),
     }
-}
-
-/// `path` relative to `dir`, `/`-separated.
-pub fn rel_of(dir: &Path, path: &Path) -> String {
-    path.strip_prefix(dir)
-        .unwrap_or(path)
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// An I/O error as a person reads it: "Permission denied", not the
