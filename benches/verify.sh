@@ -10,14 +10,14 @@
 #   cargo build --release && bash benches/verify.sh
 #
 # Knobs: BENCH_RUNS (default 5), BENCH_LARGE_GIB (4), BENCH_SMALL (100000),
-# BENCH_SQL_ROWS (17300000: about 1 GiB of SQL text).
+# BENCH_SQL_ROWS (14200000: about 1 GiB of SQL text).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS=${BENCH_RUNS:-5}
 LARGE_GIB=${BENCH_LARGE_GIB:-4}
 SMALL=${BENCH_SMALL:-100000}
-SQL_ROWS=${BENCH_SQL_ROWS:-17300000}
+SQL_ROWS=${BENCH_SQL_ROWS:-14200000}
 OPSBOOK=${OPSBOOK:-$PWD/target/release/opsbook}
 
 for tool in hyperfine b3sum zstd jq /usr/bin/time; do
@@ -69,7 +69,7 @@ EOF
 
 project "$ROOT/onezst" files
 mkdir -p "$ROOT/onezst/set"
-# ~1 GiB decoded: rows of ~62 bytes.
+# ~1 GiB decoded: rows of ~76 bytes.
 sql_text "$SQL_ROWS" 1 | zstd -q -3 -T0 > "$ROOT/onezst/set/oa.sql.zst"
 project "$ROOT/onezst-pg" pgdump "$ROOT/onezst/set"
 
@@ -115,4 +115,8 @@ echo "  one .sql.zst (pgdump):  $(rss $(verify "$ROOT/onezst-pg"))"
 echo "  several .zst:           $(rss $(verify "$ROOT/manyzst"))"
 echo "  100k small files:       $(rss $(verify "$ROOT/small"))"
 echo "  large files (mmap'd):   $(rss $(verify "$ROOT/large"))"
-echo "peak RSS of zstd -t on the one .sql.zst: $(rss zstd -q -t "$ROOT/onezst/set/oa.sql.zst")"
+echo "peak RSS of the peers:"
+echo "  zstd -t, one .sql.zst:  $(rss zstd -q -t "$ROOT/onezst/set/oa.sql.zst")"
+echo "  b3sum, large files:     $(rss sh -c "b3sum $ROOT/large/set/*.bin")"
+echo
+echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
