@@ -90,10 +90,13 @@ compare() { # NAME PEER_CMD OPSBOOK_CMD
   local name=$1 json="$ROOT/$1.json"
   hyperfine -N --warmup 1 --runs "$RUNS" --style none --export-json "$json" \
     -n peer "$2" -n opsbook "$3" >/dev/null
-  local peer ours
+  local peer ours peer_cpu ours_cpu
   peer=$(jq '.results[] | select(.command == "peer") | .median' "$json")
   ours=$(jq '.results[] | select(.command == "opsbook") | .median' "$json")
-  RESULTS+=("$(printf '%-34s %9.3f s %9.3f s %8.2fx' "$name" "$peer" "$ours" "$(awk -v a="$peer" -v b="$ours" 'BEGIN { print a / b }')")")
+  peer_cpu=$(jq '.results[] | select(.command == "peer") | .user + .system' "$json")
+  ours_cpu=$(jq '.results[] | select(.command == "opsbook") | .user + .system' "$json")
+  RESULTS+=("$(printf '%-34s %9.3f s %9.3f s %8.2fx   %7.3f s %7.3f s' "$name" "$peer" "$ours" \
+    "$(awk -v a="$peer" -v b="$ours" 'BEGIN { print a / b }')" "$peer_cpu" "$ours_cpu")")
 }
 
 echo "--- timing ($RUNS runs each, medians)"
@@ -106,7 +109,8 @@ compare "several .zst: zstd -t" "sh -c 'zstd -q -t $ROOT/manyzst/set/*.zst'" "$(
 rss() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {printf "%.1f MiB", $2 / 1024}'; }
 
 echo
-echo "scenario                           peer (median)  opsbook   speed-up (peer / opsbook)"
+echo "                                   wall, medians                      CPU (user+sys), means"
+echo "scenario                           peer       opsbook     peer/opsbook   peer     opsbook"
 printf '%s\n' "${RESULTS[@]}"
 echo
 echo "peak RSS of opsbook:"

@@ -204,7 +204,7 @@ impl Bar {
             let bar = ProgressBar::hidden();
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{spinner} verifying {bar:30} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
+                    "{spinner} verifying {bar:20} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
                 )
                 .expect("a valid template"),
             );
