@@ -522,7 +522,11 @@ fn a_file_without_read_permission_is_unreadable() {
         }
         fs::create_dir_all(p.join("state")).unwrap();
         fs::set_permissions(p.join("state"), fs::Permissions::from_mode(0o777)).unwrap();
-        let bin = assert_cmd::cargo::cargo_bin("opsbook");
+        // The build folder may be closed to other users (a clone under
+        // /root): run a copy that lies in the project.
+        let bin = p.join("opsbook");
+        fs::copy(assert_cmd::cargo::cargo_bin("opsbook"), &bin).unwrap();
+        fs::set_permissions(&bin, fs::Permissions::from_mode(0o755)).unwrap();
         let out = std::process::Command::new("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
             .arg(bin)
