@@ -103,22 +103,27 @@ impl FileJob<'_> {
             max_decoded: self.settings.decoded_limit(file.size),
         });
         let producer = Producer::new(handle, limits, std::mem::take(buffers));
-        let (digests, summary) = if needs_content && file.size >= pipeline::THREAD_MIN {
+        let (digests, summary, copied) = if needs_content && file.size >= pipeline::THREAD_MIN {
             // Decoding on a thread of its own, hashing and testing here.
             std::thread::scope(|s| {
                 let (pieces, returns, remote) = pipeline::channel();
                 let producing = s.spawn(move || producer.run(pieces, returns));
                 let content = Content::new(remote, compressed, progress);
-                let (digests, remote) = read_through(content, test.as_deref_mut(), copy.as_mut());
+                let (mut digests, remote, copied) = read_through(content, test.as_deref_mut(), copy.as_mut());
                 drop(remote);
-                (digests, producing.join().ok().flatten())
+                // A reader that died would look like a file that ended.
+                let summary = producing.join().unwrap_or_else(|_| {
+                    digests.failure = Some(Failure::Read(io::Error::other("the reading thread failed")));
+                    None
+                });
+                (digests, summary, copied)
             })
         } else {
             let content = Content::new(producer, compressed, progress);
-            let (digests, producer) = read_through(content, test.as_deref_mut(), copy.as_mut());
+            let (digests, producer, copied) = read_through(content, test.as_deref_mut(), copy.as_mut());
             let (summary, reused) = producer.finish();
             *buffers = reused;
-            (digests, summary)
+            (digests, summary, copied)
         };
 
         let stored = Some((digests.stored, digests.stored_bytes));
@@ -152,6 +157,12 @@ impl FileJob<'_> {
                         Err(faults) => outcome.faults = faults,
                     }
                 }
+                if let Err(e) = copied {
+                    outcome.faults.push(Fault::new(
+                        ProblemKind::RestoreFailed,
+                        format!("cannot write the restored copy: {}", io_message(&e)),
+                    ));
+                }
                 if outcome.faults.is_empty() {
                     self.run_command(&restored, &mut outcome);
                 }
@@ -172,23 +183,28 @@ impl FileJob<'_> {
 }
 
 /// Feeds the content to the test (and the restored copy), then reads the
-/// rest for the digests.
+/// rest for the digests. The last value says whether the copy was written.
 fn read_through<'p, S: Source>(
     mut content: Content<'p, S>,
     test: Option<&mut (dyn RestoreTest + '_)>,
     copy: Option<&mut tempfile::NamedTempFile>,
-) -> (Digests, S) {
+) -> (Digests, S, io::Result<()>) {
+    let mut copied = Ok(());
     match copy {
         Some(copy) => {
             let mut tee = Tee {
                 inner: &mut content,
-                out: copy.as_file_mut(),
+                out: io::BufWriter::with_capacity(pipeline::OUT_CHUNK, copy.as_file_mut()),
                 error: None,
             };
             if let Some(t) = test {
                 t.read(&mut tee);
             }
             let _ = io::copy(&mut tee, &mut io::sink());
+            let flushed = tee.out.flush();
+            if let Some(e) = tee.error.or(flushed.err()) {
+                copied = Err(e);
+            }
         }
         None => {
             if let Some(t) = test {
@@ -196,13 +212,14 @@ fn read_through<'p, S: Source>(
             }
         }
     }
-    content.finish()
+    let (digests, source) = content.finish();
+    (digests, source, copied)
 }
 
 /// Writes whatever its reader consumes to a file: the restored copy.
 struct Tee<'a> {
     inner: &'a mut dyn BufRead,
-    out: &'a mut File,
+    out: io::BufWriter<&'a mut File>,
     error: Option<io::Error>,
 }
 
