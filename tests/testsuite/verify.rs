@@ -348,10 +348,11 @@ fn manifest_missing_unlisted_and_mismatch() {
     p.file(
         "b/B3SUMS",
         format!(
-            "{}  kept.txt\n{}  flipped.txt\n{}  gone.txt\nnot a line\n",
+            "{}  kept.txt\n{}  flipped.txt\n{}  gone.txt\nnot a line\n{}  ../up.txt\n",
             h("kept"),
             h("flipped!"),
-            h("gone")
+            h("gone"),
+            h("up")
         ),
     );
     let v = verify(&p, &[]);
@@ -360,14 +361,26 @@ fn manifest_missing_unlisted_and_mismatch() {
         v.kinds(),
         pairs(&[
             ("B3SUMS", "corrupt"),
+            ("B3SUMS", "corrupt"),
             ("extra.txt", "unlisted"),
             ("flipped.txt", "digest_mismatch"),
             ("gone.txt", "missing"),
         ])
     );
-    let unlisted = &v.set("b")["problems"].as_array().unwrap()[1];
+    let unlisted = &v.set("b")["problems"].as_array().unwrap()[2];
     assert_eq!(unlisted["severity"], "warning");
     assert!(v.detail("B3SUMS", "corrupt").starts_with("line 4:"));
+    let manifest_problems: Vec<&str> = v.set("b")["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["path"] == "B3SUMS")
+        .map(|p| p["detail"].as_str().unwrap())
+        .collect();
+    assert!(
+        manifest_problems[1].starts_with("line 5:") && manifest_problems[1].contains("leaves"),
+        "{manifest_problems:?}"
+    );
     // The manifest is not one of the set's files.
     assert_eq!(v.set("b")["files"], 3);
 }

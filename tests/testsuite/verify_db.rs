@@ -15,7 +15,8 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
     list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
 }
 
-/// A SQLite database with `rows` documents and an index, as bytes.
+/// A SQLite database with `rows` documents (and an index), and one or two
+/// exchange_log rows, as bytes.
 fn sqlite_db(rows: usize) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("oa.db");
@@ -33,8 +34,11 @@ fn sqlite_db(rows: usize) -> Vec<u8> {
         )
         .unwrap();
     }
-    conn.execute("INSERT INTO exchange_log VALUES (1, 'ok')", [])
-        .unwrap();
+    let exchanges = if rows < 10 { 1 } else { 2 };
+    for doc in 1..=exchanges {
+        conn.execute("INSERT INTO exchange_log VALUES (?1, 'ok')", [doc])
+            .unwrap();
+    }
     drop(conn);
     fs::read(&path).unwrap()
 }
@@ -42,7 +46,7 @@ fn sqlite_db(rows: usize) -> Vec<u8> {
 #[test]
 fn sqlite_databases_plain_and_compressed_and_their_faults() {
     let p = project(
-        "[[backups]]\nname = \"db\"\npath = \"db\"\nkind = \"sqlite\"\nmin_rows = { documents = 3 }\n\
+        "[[backups]]\nname = \"db\"\npath = \"db\"\nkind = \"sqlite\"\nmin_rows = { documents = 3, exchange_log = 2 }\n\
          restore_command = \"head -c 15 {restored}\"\n",
     );
     let good = sqlite_db(200);
@@ -65,6 +69,7 @@ fn sqlite_databases_plain_and_compressed_and_their_faults() {
             ("cut.db", "truncated"),
             ("damaged.db", "corrupt"),
             ("few.db", "too_few_rows"),
+            ("few.db", "too_few_rows"),
             ("text.db", "corrupt"),
         ])
     );
@@ -75,7 +80,7 @@ fn sqlite_databases_plain_and_compressed_and_their_faults() {
         assert_eq!(r["restore"]["test"], "sqlite", "{r}");
         let tables = &r["restore"]["tables"];
         assert_eq!(tables[0], serde_json::json!({"name": "documents", "rows": 200}));
-        assert_eq!(tables[1], serde_json::json!({"name": "exchange_log", "rows": 1}));
+        assert_eq!(tables[1], serde_json::json!({"name": "exchange_log", "rows": 2}));
         // `{restored}` is the decoded copy, a real database.
         assert_eq!(r["command"]["output"], "SQLite format 3", "{r}");
     }
