@@ -38,6 +38,7 @@ impl Session {
             &schedules,
             self.project.tz(),
         ));
+        problems.extend(analyse::verify::check(&self.project));
         diag::sort(&mut problems);
         Checked {
             files: loaded.files,

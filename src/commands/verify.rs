@@ -1,6 +1,21 @@
 //! `opsbook verify`: backup verification (SPEC 5).
+//!
+//! Prints each problem in rustc's style on stderr and a line per set on
+//! stdout (stderr when the JSON report goes to stdout); writes the JSON
+//! report to `--json` and JUnit XML to `--junit`. Exit 1 when any problem
+//! is an error, 2 when verification cannot run.
 
-use super::{Context, Exit, Fatal};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::session::Session;
+use super::{Context, Exit, Fatal, write_output};
+use crate::analyse::verify::settings::human_bytes;
+use crate::analyse::verify::{self, ProblemKind, Progress, SetReport, VerifyReport, junit};
+use crate::diag::{Diagnostic, Severity};
+use crate::load::Project;
+use crate::load::settings::Sample;
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -16,6 +31,205 @@ pub struct Options {
     pub junit: Option<String>,
 }
 
-pub fn run(_ctx: &Context, _opts: &Options) -> Result<Exit, Fatal> {
-    Err(Fatal::NotBuilt("verify"))
+pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
+    let sample = match &opts.sample {
+        Some(text) => Some(
+            text.parse::<Sample>()
+                .map_err(|e| Fatal::Usage(format!("--sample: {e}")))?,
+        ),
+        None => None,
+    };
+    let session = Session::open(ctx)?;
+    let started = Instant::now();
+    let bar = Bar::new(ctx.progress);
+    let report = verify::verify(
+        &session.project,
+        &session.clock,
+        &verify::Options {
+            sets: opts.sets.clone(),
+            sample,
+            full: opts.full,
+        },
+        &bar,
+    )
+    .map_err(|e| Fatal::Other(e.into()))?;
+    drop(bar);
+
+    ctx.print_diagnostics(&diagnostics(&session.project, &report));
+    let to_stderr = opts.json.as_deref() == Some("-");
+    let say = |line: String| {
+        if ctx.quiet {
+            return;
+        }
+        if to_stderr {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    };
+    for warning in &report.warnings {
+        say(format!("warning: {warning}"));
+    }
+    for set in &report.sets {
+        say(set_line(set));
+    }
+    say(summary(&report, started.elapsed()));
+
+    if let Some(target) = &opts.json {
+        let mut text = serde_json::to_string_pretty(&report).map_err(|e| Fatal::Other(e.into()))?;
+        text.push('\n');
+        write_output(target, &text)?;
+    }
+    if let Some(target) = &opts.junit {
+        write_output(target, &junit::render(&report))?;
+    }
+    Ok(Exit::from_problems(!report.ok))
+}
+
+/// Each problem as a diagnostic on the file it names (or the set's folder).
+fn diagnostics(project: &Project, report: &VerifyReport) -> Vec<Diagnostic> {
+    report
+        .problems()
+        .map(|(set, p)| {
+            let base = project
+                .settings
+                .backups
+                .iter()
+                .find(|b| b.name == set.name)
+                .map(|b| project.rel(&project.backup_dir(b)))
+                .unwrap_or_default();
+            let file = if p.path.is_empty() {
+                base
+            } else {
+                format!("{base}/{}", p.path)
+            };
+            let d = Diagnostic::new(p.severity, file, format!("{}: {}", p.kind, p.detail));
+            match hint(p.kind, &set.name) {
+                Some(h) => d.with_hint(h),
+                None => d,
+            }
+        })
+        .collect()
+}
+
+fn hint(kind: ProblemKind, set: &str) -> Option<String> {
+    Some(match kind {
+        ProblemKind::Changed => format!(
+            "backups are written once: restore this file from another copy; if the change is known and wanted, \
+             remove its line from state/baseline/{set}.jsonl to baseline it anew"
+        ),
+        ProblemKind::DigestMismatch => {
+            "the file differs from what the backup job recorded: restore it from another copy".into()
+        }
+        ProblemKind::Truncated | ProblemKind::Corrupt => {
+            "this backup cannot be restored as it is: make a new one, and find out why".into()
+        }
+        ProblemKind::Stale => "the backup job has not written a file in time: check that it runs".into(),
+        ProblemKind::Unlisted => {
+            "add the file to the manifest when the backup is written (`opsbook manifest DIR`)".into()
+        }
+        _ => return None,
+    })
+}
+
+/// `oa-db (pgdump): 31 files, 117.7 MiB; read 5 (17.1 MiB): ok`.
+fn set_line(set: &SetReport) -> String {
+    let errors = set
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
+    let warnings = set.problems.len() - errors;
+    let verdict = match (errors, warnings) {
+        (0, 0) => "ok".to_string(),
+        (0, w) => plural(w, "warning"),
+        (e, 0) => plural(e, "error"),
+        (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+    };
+    let kind = serde_json::to_value(set.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let mut line = format!(
+        "{} ({kind}): {}, {}; read {} ({})",
+        set.name,
+        plural(set.files, "file"),
+        human_bytes(set.bytes),
+        set.checked.len(),
+        human_bytes(set.checked_bytes),
+    );
+    if let Some(s) = set.sample {
+        line.push_str(&format!(", sampling {s}"));
+    }
+    line.push_str(&format!(": {verdict}"));
+    line
+}
+
+fn summary(report: &VerifyReport, took: Duration) -> String {
+    let read: u64 = report.sets.iter().map(|s| s.checked_bytes).sum();
+    let files: usize = report.sets.iter().map(|s| s.checked.len()).sum();
+    let errors = report.errors();
+    let all = report.sets.iter().map(|s| s.problems.len()).sum::<usize>();
+    let rate = read as f64 / took.as_secs_f64().max(1e-3);
+    format!(
+        "verified {} ({} read, {} in {:.2?}, {}/s): {}",
+        plural(report.sets.len(), "set"),
+        plural(files, "file"),
+        human_bytes(read),
+        took,
+        human_bytes(rate as u64),
+        if all == 0 {
+            "no problems".to_string()
+        } else {
+            format!(
+                "{} ({}, {})",
+                plural(all, "problem"),
+                plural(errors, "error"),
+                plural(all - errors, "warning")
+            )
+        }
+    )
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// A progress bar on stderr (bytes, throughput, ETA), or nothing.
+struct Bar(Option<ProgressBar>);
+
+impl Bar {
+    fn new(show: bool) -> Bar {
+        Bar(show.then(|| {
+            let bar = ProgressBar::hidden();
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} verifying {bar:20} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
+                )
+                .expect("a valid template"),
+            );
+            bar
+        }))
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, _files: u64, bytes: u64) {
+        if let Some(bar) = &self.0 {
+            bar.set_length(bytes);
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+    }
+
+    fn advance(&self, bytes: u64) {
+        if let Some(bar) = &self.0 {
+            bar.inc(bytes);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
 }

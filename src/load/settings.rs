@@ -23,6 +23,8 @@ pub struct Settings {
     pub site: SiteSettings,
     pub logs: LogSettings,
     pub backups: Vec<BackupSet>,
+    /// `[verify]`: bounds and programs of backup verification.
+    pub verify: crate::analyse::verify::settings::VerifySettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

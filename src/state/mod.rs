@@ -3,5 +3,8 @@
 //! half-written file behind.
 
 pub mod atomic;
+pub mod history;
+pub mod lock;
 
 pub use atomic::{write_atomic, write_json_atomic};
+pub use lock::{LockError, StateLock};

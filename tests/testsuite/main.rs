@@ -12,3 +12,6 @@ mod contract;
 mod init_new;
 mod nightly;
 mod serve;
+mod pg;
+mod verify;
+mod verify_db;

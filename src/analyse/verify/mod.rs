@@ -1,0 +1,345 @@
+//! Backup verification (SPEC 5): every file of every `[[backups]]` set is
+//! read once, its stored bytes hashed with BLAKE3 and, from the same read,
+//! decoded and restore-tested by kind; digests are held against the set's
+//! manifest and against the baseline kept in `state/`; freshness, counts and
+//! vanished files are checked per set.
+//!
+//! [`verify`] is the one entry point, used by `opsbook verify` and by
+//! `opsbook nightly`. It returns the [`VerifyReport`] (SPEC 5.2) and leaves
+//! behind, under `state/`:
+//!
+//! * `verify.json`: that report;
+//! * `history.jsonl` (+ `history.head`): one hash-chained line per run
+//!   ([`RunRecord`]), read back by [`history`] for the portal;
+//! * `baseline/<set>.jsonl`: each file's first-seen digest and last read;
+//! * `verify.lock`: held while the run writes, so two runs never mix.
+//!
+//! Files are verified in parallel (rayon), the largest first; see
+//! [`pipeline`] for how one file is read.
+
+pub mod baseline;
+mod file;
+mod judge;
+pub mod junit;
+pub mod manifest;
+pub mod pipeline;
+mod plan;
+pub mod report;
+pub mod restore;
+pub mod sample;
+pub mod set;
+pub mod settings;
+pub mod zst;
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use chrono::SecondsFormat;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::diag::Diagnostic;
+use crate::load::Project;
+use crate::load::settings::Sample;
+use crate::state::{self, StateLock, history::Line};
+use crate::time::Clock;
+
+pub use report::{FileRecord, Problem, ProblemKind, SetReport, VerifyReport};
+pub use settings::VerifySettings;
+
+use file::FileJob;
+use judge::RunInfo;
+use plan::Plan;
+use report::Restore;
+
+/// The report of the last run, under `state/`.
+pub const REPORT_FILE: &str = "verify.json";
+/// The lock held while a run writes `state/`.
+pub const LOCK_FILE: &str = "verify.lock";
+
+thread_local! {
+    static BUFFERS: std::cell::RefCell<pipeline::Buffers> = std::cell::RefCell::default();
+}
+
+/// What to verify this run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Only these sets (by name); empty means every set.
+    pub sets: Vec<String>,
+    /// Read about K/N of each set's bytes, whatever the set says.
+    pub sample: Option<Sample>,
+    /// Read every file, whatever the sampling settings.
+    pub full: bool,
+}
+
+/// Told about the bytes read, from every worker thread. The default
+/// methods do nothing: pass [`Silent`] when nobody watches.
+pub trait Progress: Sync {
+    /// Before reading: how many files and stored bytes this run reads.
+    fn start(&self, _files: u64, _bytes: u64) {}
+    /// `bytes` more stored bytes were read.
+    fn advance(&self, _bytes: u64) {}
+    /// Every file was read.
+    fn finish(&self) {}
+}
+
+/// No progress shown.
+pub struct Silent;
+
+impl Progress for Silent {}
+
+/// Why verification could not run at all (exit code 2). Problems found in
+/// the backups are never errors: they are the report.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("no backup set is named `{name}` in opsbook.toml{}", known_sets(.known))]
+    UnknownSet { name: String, known: Vec<String> },
+    #[error("backup set `{set}`: invalid include glob: {error}")]
+    Glob { set: String, error: String },
+    #[error(transparent)]
+    Lock(#[from] state::LockError),
+    #[error(transparent)]
+    Baseline(#[from] baseline::BaselineError),
+    #[error("cannot write {}: {source}", .path.display())]
+    State { path: PathBuf, source: io::Error },
+}
+
+fn known_sets(known: &[String]) -> String {
+    if known.is_empty() {
+        " (it has no [[backups]] tables)".to_string()
+    } else {
+        format!(" (its sets: {})", known.join(", "))
+    }
+}
+
+/// One line of `state/history.jsonl`: a run in brief.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub started_at: String,
+    pub finished_at: String,
+    pub ok: bool,
+    pub sets: Vec<SetRun>,
+}
+
+/// A set in a [`RunRecord`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetRun {
+    pub name: String,
+    pub ok: bool,
+    pub files: usize,
+    pub bytes: u64,
+    /// Files and bytes read this run.
+    pub checked: usize,
+    pub checked_bytes: u64,
+    /// How many problems of each kind.
+    pub problems: BTreeMap<ProblemKind, usize>,
+}
+
+impl SetRun {
+    fn of(set: &SetReport) -> SetRun {
+        let mut problems = BTreeMap::new();
+        for p in &set.problems {
+            *problems.entry(p.kind).or_insert(0) += 1;
+        }
+        SetRun {
+            name: set.name.clone(),
+            ok: set.ok,
+            files: set.files,
+            bytes: set.bytes,
+            checked: set.checked.len(),
+            checked_bytes: set.checked_bytes,
+            problems,
+        }
+    }
+}
+
+/// Verifies the project's backup sets (those named in `opts.sets`, or
+/// all), updates `state/`, and returns the report. The clock gives the
+/// report's times and the age of files; `progress` hears of every byte
+/// read.
+pub fn verify(
+    project: &Project,
+    clock: &Clock,
+    opts: &Options,
+    progress: &dyn Progress,
+) -> Result<VerifyReport, VerifyError> {
+    let started = Instant::now();
+    let settings = &project.settings.verify;
+    let chosen = choose_sets(project, &opts.sets)?;
+    let state_dir = project.state_dir();
+    let _lock = StateLock::acquire(&state_dir.join(LOCK_FILE))?;
+    let state_err = |path: PathBuf| move |source| VerifyError::State { path, source };
+    let run = RunInfo {
+        now: clock.now(),
+        tz: project.tz(),
+        seq: state::history::next_seq(&state_dir).map_err(state_err(state_dir.join(state::history::FILE)))?,
+    };
+    let temp_dir = settings
+        .temp_dir
+        .as_ref()
+        .map(|d| project.root.join(d))
+        .unwrap_or_else(std::env::temp_dir);
+
+    let mut plans = chosen
+        .into_iter()
+        .map(|set| Plan::new(project, set, opts, temp_dir.clone()))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    // Every file to read, of every set, largest first: a large file
+    // started last would keep one core busy while the others sit idle.
+    let mut jobs: Vec<(usize, usize)> = plans
+        .iter()
+        .enumerate()
+        .flat_map(|(p, plan)| plan.selected.iter().map(move |&f| (p, f)))
+        .collect();
+    let size_of = |&(p, f): &(usize, usize)| plans[p].listing.as_ref().map_or(0, |l| l.files[f].size);
+    jobs.sort_by_key(|job| std::cmp::Reverse(size_of(job)));
+    progress.start(jobs.len() as u64, jobs.iter().map(size_of).sum());
+    let outcomes: Vec<_> = jobs
+        .par_iter()
+        .map(|&(p, f)| {
+            let plan = &plans[p];
+            let job = FileJob {
+                file: &plan.listing.as_ref().expect("selected files are listed").files[f],
+                test: &plan.test,
+                command: plan.command.as_ref(),
+                settings,
+            };
+            // Each worker thread keeps its buffers from file to file: with
+            // many small files, fresh ones would cost more than the reads.
+            BUFFERS.with(|cell| {
+                let mut buffers = cell.take();
+                let outcome = job.run(&mut buffers, progress);
+                cell.replace(buffers);
+                outcome
+            })
+        })
+        .collect();
+    progress.finish();
+
+    let mut per_set: Vec<Vec<Option<file::FileOutcome>>> = plans
+        .iter()
+        .map(|plan| {
+            let n = plan.listing.as_ref().map_or(0, |l| l.files.len());
+            std::iter::repeat_with(|| None).take(n).collect()
+        })
+        .collect();
+    for ((p, f), outcome) in jobs.into_iter().zip(outcomes) {
+        per_set[p][f] = Some(outcome);
+    }
+    let sets: Vec<SetReport> = plans
+        .iter_mut()
+        .zip(per_set)
+        .map(|(plan, outcomes)| judge::judge(plan, outcomes, &run))
+        .collect();
+
+    let finished = run.now + chrono::TimeDelta::from_std(started.elapsed()).unwrap_or_default();
+    let report = VerifyReport {
+        ok: sets.iter().all(|s| s.ok),
+        started_at: run.now.to_rfc3339_opts(SecondsFormat::Secs, false),
+        finished_at: finished.to_rfc3339_opts(SecondsFormat::Secs, false),
+        warnings: warnings(&sets),
+        sets,
+    };
+
+    for plan in &plans {
+        // A set whose folder could not be listed keeps its baseline as it
+        // was: an unmounted disk must not erase what was known.
+        if plan.listing.is_some() {
+            plan.baseline
+                .save(&plan.baseline_file)
+                .map_err(state_err(plan.baseline_file.clone()))?;
+        }
+    }
+    // Compact: with a file's record per backup file it is read by programs
+    // (the portal), and pretty printing would double its size.
+    let report_path = state_dir.join(REPORT_FILE);
+    let mut compact = serde_json::to_vec(&report).map_err(|e| VerifyError::State {
+        path: report_path.clone(),
+        source: e.into(),
+    })?;
+    compact.push(b'\n');
+    state::write_atomic(&report_path, &compact).map_err(state_err(report_path.clone()))?;
+    let record = RunRecord {
+        started_at: report.started_at.clone(),
+        finished_at: report.finished_at.clone(),
+        ok: report.ok,
+        sets: report.sets.iter().map(SetRun::of).collect(),
+    };
+    state::history::append(&state_dir, &record).map_err(state_err(state_dir.join(state::history::FILE)))?;
+    Ok(report)
+}
+
+fn choose_sets<'a>(
+    project: &'a Project,
+    names: &[String],
+) -> Result<Vec<&'a crate::load::settings::BackupSet>, VerifyError> {
+    let all = &project.settings.backups;
+    if names.is_empty() {
+        return Ok(all.iter().collect());
+    }
+    names
+        .iter()
+        .map(|name| {
+            all.iter()
+                .find(|s| &s.name == name)
+                .ok_or_else(|| VerifyError::UnknownSet {
+                    name: name.clone(),
+                    known: all.iter().map(|s| s.name.clone()).collect(),
+                })
+        })
+        .collect()
+}
+
+/// What could not be tested, said once per reason with its count.
+fn warnings(sets: &[SetReport]) -> Vec<String> {
+    let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
+    for record in sets.iter().flat_map(|s| &s.records) {
+        if let Some(Restore::Skipped { reason }) = &record.restore {
+            *by_reason.entry(reason.as_str()).or_insert(0) += 1;
+        }
+    }
+    by_reason
+        .into_iter()
+        .map(|(reason, n)| format!("{reason} ({n} file{})", if n == 1 { "" } else { "s" }))
+        .collect()
+}
+
+/// The history of verification runs, oldest first, for the portal.
+pub fn history(project: &Project) -> io::Result<Vec<Line<RunRecord>>> {
+    state::history::read(&project.state_dir())
+}
+
+/// The last run's report, if any, for the portal.
+pub fn last_report(project: &Project) -> io::Result<Option<VerifyReport>> {
+    match std::fs::read(project.state_dir().join(REPORT_FILE)) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(io::Error::other),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// What `opsbook check` reports about verification: include globs that
+/// cannot work, and every broken link of the history chain.
+pub fn check(project: &Project) -> Vec<Diagnostic> {
+    let mut problems: Vec<Diagnostic> = project
+        .settings
+        .backups
+        .iter()
+        .flat_map(|set| {
+            set.include.iter().filter_map(move |glob| {
+                set::check_glob(glob).err().map(|e| {
+                    Diagnostic::error(
+                        crate::load::settings::FILE_NAME,
+                        format!("backup set `{}`: invalid include glob: {e}", set.name),
+                    )
+                })
+            })
+        })
+        .collect();
+    let state_dir = project.state_dir();
+    problems.extend(state::history::check(&state_dir, &project.rel(&state_dir)));
+    problems
+}

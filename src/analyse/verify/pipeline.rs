@@ -1,0 +1,587 @@
+//! One read per byte: a file's stored bytes are read once, in fixed
+//! buffers, and every consumer takes them from that read.
+//!
+//! ```text
+//!   file ──read──▶ stored chunk ──▶ BLAKE3 (stored)
+//!                       │
+//!                       └─(.zst)─▶ zstd decoder ──▶ decoded chunk ──▶ BLAKE3 (decoded)
+//!                                                        │
+//!                                                        └──▶ restore test (tar, SQL, SQLite, pg_restore…)
+//! ```
+//!
+//! A [`Producer`] reads and decodes; a [`Content`] hashes what the producer
+//! hands out and serves the content to the restore test as a [`BufRead`].
+//! For a small file both run on the caller's thread. For a large one the
+//! producer runs on a thread of its own and hands chunks over a short
+//! channel, so decoding overlaps hashing and the restore test: one large
+//! `.zst` takes about as long as decoding it alone. Either way memory is a
+//! handful of buffers, whatever the file's size.
+//!
+//! Large plain files that need no restore test are hashed from a memory map
+//! on every core instead ([`hash_mapped`]), as b3sum does.
+
+use std::fs::File;
+use std::io::{self, BufRead, Read};
+use std::sync::mpsc::{Receiver, Sender, SyncSender};
+
+use super::Progress;
+use super::zst::{DecodeError, Decoder, Limits, Summary};
+
+/// Stored bytes read at a time.
+pub const RAW_CHUNK: usize = 512 << 10;
+/// Decoded bytes handed out at a time.
+pub const OUT_CHUNK: usize = 1 << 20;
+/// Files at least this large decode on a thread of their own.
+pub const THREAD_MIN: u64 = 16 << 20;
+/// Plain files at least this large are hashed from a memory map.
+pub const MMAP_MIN: u64 = 4 << 20;
+/// Chunks in flight between a producer thread and its consumer.
+const IN_FLIGHT: usize = 4;
+/// Spare buffers kept for the next file.
+const POOL_MAX: usize = IN_FLIGHT + 2;
+
+/// A buffer and how much of it holds data.
+pub struct Chunk {
+    buf: Vec<u8>,
+    len: usize,
+    /// A read buffer (initialised, full length) rather than a decode
+    /// buffer (length = data).
+    stored: bool,
+}
+
+impl Chunk {
+    pub fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+/// What a producer hands out, in file order.
+pub enum Piece {
+    /// Stored bytes of a compressed file: hashed, not content.
+    Stored(Chunk),
+    /// Stored bytes of a plain file: hashed, and the content too.
+    Plain(Chunk),
+    /// Decoded content.
+    Decoded(Chunk),
+    /// Reading or decoding stopped here. Stored bytes may still follow
+    /// (after a decode error the rest is read for its digest).
+    Failed(Failure),
+}
+
+#[derive(Debug)]
+pub enum Failure {
+    Read(io::Error),
+    Decode(DecodeError),
+}
+
+/// Buffers reused from file to file by one worker.
+#[derive(Default)]
+pub struct Buffers {
+    stored: Vec<Vec<u8>>,
+    decoded: Vec<Vec<u8>>,
+}
+
+impl Buffers {
+    fn take_stored(&mut self) -> Vec<u8> {
+        self.stored.pop().unwrap_or_else(|| vec![0; RAW_CHUNK])
+    }
+
+    fn take_decoded(&mut self) -> Vec<u8> {
+        self.decoded
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(OUT_CHUNK))
+    }
+
+    fn put(&mut self, chunk: Chunk) {
+        if chunk.stored {
+            self.put_stored(chunk.buf);
+        } else {
+            self.put_decoded(chunk.buf);
+        }
+    }
+
+    fn put_stored(&mut self, buf: Vec<u8>) {
+        if self.stored.len() < POOL_MAX {
+            self.stored.push(buf);
+        }
+    }
+
+    fn put_decoded(&mut self, mut buf: Vec<u8>) {
+        if self.decoded.len() < POOL_MAX {
+            buf.clear();
+            self.decoded.push(buf);
+        }
+    }
+}
+
+/// Where a [`Content`] gets its pieces.
+pub trait Source {
+    fn next(&mut self) -> Option<Piece>;
+    /// Gives a used chunk back for reuse.
+    fn recycle(&mut self, chunk: Chunk);
+}
+
+/// Reads a file once and decodes it when it is a `.zst`.
+pub struct Producer {
+    file: File,
+    decoder: Option<Decoder>,
+    buffers: Buffers,
+    /// Chunks given back by a consumer on another thread.
+    returns: Option<Receiver<Chunk>>,
+    /// The stored chunk being decoded, and how far.
+    current: Option<Chunk>,
+    pos: usize,
+    eof: bool,
+    done: bool,
+    /// Decoding stopped: the rest is read for its digest only.
+    failed: bool,
+    summary: Option<Summary>,
+}
+
+impl Producer {
+    pub fn new(file: File, zstd: Option<Limits>, buffers: Buffers) -> Producer {
+        Producer {
+            file,
+            decoder: zstd.map(Decoder::new),
+            buffers,
+            returns: None,
+            current: None,
+            pos: 0,
+            eof: false,
+            done: false,
+            failed: false,
+            summary: None,
+        }
+    }
+
+    /// After the last piece: the decoder's counts (for a `.zst` that
+    /// decoded cleanly), and the buffers for the next file.
+    pub fn finish(self) -> (Option<Summary>, Buffers) {
+        (self.summary, self.buffers)
+    }
+
+    /// Runs on a thread of its own, handing pieces to `out` until the file
+    /// ends or the consumer goes away.
+    pub fn run(mut self, out: SyncSender<Piece>, returns: Receiver<Chunk>) -> Option<Summary> {
+        self.returns = Some(returns);
+        while let Some(piece) = self.produce() {
+            if out.send(piece).is_err() {
+                break;
+            }
+        }
+        self.summary
+    }
+
+    fn produce(&mut self) -> Option<Piece> {
+        loop {
+            if self.done {
+                return None;
+            }
+            if let Some(chunk) = self.current.take() {
+                let Some(decoder) = self.decoder.as_mut() else {
+                    return Some(Piece::Plain(chunk));
+                };
+                if self.failed {
+                    return Some(Piece::Stored(chunk));
+                }
+                let mut out = self.buffers.take_decoded();
+                match decoder.decode(chunk.bytes(), &mut self.pos, &mut out) {
+                    Err(e) => {
+                        self.failed = true;
+                        self.buffers.put_decoded(out);
+                        self.current = Some(chunk);
+                        return Some(Piece::Failed(Failure::Decode(e)));
+                    }
+                    Ok(()) if out.is_empty() => {
+                        // This stored chunk is used up: hand it on for its digest.
+                        self.buffers.put_decoded(out);
+                        return Some(Piece::Stored(chunk));
+                    }
+                    Ok(()) => {
+                        self.current = Some(chunk);
+                        let len = out.len();
+                        return Some(Piece::Decoded(Chunk {
+                            buf: out,
+                            len,
+                            stored: false,
+                        }));
+                    }
+                }
+            }
+            if self.eof {
+                return self.end();
+            }
+            self.take_returns();
+            let mut buf = self.buffers.take_stored();
+            match read_some(&mut self.file, &mut buf) {
+                Ok(0) => {
+                    self.buffers.put_stored(buf);
+                    self.eof = true;
+                }
+                Ok(len) => {
+                    self.pos = 0;
+                    self.current = Some(Chunk {
+                        buf,
+                        len,
+                        stored: true,
+                    });
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Piece::Failed(Failure::Read(e)));
+                }
+            }
+        }
+    }
+
+    /// At the end of the file: the decoder's last output, then its verdict.
+    fn end(&mut self) -> Option<Piece> {
+        if let Some(decoder) = self.decoder.as_mut().filter(|_| !self.failed) {
+            let mut out = self.buffers.take_decoded();
+            let flushed = decoder.decode(&[], &mut 0, &mut out);
+            if !out.is_empty() && flushed.is_ok() {
+                let len = out.len();
+                return Some(Piece::Decoded(Chunk {
+                    buf: out,
+                    len,
+                    stored: false,
+                }));
+            }
+            self.buffers.put_decoded(out);
+            self.done = true;
+            return match flushed.and_then(|()| decoder.finish()) {
+                Ok(summary) => {
+                    self.summary = Some(summary);
+                    None
+                }
+                Err(e) => Some(Piece::Failed(Failure::Decode(e))),
+            };
+        }
+        self.done = true;
+        None
+    }
+
+    fn take_returns(&mut self) {
+        if let Some(returns) = &self.returns {
+            while let Ok(chunk) = returns.try_recv() {
+                self.buffers.put(chunk);
+            }
+        }
+    }
+}
+
+impl Source for Producer {
+    fn next(&mut self) -> Option<Piece> {
+        self.produce()
+    }
+
+    fn recycle(&mut self, chunk: Chunk) {
+        self.buffers.put(chunk);
+    }
+}
+
+/// The consumer's end of a producer on another thread.
+pub struct Remote {
+    pub pieces: Receiver<Piece>,
+    pub returns: Sender<Chunk>,
+}
+
+impl Source for Remote {
+    fn next(&mut self) -> Option<Piece> {
+        self.pieces.recv().ok()
+    }
+
+    fn recycle(&mut self, chunk: Chunk) {
+        let _ = self.returns.send(chunk);
+    }
+}
+
+/// A producer and a consumer on a channel, for [`Producer::run`].
+pub fn channel() -> (SyncSender<Piece>, Receiver<Chunk>, Remote) {
+    let (piece_tx, piece_rx) = std::sync::mpsc::sync_channel(IN_FLIGHT);
+    let (return_tx, return_rx) = std::sync::mpsc::channel();
+    (
+        piece_tx,
+        return_rx,
+        Remote {
+            pieces: piece_rx,
+            returns: return_tx,
+        },
+    )
+}
+
+/// The digests of one read, and whether it got to the end cleanly.
+pub struct Digests {
+    pub stored: blake3::Hash,
+    pub stored_bytes: u64,
+    /// For a compressed file that decoded to its end.
+    pub decoded: Option<(blake3::Hash, u64)>,
+    pub failure: Option<Failure>,
+}
+
+/// The content of a file as a [`BufRead`], hashing every piece as it
+/// passes. After the restore test, [`Content::finish`] reads whatever the
+/// test left, so the digests always cover the whole file.
+pub struct Content<'p, S: Source> {
+    source: S,
+    compressed: bool,
+    stored: blake3::Hasher,
+    stored_bytes: u64,
+    decoded: blake3::Hasher,
+    decoded_bytes: u64,
+    current: Option<Chunk>,
+    pos: usize,
+    failure: Option<Failure>,
+    ended: bool,
+    progress: &'p dyn Progress,
+}
+
+impl<'p, S: Source> Content<'p, S> {
+    pub fn new(source: S, compressed: bool, progress: &'p dyn Progress) -> Self {
+        Content {
+            source,
+            compressed,
+            stored: blake3::Hasher::new(),
+            stored_bytes: 0,
+            decoded: blake3::Hasher::new(),
+            decoded_bytes: 0,
+            current: None,
+            pos: 0,
+            failure: None,
+            ended: false,
+            progress,
+        }
+    }
+
+    /// Whether reading stopped on a fault (so the test's verdict is moot).
+    pub fn failed(&self) -> bool {
+        self.failure.is_some()
+    }
+
+    /// Takes the next piece: hashes it, keeps content for the reader.
+    /// `false` at the end of the file.
+    fn pull(&mut self) -> bool {
+        if let Some(chunk) = self.current.take() {
+            self.source.recycle(chunk);
+        }
+        let Some(piece) = self.source.next() else {
+            self.ended = true;
+            return false;
+        };
+        match piece {
+            Piece::Stored(chunk) => {
+                self.hash_stored(&chunk);
+                self.source.recycle(chunk);
+            }
+            Piece::Plain(chunk) => {
+                self.hash_stored(&chunk);
+                self.current = Some(chunk);
+                self.pos = 0;
+            }
+            Piece::Decoded(chunk) => {
+                self.decoded.update(chunk.bytes());
+                self.decoded_bytes += chunk.len as u64;
+                self.current = Some(chunk);
+                self.pos = 0;
+            }
+            Piece::Failed(failure) => {
+                if self.failure.is_none() {
+                    self.failure = Some(failure);
+                }
+            }
+        }
+        true
+    }
+
+    fn hash_stored(&mut self, chunk: &Chunk) {
+        self.stored.update(chunk.bytes());
+        self.stored_bytes += chunk.len as u64;
+        self.progress.advance(chunk.len as u64);
+    }
+
+    /// Reads the rest of the file and returns its digests and the source.
+    pub fn finish(mut self) -> (Digests, S) {
+        while !self.ended && self.pull() {}
+        if let Some(chunk) = self.current.take() {
+            self.source.recycle(chunk);
+        }
+        let decoded = (self.compressed && self.failure.is_none())
+            .then(|| (self.decoded.finalize(), self.decoded_bytes));
+        (
+            Digests {
+                stored: self.stored.finalize(),
+                stored_bytes: self.stored_bytes,
+                decoded,
+                failure: self.failure,
+            },
+            self.source,
+        )
+    }
+}
+
+impl<S: Source> Read for Content<'_, S> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<S: Source> BufRead for Content<'_, S> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        loop {
+            if self.failure.is_some() {
+                return Err(io::Error::other("the file could not be read to its end"));
+            }
+            if self.current.as_ref().is_some_and(|c| self.pos < c.len) {
+                break;
+            }
+            if self.ended || !self.pull() {
+                return Ok(&[]);
+            }
+        }
+        let chunk = self.current.as_ref().expect("checked above");
+        Ok(&chunk.bytes()[self.pos..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos += n;
+    }
+}
+
+/// BLAKE3 of a plain file through a memory map, on every core (blake3's
+/// rayon path): no copy out of the page cache, and a large file is split
+/// among the threads that have nothing else to do.
+pub fn hash_mapped(file: &File, progress: &dyn Progress) -> io::Result<(blake3::Hash, u64)> {
+    // SAFETY: the map is only read, and only while `file` is open. Another
+    // process cutting the file short meanwhile raises SIGBUS: the reason
+    // the `mmap` setting exists.
+    let map = unsafe { memmap2::Mmap::map(file)? };
+    let mut hasher = blake3::Hasher::new();
+    for piece in map.chunks(64 << 20) {
+        hasher.update_rayon(piece);
+        progress.advance(piece.len() as u64);
+    }
+    Ok((hasher.finalize(), map.len() as u64))
+}
+
+/// BLAKE3 of a file's stored bytes alone (for `opsbook manifest`): from a
+/// memory map when it is large and `mmap` allows, else streamed.
+pub fn hash_file(file: File, size: u64, mmap: bool, buffers: &mut Buffers) -> io::Result<blake3::Hash> {
+    if mmap && size >= MMAP_MIN {
+        return hash_mapped(&file, &super::Silent).map(|(hash, _)| hash);
+    }
+    let content = Content::new(
+        Producer::new(file, None, std::mem::take(buffers)),
+        false,
+        &super::Silent,
+    );
+    let (digests, producer) = content.finish();
+    *buffers = producer.finish().1;
+    match digests.failure {
+        Some(Failure::Read(e)) => Err(e),
+        _ => Ok(digests.stored),
+    }
+}
+
+fn read_some(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match file.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyse::verify::Silent;
+    use std::io::Write;
+
+    const LIMITS: Limits = Limits {
+        window_log_max: 27,
+        max_decoded: 1 << 30,
+    };
+
+    fn temp_with(bytes: &[u8]) -> File {
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(bytes).unwrap();
+        std::io::Seek::rewind(&mut f).unwrap();
+        f
+    }
+
+    fn content_of(bytes: &[u8], zstd: bool, threaded: bool) -> (Vec<u8>, Digests, Option<Summary>) {
+        let producer = Producer::new(temp_with(bytes), zstd.then_some(LIMITS), Buffers::default());
+        if threaded {
+            let (tx, returns, remote) = channel();
+            std::thread::scope(|s| {
+                let handle = s.spawn(move || producer.run(tx, returns));
+                let mut content = Content::new(remote, zstd, &Silent);
+                let mut out = Vec::new();
+                let _ = content.read_to_end(&mut out);
+                let (digests, remote) = content.finish();
+                drop(remote);
+                (out, digests, handle.join().unwrap())
+            })
+        } else {
+            let mut content = Content::new(producer, zstd, &Silent);
+            let mut out = Vec::new();
+            let _ = content.read_to_end(&mut out);
+            let (digests, producer) = content.finish();
+            (out, digests, producer.finish().0)
+        }
+    }
+
+    #[test]
+    fn one_read_gives_both_digests_inline_and_threaded() {
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 97) as u8).collect();
+        let zst = zstd::encode_all(&data[..], 3).unwrap();
+        for threaded in [false, true] {
+            let (out, d, summary) = content_of(&zst, true, threaded);
+            assert_eq!(out, data);
+            assert_eq!(d.stored, blake3::hash(&zst));
+            assert_eq!(d.stored_bytes, zst.len() as u64);
+            assert_eq!(d.decoded, Some((blake3::hash(&data), data.len() as u64)));
+            assert_eq!(summary.unwrap().frames, 1);
+
+            let (out, d, _) = content_of(&data, false, threaded);
+            assert_eq!(out, data);
+            assert_eq!(d.stored, blake3::hash(&data));
+            assert!(d.decoded.is_none());
+        }
+    }
+
+    #[test]
+    fn a_decode_failure_still_hashes_every_stored_byte() {
+        let data: Vec<u8> = (0..2_000_000u32).map(|i| (i * 31 % 251) as u8).collect();
+        let mut encoder = zstd::Encoder::new(Vec::new(), 1).unwrap();
+        encoder.include_checksum(true).unwrap();
+        encoder.write_all(&data).unwrap();
+        let mut zst = encoder.finish().unwrap();
+        let mid = zst.len() / 3;
+        zst[mid] ^= 0xff;
+        for threaded in [false, true] {
+            let (_, d, summary) = content_of(&zst, true, threaded);
+            assert!(matches!(
+                d.failure,
+                Some(Failure::Decode(DecodeError::Corrupt(_)))
+            ));
+            assert_eq!(d.stored, blake3::hash(&zst));
+            assert!(d.decoded.is_none());
+            assert!(summary.is_none());
+        }
+    }
+
+    #[test]
+    fn mapped_hash_matches() {
+        let data = vec![5u8; 5 << 20];
+        let f = temp_with(&data);
+        assert_eq!(
+            hash_mapped(&f, &Silent).unwrap(),
+            (blake3::hash(&data), data.len() as u64)
+        );
+    }
+}
