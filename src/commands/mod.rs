@@ -7,7 +7,6 @@
 pub mod build;
 pub mod check;
 pub mod init;
-pub mod junit;
 pub mod logs;
 pub mod manifest;
 pub mod new;
@@ -102,6 +101,11 @@ pub enum Fatal {
     NotBuilt(&'static str),
     #[error("{0:#}")]
     Other(#[from] anyhow::Error),
+}
+
+/// `1 file`, `3 files`: a count with its noun, for summaries.
+pub fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 /// Writes `text` to a file (atomically) or to stdout for `-`.

@@ -12,15 +12,16 @@ use std::collections::BTreeMap;
 
 use serde::{Serialize, Serializer};
 
-use super::junit::{self, Case, CaseResult, Suite};
 use super::session::{Checked, Session};
-use super::{Context, Exit, Fatal};
+use super::{Context, Exit, Fatal, plural};
 use crate::analyse::contract::obligations::{Counts, Missed, ServicePeriod};
 use crate::analyse::contract::sla::{Breach, MonthCompliance, Rule, RuleCompliance};
 use crate::analyse::contract::{self, ContractReport};
+use crate::analyse::verify;
 use crate::commands::build;
 use crate::diag::Diagnostic;
 use crate::period::Every;
+use crate::render::junit::{self, Case, CaseResult, Suite};
 use crate::report::{Audience, CheckReport};
 use crate::time::Clock;
 
@@ -149,7 +150,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     ctx.print_diagnostics(&checked.problems);
     let check = checked.report();
     let logs = logs_stage(&session);
-    let verify = verify_stage(&session);
+    let verify = verify_stage(ctx, &session);
     let (obligations, sla) = contract_stage(&session, &checked);
     let build = build_stage(&session, &checked);
 
@@ -179,7 +180,9 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         }
     }
     if let Some(target) = &opts.junit {
-        super::write_output(target, &junit::to_xml("opsbook nightly", &junit_suites(&summary)))?;
+        let seconds = junit::seconds_between(&summary.started_at, &summary.finished_at);
+        let xml = junit::to_xml("opsbook nightly", &junit_suites(&summary), seconds);
+        super::write_output(target, &xml)?;
     }
     if let Some(target) = &opts.json {
         let mut json = serde_json::to_string_pretty(&summary).map_err(|e| Fatal::Other(e.into()))?;
@@ -196,14 +199,11 @@ fn wall_clock(session: &Session) -> String {
 // ---------------------------------------------------------------------------
 // Backup verification and log ingestion
 //
-// Neither is part of this build of opsbook: both stages report themselves as
-// not available, which does not fail the night. When they are, the two
-// `*_stage` functions run them, the two types become their reports (SPEC
-// 5.2's report, and the `logs` object of SPEC 8.1), and the `*_line` and
-// `*_cases` functions describe them for the summary and JUnit.
+// Each `*_stage` function runs its part, the `*_line` and `*_cases`
+// functions describe it for the summary and JUnit.
 
 /// The backup verification report (SPEC 5.2).
-pub type VerifyReport = NotInThisBuild;
+pub type VerifyReport = verify::VerifyReport;
 /// The log aggregates (SPEC 8.1 `logs`).
 pub type LogsReport = NotInThisBuild;
 
@@ -211,8 +211,30 @@ pub type LogsReport = NotInThisBuild;
 #[derive(Debug, Clone, Copy, Serialize)]
 pub enum NotInThisBuild {}
 
-fn verify_stage(_session: &Session) -> Stage<VerifyReport> {
-    Stage::Skipped("backup verification is not available in this build".into())
+/// Verifies every backup set (sampling as the sets say), printing its
+/// problems like `opsbook verify` does.
+fn verify_stage(ctx: &Context, session: &Session) -> Stage<VerifyReport> {
+    if session.project.settings.backups.is_empty() {
+        return Stage::Skipped("opsbook.toml has no [[backups]] sets".into());
+    }
+    let bar = super::verify::Bar::new(ctx.progress);
+    let result = verify::verify(
+        &session.project,
+        &session.clock,
+        &verify::Options::default(),
+        &bar,
+    );
+    drop(bar);
+    match result {
+        Ok(report) => {
+            ctx.print_diagnostics(&super::verify::diagnostics(&session.project, &report));
+            Stage::Ran {
+                ok: report.ok,
+                report,
+            }
+        }
+        Err(e) => Stage::Failed(e.to_string()),
+    }
 }
 
 fn logs_stage(_session: &Session) -> Stage<LogsReport> {
@@ -221,7 +243,17 @@ fn logs_stage(_session: &Session) -> Stage<LogsReport> {
 
 /// The summary line of a verification that ran.
 fn verify_line(report: &VerifyReport) -> String {
-    match *report {}
+    let files: usize = report.sets.iter().map(|s| s.files).sum();
+    let read: usize = report.sets.iter().map(|s| s.checked.len()).sum();
+    let problems: usize = report.sets.iter().map(|s| s.problems.len()).sum();
+    let errors = report.errors();
+    format!(
+        "{}, {}, {read} read this run: {}, {}",
+        plural(report.sets.len(), "set"),
+        plural(files, "file"),
+        plural(errors, "error"),
+        plural(problems - errors, "warning")
+    )
 }
 
 /// The summary line of an ingestion that ran.
@@ -229,9 +261,13 @@ fn logs_line(report: &LogsReport) -> String {
     match *report {}
 }
 
-/// JUnit cases of a verification that ran: one per backup set.
+/// JUnit cases of a verification that ran: one per backup file, grouped by
+/// set through their class name.
 fn verify_cases(report: &VerifyReport) -> Vec<Case> {
-    match *report {}
+    super::verify::junit_suites(report)
+        .into_iter()
+        .flat_map(|suite| suite.cases)
+        .collect()
 }
 
 /// JUnit cases of an ingestion that ran.
@@ -450,6 +486,7 @@ impl Row {
 fn junit_suites(s: &Summary) -> Vec<Suite> {
     let suite = |name: &str, cases: Vec<Case>| Suite {
         name: name.into(),
+        timestamp: Some(s.started_at.clone()),
         cases,
     };
     vec![
@@ -461,9 +498,9 @@ fn junit_suites(s: &Summary) -> Vec<Suite> {
         suite(
             "build",
             stage_cases("portal", &s.build, |b| {
-                vec![Case::new(
+                vec![Case::passed(
                     "portal",
-                    CaseResult::Passed(Some(format!("{} pages, {} files in {}", b.pages, b.files, b.out))),
+                    Some(format!("{} pages, {} files in {}", b.pages, b.files, b.out)),
                 )]
             }),
         ),
@@ -481,9 +518,9 @@ fn stage_cases<T>(name: &str, stage: &Stage<T>, ran: impl Fn(&T) -> Vec<Case>) -
 /// One case per file with problems; one passing case when there are none.
 fn check_cases(check: &CheckReport) -> Vec<Case> {
     if check.problems.is_empty() {
-        return vec![Case::new(
+        return vec![Case::passed(
             "notes",
-            CaseResult::Passed(Some(format!("{} notes checked", check.notes))),
+            Some(format!("{} notes checked", check.notes)),
         )];
     }
     let mut by_file: BTreeMap<&str, Vec<&Diagnostic>> = BTreeMap::new();
@@ -495,15 +532,12 @@ fn check_cases(check: &CheckReport) -> Vec<Case> {
         .map(|(file, diags)| {
             let details = diags.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n");
             let errors = diags.iter().filter(|d| d.is_error()).count();
-            let result = if errors > 0 {
-                CaseResult::Failed {
-                    message: format!("{errors} error(s), {} warning(s)", diags.len() - errors),
-                    details,
-                }
+            if errors > 0 {
+                let message = format!("{errors} error(s), {} warning(s)", diags.len() - errors);
+                Case::failed(file, message, details)
             } else {
-                CaseResult::Passed(Some(details))
-            };
-            Case::new(file, result)
+                Case::passed(file, Some(details))
+            }
         })
         .collect()
 }
@@ -516,8 +550,8 @@ fn obligation_cases(o: &ObligationsSection) -> Vec<Case> {
                 "{} met, {} missed, {} pending",
                 ob.counts.met, ob.counts.missed, ob.counts.pending
             );
-            let result = if ob.counts.missed == 0 {
-                CaseResult::Passed(Some(counts))
+            if ob.counts.missed == 0 {
+                Case::passed(&ob.name, Some(counts))
             } else {
                 let periods: Vec<String> = o
                     .missed
@@ -525,12 +559,12 @@ fn obligation_cases(o: &ObligationsSection) -> Vec<Case> {
                     .filter(|m| m.name == ob.name)
                     .map(|m| m.period.to_string())
                     .collect();
-                CaseResult::Failed {
-                    message: format!("{} period(s) missed", ob.counts.missed),
-                    details: format!("{counts}\nmissed: {}", periods.join(", ")),
-                }
-            };
-            Case::new(&ob.name, result)
+                Case::failed(
+                    &ob.name,
+                    format!("{} period(s) missed", ob.counts.missed),
+                    format!("{counts}\nmissed: {}", periods.join(", ")),
+                )
+            }
         })
         .collect()
 }
@@ -546,19 +580,22 @@ fn sla_cases(sla: &SlaSection, strict: bool) -> Vec<Case> {
                 .filter(|b| b.rule == *rule)
                 .map(|b| format!("{}: {} against {} ({})", b.id, b.actual, b.limit, b.file))
                 .collect();
-            let result = match (breaches.is_empty(), strict) {
-                (true, _) => CaseResult::Passed(None),
-                (false, true) => CaseResult::Failed {
-                    message: format!("{} breach(es)", breaches.len()),
-                    details: breaches.join("\n"),
-                },
-                (false, false) => CaseResult::Passed(Some(format!(
-                    "{} breach(es), not failing without --strict:\n{}",
-                    breaches.len(),
-                    breaches.join("\n")
-                ))),
-            };
-            Case::new(rule.name(), result)
+            match (breaches.is_empty(), strict) {
+                (true, _) => Case::passed(rule.name(), None),
+                (false, true) => Case::failed(
+                    rule.name(),
+                    format!("{} breach(es)", breaches.len()),
+                    breaches.join("\n"),
+                ),
+                (false, false) => Case::passed(
+                    rule.name(),
+                    Some(format!(
+                        "{} breach(es), not failing without --strict:\n{}",
+                        breaches.len(),
+                        breaches.join("\n")
+                    )),
+                ),
+            }
         })
         .collect()
 }

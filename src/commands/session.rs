@@ -9,7 +9,7 @@ use crate::load::schedules::{self, Schedules};
 use crate::report::CheckReport;
 use crate::time::Clock;
 
-use super::{Context, Fatal};
+use super::{Context, Fatal, plural};
 
 /// An opened project and the clock of this run.
 pub struct Session {
@@ -68,7 +68,6 @@ impl Checked {
     pub fn summary(&self) -> String {
         let errors = diag::count_errors(&self.problems);
         let warnings = self.problems.len() - errors;
-        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
         let mut line = format!(
             "{} checked, {}",
             plural(self.files, "note"),

@@ -5,17 +5,19 @@
 //! report to `--json` and JUnit XML to `--junit`. Exit 1 when any problem
 //! is an error, 2 when verification cannot run.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::session::Session;
-use super::{Context, Exit, Fatal, write_output};
+use super::{Context, Exit, Fatal, plural, write_output};
 use crate::analyse::verify::settings::human_bytes;
-use crate::analyse::verify::{self, ProblemKind, Progress, SetReport, VerifyReport, junit};
+use crate::analyse::verify::{self, Problem, ProblemKind, Progress, Restore, SetReport, VerifyReport};
 use crate::diag::{Diagnostic, Severity};
 use crate::load::Project;
 use crate::load::settings::Sample;
+use crate::render::junit::{self, Case, CaseResult, Failure, Suite};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -81,13 +83,98 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         write_output(target, &text)?;
     }
     if let Some(target) = &opts.junit {
-        write_output(target, &junit::render(&report))?;
+        let seconds = junit::seconds_between(&report.started_at, &report.finished_at);
+        write_output(
+            target,
+            &junit::to_xml("opsbook verify", &junit_suites(&report), seconds),
+        )?;
     }
     Ok(Exit::from_problems(!report.ok))
 }
 
+/// The JUnit case of problems that name no file.
+pub const SET_CASE: &str = "(set)";
+
+/// The report as JUnit suites, so GitLab and Jenkins list each backup file as
+/// a test: one suite per set, one case per file (plus `(set)` for the set's
+/// own problems), a failure per error-severity problem with its kind as
+/// `type`, `skipped` for files sampling left out this run or whose test could
+/// not run here, and warnings as the case's output.
+pub fn junit_suites(report: &VerifyReport) -> Vec<Suite> {
+    report
+        .sets
+        .iter()
+        .map(|set| {
+            #[derive(Default)]
+            struct Found<'a> {
+                problems: Vec<&'a Problem>,
+                skipped: Option<String>,
+            }
+            // Every file, and every path a problem names, each once, in order.
+            let mut found: BTreeMap<&str, Found> = BTreeMap::new();
+            found.entry(SET_CASE).or_default();
+            for r in &set.records {
+                let f = found.entry(r.path.as_str()).or_default();
+                if !r.checked {
+                    f.skipped = Some(match set.sample {
+                        Some(s) => format!("not read this run (sampling {s})"),
+                        None => "not read this run".to_string(),
+                    });
+                } else if let Some(Restore::Skipped { reason }) = &r.restore {
+                    f.skipped = Some(reason.clone());
+                }
+            }
+            for p in &set.problems {
+                let name = if p.path.is_empty() {
+                    SET_CASE
+                } else {
+                    p.path.as_str()
+                };
+                found.entry(name).or_default().problems.push(p);
+            }
+            let cases = found
+                .into_iter()
+                .map(|(name, f)| {
+                    let failures: Vec<Failure> = f
+                        .problems
+                        .iter()
+                        .filter(|p| p.is_error())
+                        .map(|p| Failure {
+                            kind: Some(p.kind.to_string()),
+                            message: p.detail.lines().next().unwrap_or_default().to_string(),
+                            details: p.detail.clone(),
+                        })
+                        .collect();
+                    let warnings: Vec<String> = f
+                        .problems
+                        .iter()
+                        .filter(|p| !p.is_error())
+                        .map(|p| format!("warning: {}: {}", p.kind, p.detail))
+                        .collect();
+                    let result = match (failures.is_empty(), f.skipped) {
+                        (false, _) => CaseResult::Failed(failures),
+                        (true, Some(why)) => CaseResult::Skipped(why),
+                        (true, None) => CaseResult::Passed,
+                    };
+                    Case {
+                        classname: Some(format!("backups.{}", set.name)),
+                        name: name.to_string(),
+                        result,
+                        output: (!warnings.is_empty()).then(|| warnings.join("\n")),
+                    }
+                })
+                .collect();
+            Suite {
+                name: set.name.clone(),
+                timestamp: Some(report.started_at.clone()),
+                cases,
+            }
+        })
+        .collect()
+}
+
 /// Each problem as a diagnostic on the file it names (or the set's folder).
-fn diagnostics(project: &Project, report: &VerifyReport) -> Vec<Diagnostic> {
+pub fn diagnostics(project: &Project, report: &VerifyReport) -> Vec<Diagnostic> {
     report
         .problems()
         .map(|(set, p)| {
@@ -133,7 +220,7 @@ fn hint(kind: ProblemKind, set: &str) -> Option<String> {
 }
 
 /// `oa-db (pgdump): 31 files, 117.7 MiB; read 5 (17.1 MiB): ok`.
-fn set_line(set: &SetReport) -> String {
+pub fn set_line(set: &SetReport) -> String {
     let errors = set
         .problems
         .iter()
@@ -191,15 +278,12 @@ fn summary(report: &VerifyReport, took: Duration) -> String {
     )
 }
 
-fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
-}
-
-/// A progress bar on stderr (bytes, throughput, ETA), or nothing.
-struct Bar(Option<ProgressBar>);
+/// The progress bar of a verification run on stderr (bytes, throughput,
+/// ETA), or nothing unless `show`.
+pub struct Bar(Option<ProgressBar>);
 
 impl Bar {
-    fn new(show: bool) -> Bar {
+    pub fn new(show: bool) -> Bar {
         Bar(show.then(|| {
             let bar = ProgressBar::hidden();
             bar.set_style(

@@ -1,6 +1,7 @@
 //! The last stage: the portal, rendered from the report model with minijinja
 //! and written all-or-nothing to `site/`.
 
+pub mod junit;
 pub mod markdown;
 pub mod templates;
 pub mod writer;

@@ -11,7 +11,7 @@ mod check;
 mod contract;
 mod init_new;
 mod nightly;
-mod serve;
 mod pg;
+mod serve;
 mod verify;
 mod verify_db;

@@ -1,7 +1,7 @@
 //! `opsbook nightly` on the fixture project `tests/fixtures/nightly`, which
-//! has a fault in every stage: a note that does not load, a missed day of
-//! inspection, SLA breaches of every kind of note, and a theme whose template
-//! does not compile.
+//! has a fault in every stage: a note that does not load, a backup file that
+//! no longer matches its manifest, a missed day of inspection, SLA breaches of
+//! every kind of note, and a theme whose template does not compile.
 
 use crate::support::{TestProject, example_dir};
 
@@ -14,7 +14,8 @@ fn nightly(p: &TestProject, extra: &[&str]) -> crate::support::Run {
     p.run(&args)
 }
 
-/// The JSON written to stdout, with the wall-clock times of the run redacted.
+/// The JSON written to stdout, with the wall-clock times of the run and
+/// the backup files' modification times (the fixture's copy time) redacted.
 fn json_of(run: &crate::support::Run) -> serde_json::Value {
     let mut v: serde_json::Value =
         serde_json::from_str(&run.stdout()).unwrap_or_else(|e| panic!("{e}\n{}", run.stdout()));
@@ -22,6 +23,12 @@ fn json_of(run: &crate::support::Run) -> serde_json::Value {
         let t = v[key].as_str().expect(key);
         assert!(chrono::DateTime::parse_from_rfc3339(t).is_ok(), "{key}: {t}");
         v[key] = "[time]".into();
+    }
+    for set in v["verify"]["sets"].as_array_mut().into_iter().flatten() {
+        set["newest"] = "[mtime]".into();
+        for record in set["records"].as_array_mut().into_iter().flatten() {
+            record["modified"] = "[mtime]".into();
+        }
     }
     v
 }
@@ -38,7 +45,7 @@ fn every_stage_reports_its_faults() {
     assert!(err.contains("INC-250306-01.md:4:12"), "{err}");
     assert!(err.contains("软件巡检报告: 2025-03-04"), "{err}");
     assert!(
-        err.contains("needs attention: check, obligations, build"),
+        err.contains("needs attention: check, verify, obligations, build"),
         "{err}"
     );
     // No portal: its theme does not compile.
@@ -54,7 +61,10 @@ fn a_broken_note_still_gets_a_portal_that_shows_it() {
     run.expect_code(1);
     let out = run.stdout();
     assert!(out.contains("build        ok"), "{out}");
-    assert!(out.contains("needs attention: check, obligations\n"), "{out}");
+    assert!(
+        out.contains("needs attention: check, verify, obligations\n"),
+        "{out}"
+    );
     let index = p.read("site/index.html");
     assert!(
         index.contains("INC-250306-01.md"),
@@ -73,8 +83,11 @@ fn a_failed_build_keeps_the_previous_site() {
 
 #[test]
 fn sla_breaches_fail_only_with_strict() {
-    // The fixture without its faults of check, schedule and theme.
+    // The fixture without its faults of check, backups, schedule and theme.
     let p = TestProject::fixture("nightly");
+    let manifest = p.run(&["manifest", "backups/files"]);
+    manifest.expect_code(0);
+    p.file("backups/files/B3SUMS", manifest.stdout());
     p.file(
         "opsbook.toml",
         p.read("opsbook.toml").replace("theme = \"broken\"", ""),
@@ -139,7 +152,7 @@ fn junit_has_one_suite_per_stage() {
     );
     assert!(xml.contains("<failure message=\"1 period(s) missed\">"), "{xml}");
     assert!(
-        xml.contains("<skipped message=\"backup verification is not available in this build\"/>"),
+        xml.contains("<testcase classname=\"backups.archives\" name=\"archive-20250308.txt\">\n      <failure type=\"digest_mismatch\""),
         "{xml}"
     );
     assert!(
@@ -154,8 +167,11 @@ fn junit_has_one_suite_per_stage() {
 #[test]
 fn the_example_project_is_complete() {
     let p = TestProject::empty();
-    for part in ["opsbook.toml", "schedules", "content"] {
+    for part in ["opsbook.toml", "schedules", "content", "backups", "logs"] {
         let from = example_dir().join(part);
+        if !from.exists() {
+            continue;
+        }
         if from.is_dir() {
             crate::support::copy_dir(&from, &p.join(part));
         } else {

@@ -20,7 +20,6 @@
 pub mod baseline;
 mod file;
 mod judge;
-pub mod junit;
 pub mod manifest;
 pub mod pipeline;
 mod plan;
@@ -46,13 +45,12 @@ use crate::load::settings::Sample;
 use crate::state::{self, StateLock, history::Line};
 use crate::time::Clock;
 
-pub use report::{FileRecord, Problem, ProblemKind, SetReport, VerifyReport};
+pub use report::{FileRecord, Problem, ProblemKind, Restore, SetReport, VerifyReport};
 pub use settings::VerifySettings;
 
 use file::FileJob;
 use judge::RunInfo;
 use plan::Plan;
-use report::Restore;
 
 /// The report of the last run, under `state/`.
 pub const REPORT_FILE: &str = "verify.json";
