@@ -38,6 +38,11 @@ impl Clock {
         })
     }
 
+    /// A clock stopped at `now`.
+    pub fn at(now: DateTime<FixedOffset>, tz: Tz) -> Clock {
+        Clock { now, tz }
+    }
+
     pub fn now(&self) -> DateTime<FixedOffset> {
         self.now
     }

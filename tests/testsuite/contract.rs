@@ -153,3 +153,33 @@ kind = "upgrades"
     assert!(missed.iter().any(|m| m["period"] == "2025"));
     assert!(missed.iter().any(|m| m["period"] == "2025-W52"));
 }
+
+#[test]
+fn after_the_service_period_open_items_are_measured_to_its_end() {
+    // MINIMAL_SETTINGS: the service period is 2025.
+    let p = TestProject::new();
+    let finding = |id: &str, found: &str| {
+        p.file(
+            &format!("content/vulnerabilities/{id}.md"),
+            format!(
+                "+++\nid = \"{id}\"\ntitle = \"t\"\nsource = \"等保测评机构\"\nseverity = \"low\"\nfound_at = {found}\n+++\n"
+            ),
+        );
+    };
+    finding("VUL-251215-01", "2025-12-15T10:00:00");
+    finding("VUL-250901-01", "2025-09-01T10:00:00");
+
+    let run = p.run(&["--now", "2026-11-28", "nightly", "--json", "-"]);
+    let v = summary(&run);
+    assert_eq!(
+        v["sla"]["breaches"],
+        serde_json::json!([{
+            "id": "VUL-250901-01",
+            "rule": "vuln_low_fix",
+            "limit": "90d",
+            "actual": "121d14h",
+            "file": "content/vulnerabilities/VUL-250901-01.md"
+        }]),
+        "{v:#}"
+    );
+}
