@@ -4,3 +4,4 @@
 //! results with their diagnostics; none of them prints or renders.
 
 pub mod check;
+pub mod logs;
