@@ -12,7 +12,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::json::{JsonError, JsonStr, Scanner, Value};
+use super::json::{JsonError, JsonStr, Scanner, Value, pack};
 
 /// The severity a line was logged at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -37,9 +37,8 @@ impl Level {
     ];
 
     /// `DEBUG`, `INFO`, `WARN`/`WARNING`, `ERROR`, `FATAL`, in any case.
-    pub fn parse(text: &str) -> Level {
-        let t = text.as_bytes();
-        let is = |name: &str| t.eq_ignore_ascii_case(name.as_bytes());
+    pub fn parse(text: &[u8]) -> Level {
+        let is = |name: &str| text.eq_ignore_ascii_case(name.as_bytes());
         if is("INFO") {
             Level::Info
         } else if is("ERROR") {
@@ -89,7 +88,7 @@ impl<'de> Deserialize<'de> for Level {
     /// a silent `OTHER`.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        match Level::parse(&text) {
+        match Level::parse(text.as_bytes()) {
             Level::Other if !text.eq_ignore_ascii_case("OTHER") => Err(serde::de::Error::custom(format!(
                 "unknown level `{text}`: use DEBUG, INFO, WARN, ERROR, FATAL or OTHER"
             ))),
@@ -120,14 +119,19 @@ pub struct Record<'a> {
 
 impl Record<'_> {
     pub fn level(&self) -> Level {
-        self.level.map_or(Level::Other, |l| Level::parse(&l.text()))
+        match self.level {
+            Some(l) => match l.plain() {
+                Some(raw) => Level::parse(raw),
+                None => Level::parse(l.text().as_bytes()),
+            },
+            None => Level::Other,
+        }
     }
 }
 
 /// Why a line was not read: shown to people with the file and line number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Malformed {
-    NotUtf8,
     Json(JsonError),
     NoTs,
     BadTs(String),
@@ -137,7 +141,6 @@ pub enum Malformed {
 impl fmt::Display for Malformed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Malformed::NotUtf8 => f.write_str("not UTF-8 text"),
             Malformed::Json(e) => write!(f, "not valid JSON: {} at byte {}", e.what, e.at + 1),
             Malformed::NoTs => f.write_str("no `ts` string"),
             Malformed::BadTs(ts) => write!(f, "`ts` is not an RFC 3339 time: `{ts}`"),
@@ -149,34 +152,57 @@ impl fmt::Display for Malformed {
 /// `ts` values longer than this are shown cut in a message.
 const SHOWN_TS: usize = 40;
 
+/// An escaped key, decoded: packed when short enough to be a known one.
+fn pack_long(name: &[u8]) -> u64 {
+    if name.len() <= 8 { pack(name) } else { 0 }
+}
+
+const TS: u64 = pack(b"ts");
+const LEVEL: u64 = pack(b"level");
+const HOST: u64 = pack(b"host");
+const SERVICE: u64 = pack(b"service");
+const MSG: u64 = pack(b"msg");
+const EVENT: u64 = pack(b"event");
+const OUTCOME: u64 = pack(b"outcome");
+const USER: u64 = pack(b"user");
+const STATUS: u64 = pack(b"status");
+const DOC_ID: u64 = pack(b"doc_id");
+const SET: u64 = pack(b"set");
+const CPU: u64 = pack(b"cpu");
+const MEM: u64 = pack(b"mem");
+const DISK: u64 = pack(b"disk");
+
 /// Parses one line (without its newline). `Ok(None)` for a blank line.
 pub fn parse(line: &[u8]) -> Result<Option<Record<'_>>, Malformed> {
-    let text = std::str::from_utf8(line).map_err(|_| Malformed::NotUtf8)?;
-    if text.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
+    if line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
         return Ok(None);
     }
     let mut rec = Record::default();
     let mut ts = None;
-    Scanner::new(text)
+    Scanner::new(line)
         .object(|key, s| {
-            let slot = match key.text().as_ref() {
-                "ts" => {
+            let id = match key.packed {
+                0 if key.name.plain().is_none() => pack_long(key.name.text().as_bytes()),
+                packed => packed,
+            };
+            let slot = match id {
+                TS => {
                     ts = Some(s.value()?);
                     return Ok(());
                 }
-                "cpu" => return s.value().map(|v| rec.cpu = percent(v)),
-                "mem" => return s.value().map(|v| rec.mem = percent(v)),
-                "disk" => return s.value().map(|v| rec.disk = percent(v)),
-                "level" => &mut rec.level,
-                "host" => &mut rec.host,
-                "service" => &mut rec.service,
-                "msg" => &mut rec.msg,
-                "event" => &mut rec.event,
-                "outcome" => &mut rec.outcome,
-                "user" => &mut rec.user,
-                "status" => &mut rec.status,
-                "doc_id" => &mut rec.doc_id,
-                "set" => &mut rec.set,
+                CPU => return s.value().map(|v| rec.cpu = percent(v)),
+                MEM => return s.value().map(|v| rec.mem = percent(v)),
+                DISK => return s.value().map(|v| rec.disk = percent(v)),
+                LEVEL => &mut rec.level,
+                HOST => &mut rec.host,
+                SERVICE => &mut rec.service,
+                MSG => &mut rec.msg,
+                EVENT => &mut rec.event,
+                OUTCOME => &mut rec.outcome,
+                USER => &mut rec.user,
+                STATUS => &mut rec.status,
+                DOC_ID => &mut rec.doc_id,
+                SET => &mut rec.set,
                 _ => return s.skip(),
             };
             *slot = match s.value()? {
@@ -186,21 +212,21 @@ pub fn parse(line: &[u8]) -> Result<Option<Record<'_>>, Malformed> {
             Ok(())
         })
         .map_err(Malformed::Json)?;
-    let ts = match ts {
-        Some(Value::Str(v)) => v.text(),
-        _ => return Err(Malformed::NoTs),
+    let Some(Value::Str(ts)) = ts else {
+        return Err(Malformed::NoTs);
     };
-    rec.ts = parse_ts(&ts).ok_or_else(|| {
-        let shown: String = ts.chars().take(SHOWN_TS).collect();
-        Malformed::BadTs(shown)
-    })?;
+    let parsed = match ts.plain() {
+        Some(raw) => parse_ts(raw),
+        None => parse_ts(ts.text().as_bytes()),
+    };
+    rec.ts = parsed.ok_or_else(|| Malformed::BadTs(ts.text().chars().take(SHOWN_TS).collect()))?;
     Ok(Some(rec))
 }
 
 /// A metric's value: a number, or a string holding one (`"91.5"`, `"91%"`).
 fn percent(value: Value<'_>) -> Option<f64> {
     let n = match value {
-        Value::Num(n) => n.parse().ok(),
+        Value::Num(n) => std::str::from_utf8(n).ok()?.parse().ok(),
         Value::Str(s) => s.text().trim().trim_end_matches('%').trim().parse().ok(),
         Value::Other => None,
     };
@@ -211,8 +237,7 @@ fn percent(value: Value<'_>) -> Option<f64> {
 /// `2025-12-01T08:00:00+08:00`, `2025-12-01T00:00:00.123Z`, with `T`, `t` or
 /// a space between date and time. A leap second reads as the end of its
 /// minute.
-pub fn parse_ts(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
+pub fn parse_ts(b: &[u8]) -> Option<i64> {
     let num = |at: usize, len: usize| -> Option<i64> {
         let digits = b.get(at..at + len)?;
         digits.iter().try_fold(0i64, |acc, &d| {
@@ -309,9 +334,20 @@ mod tests {
     }
 
     #[test]
+    fn escaped_keys_are_known_too() {
+        let r = parse(br#"{"\u0074s":"2025-12-01T08:00:00Z","lev\u0065l":"WARN"}"#)
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.level(), Level::Warn);
+    }
+
+    #[test]
     fn names_what_is_wrong() {
         assert_eq!(parse(b"  \r").unwrap().map(|r| r.ts), None);
-        assert_eq!(parse(b"\xff{}").unwrap_err(), Malformed::NotUtf8);
+        assert!(matches!(
+            parse(b"{\"ts\":\"\xff\"}").unwrap_err(),
+            Malformed::Json(_)
+        ));
         assert!(matches!(parse(b"{\"ts\":").unwrap_err(), Malformed::Json(_)));
         assert_eq!(parse(br#"{"msg":"x"}"#).unwrap_err(), Malformed::NoTs);
         assert_eq!(parse(br#"{"ts":17}"#).unwrap_err(), Malformed::NoTs);
@@ -331,7 +367,7 @@ mod tests {
             "2000-01-01T00:00:00.123456789Z",
         ] {
             let want = DateTime::parse_from_rfc3339(ts).unwrap().timestamp_millis();
-            assert_eq!(parse_ts(ts), Some(want), "{ts}");
+            assert_eq!(parse_ts(ts.as_bytes()), Some(want), "{ts}");
         }
         for bad in [
             "2025-02-29T00:00:00Z",
@@ -342,7 +378,7 @@ mod tests {
             "2025-12-01T00:00:00Zx",
             "2025-1-01T00:00:00Z",
         ] {
-            assert_eq!(parse_ts(bad), None, "{bad}");
+            assert_eq!(parse_ts(bad.as_bytes()), None, "{bad}");
         }
     }
 
@@ -362,7 +398,7 @@ mod tests {
             let offset = chrono::FixedOffset::east_opt(off * 60).unwrap();
             let t = DateTime::from_timestamp(secs, ms * 1_000_000).unwrap().with_timezone(&offset);
             let text = t.to_rfc3339();
-            prop_assert_eq!(parse_ts(&text), Some(t.timestamp_millis()));
+            prop_assert_eq!(parse_ts(text.as_bytes()), Some(t.timestamp_millis()));
         }
     }
 }
