@@ -32,10 +32,11 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         text.push('\n');
         write_output(target, &text)?;
     }
+    // With the JSON on stdout, nothing else may go there.
     if opts.json.as_deref() != Some("-") && !ctx.quiet {
         print!("{}", table(&report, session.project.tz()));
+        println!("{}", summary(&report));
     }
-    ctx.say(summary(&report));
     Ok(Exit::from_problems(!report.ok))
 }
 

@@ -229,7 +229,11 @@ impl<'f> Plan<'f> {
                 result.entry = Some(*entry);
                 return Ok(result);
             }
-            Known::Prefix(entry) => (*entry, ReadKind::Appended),
+            Known::Prefix(mut entry) => {
+                // Its unfinished last line is read again, with what follows.
+                entry.rest = None;
+                (*entry, ReadKind::Appended)
+            }
             Known::Nothing => (cache.new_entry(&file.rel), ReadKind::Whole),
         };
         for out in outs {
@@ -237,7 +241,7 @@ impl<'f> Plan<'f> {
             part.shift_lines(entry.lines);
             entry.done.merge(part);
             if let Some(mut tail) = out.tail {
-                tail.shift_lines(entry.lines + out.lines);
+                tail.shift_lines(entry.lines);
                 entry.rest = Some(tail);
             }
             entry.lines += out.lines;

@@ -213,7 +213,7 @@ pub struct ChunkOut {
     /// Lines ended with a newline, blank and malformed ones included.
     pub lines: u64,
     /// The last line of the file when no newline ends it (it may still be
-    /// being written): numbered after `lines`.
+    /// being written): its number, too, counts from the chunk's first line.
     pub tail: Option<Aggregate>,
     /// Offset just after the last newline read, if any was.
     pub end: Option<u64>,
