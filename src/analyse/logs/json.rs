@@ -308,46 +308,50 @@ impl<'a> Scanner<'a> {
     /// A string at the cursor (on its opening quote).
     #[inline(always)]
     fn string(&mut self) -> Result<JsonStr<'a>> {
-        self.pos += 1;
-        let start = self.pos;
+        let bytes = self.bytes;
+        let start = self.pos + 1;
+        // A local cursor: it stays in a register through the loop.
+        let mut pos = start;
         let mut escaped = false;
         let mut high = 0;
         loop {
             // Eight bytes at a time to the next quote, backslash or control
             // character, noting any non-ASCII byte on the way.
-            while let Some(chunk) = self.bytes.get(self.pos..self.pos + 8) {
-                let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            while let Some(word) = bytes.get(pos..).and_then(<[u8]>::first_chunk::<8>) {
+                let w = u64::from_le_bytes(*word);
                 let found = specials(w);
                 if found != 0 {
                     let lane = found.trailing_zeros() / 8;
                     high |= w & HIGH & ((1u64 << (lane * 8)) - 1);
-                    self.pos += lane as usize;
+                    pos += lane as usize;
                     break;
                 }
                 high |= w & HIGH;
-                self.pos += 8;
+                pos += 8;
             }
-            // The last few bytes, or the byte found.
-            let Some(b) = self.peek() else {
+            // The byte found, or one of the last few.
+            self.pos = pos;
+            let Some(&b) = bytes.get(pos) else {
                 return self.error("unterminated string");
             };
             match b {
                 b'"' => {
-                    let raw = &self.bytes[start..self.pos];
+                    let raw = &bytes[start..pos];
                     if high != 0 && std::str::from_utf8(raw).is_err() {
                         return self.error("invalid UTF-8 in a string");
                     }
-                    self.pos += 1;
+                    self.pos = pos + 1;
                     return Ok(JsonStr { raw, escaped });
                 }
                 b'\\' => {
                     escaped = true;
                     self.escape()?;
+                    pos = self.pos;
                 }
                 0..0x20 => return self.error("control character in a string"),
                 _ => {
                     high |= u64::from(b & 0x80);
-                    self.pos += 1;
+                    pos += 1;
                 }
             }
         }
