@@ -72,7 +72,7 @@ pub enum LogError {
 /// still-pending document has waited.
 pub fn ingest(project: &Project, clock: &Clock, progress: &dyn Progress) -> Result<LogReport, LogError> {
     let settings = &project.settings.logs;
-    let (files, mut problems) = files::find(project, &settings.paths)?;
+    let (files, problems) = files::find(project, &settings.paths)?;
     let cache = Cache::new(&project.state_dir(), project.tz(), settings);
     let rules = rules::Rules::new(&settings.alerts);
     let cx = Reading {
@@ -95,7 +95,7 @@ pub fn ingest(project: &Project, clock: &Clock, progress: &dyn Progress) -> Resu
             let path = &plans[i].file.path;
             let out = match w {
                 Work::Chunk(c) => reader::read_chunk(path, c, &cx),
-                Work::Zst => reader::read_zst(path, &cx),
+                Work::Zst(_) => reader::read_zst(path, &cx),
             };
             (i, out)
         })
@@ -117,13 +117,13 @@ pub fn ingest(project: &Project, clock: &Clock, progress: &dyn Progress) -> Resu
             source,
         })?;
 
-    Ok(assemble(results, &mut problems, settings, clock))
+    Ok(assemble(results, problems, settings, clock))
 }
 
 /// What is to be done with one file.
 struct Plan<'f> {
     file: &'f LogFile,
-    /// Length and modification time now; `None` when it cannot be read.
+    /// Length and modification time now, or why they cannot be had.
     now: Result<(u64, Modified), String>,
     known: Known,
     /// Bytes read to decide.
@@ -133,14 +133,16 @@ struct Plan<'f> {
 /// A part of the reading, for one worker.
 enum Work {
     Chunk(Chunk),
-    Zst,
+    /// A whole `.zst` file of this many (compressed) bytes.
+    Zst(u64),
 }
 
 impl Work {
+    /// About how many bytes it reads from disk.
     fn bytes(&self) -> u64 {
         match self {
             Work::Chunk(c) => c.end - c.start,
-            Work::Zst => 0,
+            Work::Zst(len) => *len,
         }
     }
 }
@@ -181,7 +183,7 @@ impl<'f> Plan<'f> {
         };
         match (&self.known, self.file.compressed) {
             (Known::Unchanged(_), _) => Vec::new(),
-            (_, true) => vec![Work::Zst],
+            (_, true) => vec![Work::Zst(len)],
             _ => {
                 let region_start = self.region_start();
                 let mut parts = Vec::new();
@@ -289,7 +291,7 @@ struct FileResult {
 /// The report of all files.
 fn assemble(
     results: Vec<FileResult>,
-    problems: &mut Vec<FileProblem>,
+    mut problems: Vec<FileProblem>,
     settings: &LogSettings,
     clock: &Clock,
 ) -> LogReport {
@@ -354,7 +356,7 @@ fn assemble(
         days,
         malformed,
         malformed_count: total.malformed,
-        problems: std::mem::take(problems),
+        problems,
         files,
         lines: total.lines,
         bytes_read,
