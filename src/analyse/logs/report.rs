@@ -299,7 +299,8 @@ impl LogReport {
 /// Turns a project's merged aggregate into day reports.
 pub(super) fn days(agg: &Aggregate, settings: &LogSettings, clock: &Clock) -> Vec<DayReport> {
     let tz = clock.tz();
-    let recent_from = clock.today() - chrono::Days::new(days_in(settings.recent).saturating_sub(1));
+    let back = chrono::Days::new(days_in(settings.recent).saturating_sub(1));
+    let recent_from = clock.today().checked_sub_days(back).unwrap_or(NaiveDate::MIN);
     let mut overdue = overdue(agg, settings, clock);
     agg.days
         .iter()
