@@ -131,8 +131,9 @@ fn describe(a: &Alert, tz: Tz) -> String {
     text
 }
 
+/// One line about a run, for `opsbook logs` and the nightly summary:
 /// `6 log files (4 unchanged, 1 appended, 1 read whole): 12345 lines, 1.2 MiB read; 3 malformed lines, 2 alerts`.
-fn summary(r: &LogReport) -> String {
+pub fn summary(r: &LogReport) -> String {
     let count = |kind| r.files.iter().filter(|f| f.read == kind).count();
     let plural = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let mut how = Vec::new();
