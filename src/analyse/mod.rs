@@ -5,4 +5,5 @@
 
 pub mod check;
 pub mod contract;
+pub mod logs;
 pub mod verify;

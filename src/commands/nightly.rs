@@ -12,12 +12,13 @@ use std::collections::BTreeMap;
 
 use serde::{Serialize, Serializer};
 
+use super::progress::Bar;
 use super::session::{Checked, Session};
 use super::{Context, Exit, Fatal, plural};
 use crate::analyse::contract::obligations::{Counts, Missed, ServicePeriod};
 use crate::analyse::contract::sla::{Breach, MonthCompliance, Rule, RuleCompliance};
 use crate::analyse::contract::{self, ContractReport};
-use crate::analyse::verify;
+use crate::analyse::{logs, verify};
 use crate::commands::build;
 use crate::diag::Diagnostic;
 use crate::period::Every;
@@ -149,7 +150,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let checked = session.check();
     ctx.print_diagnostics(&checked.problems);
     let check = checked.report();
-    let logs = logs_stage(&session);
+    let logs = logs_stage(ctx, &session);
     let verify = verify_stage(ctx, &session);
     let (obligations, sla) = contract_stage(&session, &checked);
     let build = build_stage(&session, &checked);
@@ -181,7 +182,11 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     }
     if let Some(target) = &opts.junit {
         let seconds = junit::seconds_between(&summary.started_at, &summary.finished_at);
-        let xml = junit::to_xml("opsbook nightly", &junit_suites(&summary), seconds);
+        let xml = junit::to_xml(
+            "opsbook nightly",
+            &junit_suites(&summary, session.project.tz()),
+            seconds,
+        );
         super::write_output(target, &xml)?;
     }
     if let Some(target) = &opts.json {
@@ -205,11 +210,7 @@ fn wall_clock(session: &Session) -> String {
 /// The backup verification report (SPEC 5.2).
 pub type VerifyReport = verify::VerifyReport;
 /// The log aggregates (SPEC 8.1 `logs`).
-pub type LogsReport = NotInThisBuild;
-
-/// A report this build cannot produce.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub enum NotInThisBuild {}
+pub type LogsReport = logs::LogReport;
 
 /// Verifies every backup set (sampling as the sets say), printing its
 /// problems like `opsbook verify` does.
@@ -217,7 +218,7 @@ fn verify_stage(ctx: &Context, session: &Session) -> Stage<VerifyReport> {
     if session.project.settings.backups.is_empty() {
         return Stage::Skipped("opsbook.toml has no [[backups]] sets".into());
     }
-    let bar = super::verify::Bar::new(ctx.progress);
+    let bar = Bar::new(ctx.progress, "verifying");
     let result = verify::verify(
         &session.project,
         &session.clock,
@@ -237,8 +238,25 @@ fn verify_stage(ctx: &Context, session: &Session) -> Stage<VerifyReport> {
     }
 }
 
-fn logs_stage(_session: &Session) -> Stage<LogsReport> {
-    Stage::Skipped("log ingestion is not available in this build".into())
+/// Ingests the logs of `[logs] paths`, printing malformed lines and damaged
+/// files like `opsbook logs` does.
+fn logs_stage(ctx: &Context, session: &Session) -> Stage<LogsReport> {
+    let bar = Bar::new(ctx.progress, "reading logs");
+    let result = logs::ingest(&session.project, &session.clock, &bar);
+    drop(bar);
+    match result {
+        Ok(report) if report.files.is_empty() && report.problems.is_empty() => {
+            Stage::Skipped("no log files match [logs] paths".into())
+        }
+        Ok(report) => {
+            ctx.print_diagnostics(&report.diagnostics());
+            Stage::Ran {
+                ok: report.ok,
+                report,
+            }
+        }
+        Err(e) => Stage::Failed(e.to_string()),
+    }
 }
 
 /// The summary line of a verification that ran.
@@ -258,7 +276,7 @@ fn verify_line(report: &VerifyReport) -> String {
 
 /// The summary line of an ingestion that ran.
 fn logs_line(report: &LogsReport) -> String {
-    match *report {}
+    super::logs::summary(report)
 }
 
 /// JUnit cases of a verification that ran: one per backup file, grouped by
@@ -270,9 +288,43 @@ fn verify_cases(report: &VerifyReport) -> Vec<Case> {
         .collect()
 }
 
-/// JUnit cases of an ingestion that ran.
-fn logs_cases(report: &LogsReport) -> Vec<Case> {
-    match *report {}
+/// JUnit cases of an ingestion that ran: one per log file, failed by its
+/// recent malformed lines and damage, and one per day with alerts.
+fn logs_cases(report: &LogsReport, tz: chrono_tz::Tz) -> Vec<Case> {
+    let diagnostics = report.diagnostics();
+    let mut cases: Vec<Case> = report
+        .files
+        .iter()
+        .map(|f| {
+            let problems: Vec<String> = diagnostics
+                .iter()
+                .filter(|d| d.file == f.file && d.is_error())
+                .map(|d| d.to_string())
+                .collect();
+            if problems.is_empty() {
+                Case::passed(&f.file, None)
+            } else {
+                Case::failed(&f.file, plural(problems.len(), "problem"), problems.join("\n"))
+            }
+        })
+        .collect();
+    for day in &report.days {
+        if day.alerts.is_empty() {
+            continue;
+        }
+        let text: Vec<String> = day
+            .alerts
+            .iter()
+            .map(|a| format!("{}: {}", a.rule, super::logs::describe(a, tz)))
+            .collect();
+        let name = format!("alerts {}", day.date);
+        cases.push(if day.recent {
+            Case::failed(name, plural(text.len(), "alert"), text.join("\n"))
+        } else {
+            Case::passed(name, Some(text.join("\n")))
+        });
+    }
+    cases
 }
 
 // ---------------------------------------------------------------------------
@@ -483,7 +535,7 @@ impl Row {
 }
 
 /// One JUnit test suite per stage.
-fn junit_suites(s: &Summary) -> Vec<Suite> {
+fn junit_suites(s: &Summary, tz: chrono_tz::Tz) -> Vec<Suite> {
     let suite = |name: &str, cases: Vec<Case>| Suite {
         name: name.into(),
         timestamp: Some(s.started_at.clone()),
@@ -491,7 +543,7 @@ fn junit_suites(s: &Summary) -> Vec<Suite> {
     };
     vec![
         suite("check", check_cases(&s.check)),
-        suite("logs", stage_cases("logs", &s.logs, logs_cases)),
+        suite("logs", stage_cases("logs", &s.logs, |r| logs_cases(r, tz))),
         suite("verify", stage_cases("verify", &s.verify, verify_cases)),
         suite("obligations", obligation_cases(&s.obligations)),
         suite("sla", sla_cases(&s.sla, s.strict)),

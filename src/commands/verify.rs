@@ -8,16 +8,15 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
-
+use super::progress::Bar;
 use super::session::Session;
 use super::{Context, Exit, Fatal, plural, write_output};
-use crate::analyse::verify::settings::human_bytes;
-use crate::analyse::verify::{self, Problem, ProblemKind, Progress, Restore, SetReport, VerifyReport};
+use crate::analyse::verify::{self, Problem, ProblemKind, Restore, SetReport, VerifyReport};
 use crate::diag::{Diagnostic, Severity};
 use crate::load::Project;
 use crate::load::settings::Sample;
 use crate::render::junit::{self, Case, CaseResult, Failure, Suite};
+use crate::size::human_bytes;
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -43,7 +42,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     };
     let session = Session::open(ctx)?;
     let started = Instant::now();
-    let bar = Bar::new(ctx.progress);
+    let bar = Bar::new(ctx.progress, "verifying");
     let report = verify::verify(
         &session.project,
         &session.clock,
@@ -276,44 +275,4 @@ fn summary(report: &VerifyReport, took: Duration) -> String {
             )
         }
     )
-}
-
-/// The progress bar of a verification run on stderr (bytes, throughput,
-/// ETA), or nothing unless `show`.
-pub struct Bar(Option<ProgressBar>);
-
-impl Bar {
-    pub fn new(show: bool) -> Bar {
-        Bar(show.then(|| {
-            let bar = ProgressBar::hidden();
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} verifying {bar:20} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
-                )
-                .expect("a valid template"),
-            );
-            bar
-        }))
-    }
-}
-
-impl Progress for Bar {
-    fn start(&self, _files: u64, bytes: u64) {
-        if let Some(bar) = &self.0 {
-            bar.set_length(bytes);
-            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        }
-    }
-
-    fn advance(&self, bytes: u64) {
-        if let Some(bar) = &self.0 {
-            bar.inc(bytes);
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.0 {
-            bar.finish_and_clear();
-        }
-    }
 }

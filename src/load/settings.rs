@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::analyse::logs::LogSettings;
 use crate::diag::Diagnostic;
 use crate::duration::Dur;
 use crate::load::toml_doc::TomlDoc;
@@ -105,21 +106,6 @@ impl Default for SiteSettings {
             out: PathBuf::from("site"),
             base_url: "/".to_string(),
             theme: None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct LogSettings {
-    /// Globs relative to the project.
-    pub paths: Vec<String>,
-}
-
-impl Default for LogSettings {
-    fn default() -> Self {
-        LogSettings {
-            paths: vec!["logs/**/*.jsonl".into(), "logs/**/*.jsonl.zst".into()],
         }
     }
 }

@@ -10,6 +10,7 @@ mod build;
 mod check;
 mod contract;
 mod init_new;
+mod logs;
 mod nightly;
 mod pg;
 mod serve;

@@ -1,6 +1,6 @@
 //! `opsbook nightly` on the fixture project `tests/fixtures/nightly`, which
-//! has a fault in every stage: a note that does not load, a backup file that
-//! no longer matches its manifest, a missed day of inspection, SLA breaches of
+//! has a fault in every stage: a note that does not load, a malformed log
+//! line and alerts, a backup file that no longer matches its manifest, a missed day of inspection, SLA breaches of
 //! every kind of note, and a theme whose template does not compile.
 
 use crate::support::{TestProject, example_dir};
@@ -15,7 +15,8 @@ fn nightly(p: &TestProject, extra: &[&str]) -> crate::support::Run {
 }
 
 /// The JSON written to stdout, with the wall-clock times of the run and
-/// the backup files' modification times (the fixture's copy time) redacted.
+/// the modification times of log and backup files (the fixture's copy time)
+/// redacted.
 fn json_of(run: &crate::support::Run) -> serde_json::Value {
     let mut v: serde_json::Value =
         serde_json::from_str(&run.stdout()).unwrap_or_else(|e| panic!("{e}\n{}", run.stdout()));
@@ -23,6 +24,9 @@ fn json_of(run: &crate::support::Run) -> serde_json::Value {
         let t = v[key].as_str().expect(key);
         assert!(chrono::DateTime::parse_from_rfc3339(t).is_ok(), "{key}: {t}");
         v[key] = "[time]".into();
+    }
+    for file in v["logs"]["files"].as_array_mut().into_iter().flatten() {
+        file["modified"] = "[mtime]".into();
     }
     for set in v["verify"]["sets"].as_array_mut().into_iter().flatten() {
         set["newest"] = "[mtime]".into();
@@ -45,7 +49,7 @@ fn every_stage_reports_its_faults() {
     assert!(err.contains("INC-250306-01.md:4:12"), "{err}");
     assert!(err.contains("软件巡检报告: 2025-03-04"), "{err}");
     assert!(
-        err.contains("needs attention: check, verify, obligations, build"),
+        err.contains("needs attention: check, logs, verify, obligations, build"),
         "{err}"
     );
     // No portal: its theme does not compile.
@@ -62,7 +66,7 @@ fn a_broken_note_still_gets_a_portal_that_shows_it() {
     let out = run.stdout();
     assert!(out.contains("build        ok"), "{out}");
     assert!(
-        out.contains("needs attention: check, verify, obligations\n"),
+        out.contains("needs attention: check, logs, verify, obligations\n"),
         "{out}"
     );
     let index = p.read("site/index.html");
@@ -83,8 +87,9 @@ fn a_failed_build_keeps_the_previous_site() {
 
 #[test]
 fn sla_breaches_fail_only_with_strict() {
-    // The fixture without its faults of check, backups, schedule and theme.
+    // The fixture without its faults of check, logs, backups, schedule and theme.
     let p = TestProject::fixture("nightly");
+    std::fs::remove_dir_all(p.join("logs")).unwrap();
     let manifest = p.run(&["manifest", "backups/files"]);
     manifest.expect_code(0);
     p.file("backups/files/B3SUMS", manifest.stdout());
@@ -178,7 +183,9 @@ fn the_example_project_is_complete() {
             std::fs::copy(&from, p.join(part)).unwrap();
         }
     }
-    let run = p.run(&["--now", "2026-01-01", "nightly", "--json", "-"]);
+    // Ten days after the service period: its last days' log alerts are no
+    // longer recent, and open items are measured to the period's end.
+    let run = p.run(&["--now", "2026-01-10", "nightly", "--json", "-"]);
     run.expect_code(0);
     let v = json_of(&run);
     assert_eq!(v["obligations"]["missed"], serde_json::json!([]));

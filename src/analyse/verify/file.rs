@@ -6,7 +6,6 @@ use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::Progress;
 use super::pipeline::{self, Buffers, Content, Digests, Failure, Producer, Source};
 use super::report::{CommandRun, Decoded, ProblemKind, Restore};
 use super::restore::{Fault, RestoreTest, TestSpec, command};
@@ -14,6 +13,7 @@ use super::set::{SetFile, io_message};
 use super::settings::VerifySettings;
 use super::zst::{DecodeError, Limits, Summary};
 use crate::load::settings::BackupKind;
+use crate::progress::Progress;
 
 /// A set's `restore_command`, run on one file at a time: restores of one
 /// set usually share a scratch database.

@@ -42,6 +42,7 @@ use serde::{Deserialize, Serialize};
 use crate::diag::Diagnostic;
 use crate::load::Project;
 use crate::load::settings::Sample;
+use crate::progress::Progress;
 use crate::state::{self, StateLock, history::Line};
 use crate::time::Clock;
 
@@ -71,22 +72,6 @@ pub struct Options {
     /// Read every file, whatever the sampling settings.
     pub full: bool,
 }
-
-/// Told about the bytes read, from every worker thread. The default
-/// methods do nothing: pass [`Silent`] when nobody watches.
-pub trait Progress: Sync {
-    /// Before reading: how many files and stored bytes this run reads.
-    fn start(&self, _files: u64, _bytes: u64) {}
-    /// `bytes` more stored bytes were read.
-    fn advance(&self, _bytes: u64) {}
-    /// Every file was read.
-    fn finish(&self) {}
-}
-
-/// No progress shown.
-pub struct Silent;
-
-impl Progress for Silent {}
 
 /// Why verification could not run at all (exit code 2). Problems found in
 /// the backups are never errors: they are the report.

@@ -24,8 +24,8 @@ use std::fs::File;
 use std::io::{self, BufRead, Read};
 use std::sync::mpsc::{Receiver, Sender, SyncSender};
 
-use super::Progress;
 use super::zst::{DecodeError, Decoder, Limits, Summary};
+use crate::progress::Progress;
 
 /// Stored bytes read at a time.
 pub const RAW_CHUNK: usize = 512 << 10;
@@ -471,12 +471,12 @@ pub fn hash_mapped(file: &File, progress: &dyn Progress) -> io::Result<(blake3::
 /// memory map when it is large and `mmap` allows, else streamed.
 pub fn hash_file(file: File, size: u64, mmap: bool, buffers: &mut Buffers) -> io::Result<blake3::Hash> {
     if mmap && size >= MMAP_MIN {
-        return hash_mapped(&file, &super::Silent).map(|(hash, _)| hash);
+        return hash_mapped(&file, &crate::progress::Silent).map(|(hash, _)| hash);
     }
     let content = Content::new(
         Producer::new(file, None, std::mem::take(buffers)),
         false,
-        &super::Silent,
+        &crate::progress::Silent,
     );
     let (digests, producer) = content.finish();
     *buffers = producer.finish().1;
@@ -498,7 +498,7 @@ fn read_some(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyse::verify::Silent;
+    use crate::progress::Silent;
     use std::io::Write;
 
     const LIMITS: Limits = Limits {

@@ -12,14 +12,13 @@
 //! mmap = true               # hash large plain files through a memory map
 //! ```
 
-use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::time::Duration;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 use crate::duration::Dur;
+use crate::size::ByteSize;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -82,94 +81,9 @@ impl VerifySettings {
     }
 }
 
-/// A size as people write it: `128MiB`, `2GiB`, `64MB`, `4096`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ByteSize(pub u64);
-
-impl FromStr for ByteSize {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        let err = || format!("invalid size `{s}`: write a number and a unit, like `128MiB` or `2GiB`");
-        let t = s.trim();
-        let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-        let (digits, unit) = t.split_at(split);
-        let n: u64 = digits.parse().map_err(|_| err())?;
-        let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-            "" | "b" => 1,
-            "k" | "kib" => 1 << 10,
-            "m" | "mib" => 1 << 20,
-            "g" | "gib" => 1 << 30,
-            "kb" => 1_000,
-            "mb" => 1_000_000,
-            "gb" => 1_000_000_000,
-            _ => return Err(err()),
-        };
-        n.checked_mul(mult).map(ByteSize).ok_or_else(err)
-    }
-}
-
-impl fmt::Display for ByteSize {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&human_bytes(self.0))
-    }
-}
-
-impl<'de> Deserialize<'de> for ByteSize {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Number(u64),
-            Text(String),
-        }
-        match Raw::deserialize(d)? {
-            Raw::Number(n) => Ok(ByteSize(n)),
-            Raw::Text(t) => t.parse().map_err(serde::de::Error::custom),
-        }
-    }
-}
-
-/// `1.5 GiB`, `320 KiB`, `12 B`: sizes for people.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
-    if n < 1024 {
-        return format!("{n} B");
-    }
-    let mut value = n as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if value.fract() == 0.0 {
-        format!("{value:.0} {}", UNITS[unit])
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes_parse_and_print() {
-        for (text, bytes, shown) in [
-            ("128MiB", 128 << 20, "128 MiB"),
-            ("2GiB", 2 << 30, "2 GiB"),
-            ("64 MB", 64_000_000, "61.0 MiB"),
-            ("4096", 4096, "4 KiB"),
-            ("12", 12, "12 B"),
-        ] {
-            let s: ByteSize = text.parse().unwrap();
-            assert_eq!(s.0, bytes, "{text}");
-            assert_eq!(s.to_string(), shown, "{text}");
-        }
-        for bad in ["", "MiB", "1.5GiB", "3 parsecs", "99999999999999999999"] {
-            assert!(bad.parse::<ByteSize>().is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn window_log_and_decoded_limit() {

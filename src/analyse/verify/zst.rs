@@ -19,7 +19,7 @@
 
 use zstd::zstd_safe::{self, DCtx, DParameter, InBuffer, OutBuffer};
 
-use super::settings::human_bytes;
+use crate::size::human_bytes;
 
 /// Why a `.zst` file failed its restore test.
 #[derive(Debug, Clone, PartialEq, Eq)]
