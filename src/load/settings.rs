@@ -23,6 +23,8 @@ pub struct Settings {
     pub site: SiteSettings,
     pub logs: LogSettings,
     pub backups: Vec<BackupSet>,
+    /// `[redact]`: what the client's portal masks.
+    pub redact: crate::report::redact::RedactSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -1,11 +1,25 @@
-//! The last stage: the portal, rendered from the report model with minijinja
-//! and written all-or-nothing to `site/`.
+//! The last stage: the portal, rendered from the report model.
+//!
+//! [`build_site`] is the entry point: it lists every file of the site with a
+//! fingerprint of the data it is made from ([`pages`]), renders and writes
+//! only the files whose fingerprint changed since the last build (recorded
+//! in [`manifest`]), and commits them to `site/` all-or-nothing through
+//! [`writer`]. Pages come from minijinja templates ([`theme`], [`filters`]),
+//! with sanitised markdown ([`markdown`]), inline SVG charts ([`charts`]), a
+//! Chinese-capable search index ([`search`]) and an Atom feed ([`feed`]).
 
+pub mod charts;
+pub mod feed;
+pub mod filters;
+pub mod manifest;
 pub mod markdown;
-pub mod templates;
+pub mod pages;
+pub mod search;
+pub mod theme;
 pub mod writer;
 
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 use minijinja::value::Serde;
 use minijinja::{Value, context};
@@ -13,88 +27,184 @@ use rayon::prelude::*;
 
 use crate::load::Project;
 use crate::report::Report;
+use manifest::{CheckCounts, Header, Manifest};
+use pages::{Content, SiteInfo};
+use theme::Theme;
 use writer::SiteWriter;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
-    #[error("template error: {0:#}")]
-    Template(#[from] minijinja::Error),
+    #[error("template error in {path}: {source:#}")]
+    Template { path: String, source: minijinja::Error },
+    #[error("theme: {0:#}")]
+    TemplateSource(#[from] minijinja::Error),
+    #[error("theme file {path}: {message}")]
+    Theme { path: String, message: String },
     #[error("cannot write {path}: {source}")]
     Write { path: String, source: std::io::Error },
 }
 
-/// What a build wrote.
+impl RenderError {
+    pub fn theme(path: &Path, e: impl std::fmt::Display) -> RenderError {
+        RenderError::Theme {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// How [`build_site`] is asked to build.
+#[derive(Debug, Clone, Default)]
+pub struct SiteOptions {
+    /// [`manifest::inputs_digest`] of this build, when the caller took one,
+    /// so that the next `opsbook build` can tell nothing changed.
+    pub inputs: Option<String>,
+    /// The check's counts, replayed when the site is found up to date.
+    pub check: CheckCounts,
+}
+
+/// What a build did.
 #[derive(Debug, Clone, Default)]
 pub struct SiteSummary {
-    pub pages: usize,
+    /// Files the site has.
     pub files: usize,
+    /// Files rendered and written by this build.
+    pub written: usize,
+    /// Files deleted because nothing makes them any more.
+    pub removed: usize,
     pub out: PathBuf,
 }
 
-/// One file of the site to render: a template and its page context.
-struct Page {
-    path: String,
-    template: &'static str,
-    context: Value,
-}
-
-/// "../" repeated for a page's depth, so links work opened from disk.
-fn root_of(path: &str) -> String {
-    "../".repeat(path.matches('/').count())
-}
-
-/// Renders `report` into the project's `site/`.
-pub fn build_site(project: &Project, report: &Report) -> Result<SiteSummary, RenderError> {
+/// Renders `report` into the project's `site/`, rewriting only what changed.
+pub fn build_site(
+    project: &Project,
+    report: &Report,
+    options: &SiteOptions,
+) -> Result<SiteSummary, RenderError> {
+    let out = project.site_dir();
+    let write_error = |path: &str| {
+        let path = path.to_string();
+        move |source| RenderError::Write { path, source }
+    };
     let theme_dir = project
         .settings
         .site
         .theme
         .as_ref()
         .map(|t| project.themes_dir().join(t));
-    let mut env = templates::environment(theme_dir.clone());
-    env.add_global("site", Value::from(Serde(report)));
-
-    let mut pages = vec![Page {
-        path: "index.html".into(),
-        template: "index.html",
-        context: Value::UNDEFINED,
-    }];
-    for note in &report.notes {
-        pages.push(Page {
-            path: note.url.clone(),
-            template: "note.html",
-            context: Value::from(Serde(note)),
-        });
-    }
-
-    let out = project.site_dir();
-    let write_error = |path: &str| {
-        let path = path.to_string();
-        move |source| RenderError::Write { path, source }
+    let Theme {
+        mut env,
+        sources,
+        labels,
+        static_files,
+    } = Theme::load(theme_dir.as_deref(), report.project.language)?;
+    let site_info = SiteInfo {
+        project: &report.project,
+        audience: report.audience,
+        lang: theme::language_code(report.project.language),
     };
-    let writer = SiteWriter::new(&out).map_err(write_error("site"))?;
-    pages.par_iter().try_for_each(|page| -> Result<(), RenderError> {
-        let template = env.get_template(page.template)?;
-        let html = template.render(context! { page => page.context.clone(), root => root_of(&page.path) })?;
-        writer
-            .write(&page.path, html.as_bytes())
-            .map_err(write_error(&page.path))
+    env.add_global("site", Value::from(Serde(&site_info)));
+
+    // What every page depends on besides its own data.
+    let mut engine = blake3::Hasher::new();
+    engine.update(env!("CARGO_PKG_VERSION").as_bytes());
+    if let Some(exe) = std::env::current_exe()
+        .ok()
+        .and_then(|e| std::fs::metadata(e).ok())
+    {
+        // A rebuilt binary may draw pages differently: render them again.
+        engine.update(format!("{:?} {}", exe.modified().ok(), exe.len()).as_bytes());
+    }
+    for (name, source) in &sources {
+        engine.update(name.as_bytes());
+        engine.update(&[0]);
+        engine.update(source.as_bytes());
+        engine.update(&[0]);
+    }
+    engine.update(toml::to_string(&labels).unwrap_or_default().as_bytes());
+    engine.update(&serde_json::to_vec(&site_info).expect("site info serializes"));
+    let engine = engine.finalize();
+
+    let outputs = pages::plan(
+        report,
+        engine,
+        static_files,
+        &labels,
+        &project.settings.site.base_url,
+    );
+
+    let mut writer = SiteWriter::open(&out).map_err(write_error(&project.rel(&out)))?;
+    let old = Manifest::read(&out, report.audience);
+    let replace = old.is_none();
+    let made: HashSet<&str> = outputs.iter().map(|o| o.path.as_str()).collect();
+    let new = Manifest {
+        header: Header::new(report.audience, options.inputs.clone(), options.check),
+        files: outputs
+            .iter()
+            .map(|o| (o.path.clone(), o.fingerprint.to_hex().to_string()))
+            .collect(),
+    };
+    let dirty: Vec<&pages::Output> = outputs
+        .iter()
+        .filter(|o| {
+            old.as_ref()
+                .is_none_or(|m| m.files.get(&o.path) != new.files.get(&o.path))
+        })
+        .collect();
+    let removed: Vec<String> = old
+        .as_ref()
+        .map(|m| {
+            m.files
+                .keys()
+                .filter(|p| !made.contains(p.as_str()))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let summary = SiteSummary {
+        files: outputs.len(),
+        written: dirty.len(),
+        removed: removed.len(),
+        out: out.clone(),
+    };
+    if !replace
+        && dirty.is_empty()
+        && removed.is_empty()
+        && old.as_ref().is_some_and(|m| m.header == new.header)
+    {
+        return Ok(summary);
+    }
+
+    writer.stage(replace).map_err(write_error("site"))?;
+    writer
+        .make_dirs(dirty.iter().map(|o| o.path.as_str()).chain([manifest::PATH]))
+        .map_err(write_error("site"))?;
+    dirty.par_iter().try_for_each(|o| -> Result<(), RenderError> {
+        match &o.content {
+            Content::Page { template, context } => {
+                let html = env
+                    .get_template(template)
+                    .and_then(|t| t.render(context! { root => root_of(&o.path), ..context() }))
+                    .map_err(|source| RenderError::Template {
+                        path: o.path.clone(),
+                        source,
+                    })?;
+                writer.write(&o.path, html.as_bytes())
+            }
+            Content::Bytes(bytes) => writer.write(&o.path, bytes),
+        }
+        .map_err(write_error(&o.path))
     })?;
-    let mut files = pages.len();
-    for (name, bytes) in templates::STATIC {
-        let path = format!("static/{name}");
-        writer.write(&path, bytes).map_err(write_error(&path))?;
-        files += 1;
-    }
-    for (rel, path) in templates::theme_static_files(theme_dir.as_ref()) {
-        let bytes = std::fs::read(&path).map_err(write_error(&rel))?;
-        writer.write(&rel, &bytes).map_err(write_error(&rel))?;
-        files += 1;
-    }
-    writer.commit().map_err(write_error("site"))?;
-    Ok(SiteSummary {
-        pages: pages.len(),
-        files,
-        out,
-    })
+    writer
+        .write(manifest::PATH, &new.to_bytes())
+        .map_err(write_error(manifest::PATH))?;
+    let mut files: Vec<String> = dirty.iter().map(|o| o.path.clone()).collect();
+    files.push(manifest::PATH.to_string());
+    writer.commit(files, removed).map_err(write_error("site"))?;
+    Ok(summary)
+}
+
+/// "../" repeated for a page's depth, so links work opened from disk.
+fn root_of(path: &str) -> String {
+    "../".repeat(path.matches('/').count())
 }
