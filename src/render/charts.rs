@@ -9,6 +9,7 @@ use std::fmt::Write;
 
 use chrono::{Datelike, NaiveDate};
 
+use super::escape_html as esc;
 use crate::report::chart::{Calendar, SeriesChart};
 
 /// Names shown for series keys and day states; a key without one shows as is.
@@ -287,22 +288,6 @@ fn short_x(x: &str) -> &str {
     } else {
         x
     }
-}
-
-/// Escapes text for HTML and SVG.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

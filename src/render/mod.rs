@@ -204,6 +204,23 @@ pub fn build_site(
     Ok(summary)
 }
 
+/// Escapes text for HTML, SVG and XML: the five characters that can end a
+/// text or an attribute value.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// "../" repeated for a page's depth, so links work opened from disk.
 fn root_of(path: &str) -> String {
     "../".repeat(path.matches('/').count())

@@ -130,6 +130,15 @@ impl Theme {
                 minijinja::AutoEscape::None
             }
         });
+        // minijinja's own escaping also writes `/` as `&#x2f;`, which makes
+        // every relative link unreadable; quotes and angle brackets are what
+        // matter, so strings are escaped here and the rest left to it.
+        env.set_formatter(|out, state, value| match value.as_str() {
+            Some(s) if *state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() => out
+                .write_str(&super::escape_html(s))
+                .map_err(minijinja::Error::from),
+            _ => minijinja::escape_formatter(out, state, value),
+        });
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
         for (name, source) in &sources {
             env.add_template_owned(name.clone(), source.clone())?;

@@ -224,8 +224,7 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
                     .flatten()
                     .filter_map(|i| resolved_day.get(i.as_str()))
                     .min()
-                    .cloned()
-                    .or_else(|| ctx.git_created(&n.path));
+                    .cloned();
                 faq.push(FaqView {
                     number: faq.len() + 1,
                     question: info.title.clone(),

@@ -155,13 +155,6 @@ impl Ctx<'_> {
         self.git.file(path).map(|h| h.first.author.clone())
     }
 
-    /// The day a note's file was first committed.
-    pub fn git_created(&self, path: &str) -> Option<String> {
-        let h = self.git.file(path)?;
-        let date = DateTime::parse_from_rfc3339(&h.first.date).ok()?;
-        Some(day(date.with_timezone(&self.tz).date_naive()))
-    }
-
     /// A git date shown in the project's timezone.
     fn git_date(&self, date: &str) -> String {
         DateTime::parse_from_rfc3339(date)

@@ -531,9 +531,10 @@ fn slice<'a, T>(list: &'a [T], from: &str, to: &str, date: impl Fn(&T) -> &str) 
     &list[start..end.max(start)]
 }
 
+/// The mean, to the minute.
 fn mean(values: impl Iterator<Item = Dur>) -> Option<Dur> {
     let (sum, n) = values.fold((0i64, 0i64), |(s, n), d| (s + d.as_secs(), n + 1));
-    (n > 0).then(|| Dur::from_secs(sum / n))
+    (n > 0).then(|| Dur::minutes((sum as f64 / n as f64 / 60.0).round() as i64))
 }
 
 /// The serde name of an enum value (`general`, `daily`).

@@ -420,8 +420,10 @@ pub struct FaqView {
     /// Incidents it answers: its `incidents` key and incidents naming it.
     pub incidents: Vec<NoteRef>,
     /// When it was added: the earliest resolution of an incident it answers
-    /// (the contract has it written once the problem is solved), else the
-    /// first commit of its file.
+    /// (the contract has it written once the problem is solved). Entries
+    /// answering no incident have no date and count as there from the start;
+    /// the first commit of the file is not used, since notes are often
+    /// committed long after they were written (or imported at once).
     pub added: Option<String>,
     /// 解决方案: the body.
     pub solution: String,
