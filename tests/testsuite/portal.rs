@@ -586,3 +586,36 @@ fn a_theme_may_change_one_label() {
     assert!(html.contains(">巡检记录</a>"));
     assert!(Path::new(&p.join("site/static/style.css")).exists());
 }
+
+/// Every relative link and resource of every page points at a file of the
+/// site, so the portal works opened from disk.
+#[test]
+fn every_local_link_of_the_example_portal_resolves() {
+    let p = crate::browser::example_portal();
+    let site = p.join("site");
+    let attr = regex::Regex::new(r#"(?:href|src)="([^"]*)""#).unwrap();
+    let mut checked = 0;
+    for entry in walkdir::WalkDir::new(&site) {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "html") {
+            continue;
+        }
+        let html = std::fs::read_to_string(path).unwrap();
+        for cap in attr.captures_iter(&html) {
+            let target = &cap[1];
+            if target.contains(':') || target.starts_with('#') || target.is_empty() {
+                continue;
+            }
+            let file = target.split(['#', '?']).next().unwrap();
+            let resolved = path.parent().unwrap().join(file);
+            assert!(
+                resolved.is_file(),
+                "{} links to {target}, which is not there",
+                path.strip_prefix(&site).unwrap().display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 10_000, "{checked} links");
+}
