@@ -37,6 +37,12 @@ pub struct Entry {
     pub summary: String,
 }
 
+/// An entry before its summary is made: only the newest get one.
+struct Candidate<'a> {
+    entry: Entry,
+    text: [&'a Option<String>; 2],
+}
+
 pub fn build(report: &Report, base_url: &str) -> Feed {
     let tz: Tz = report
         .project
@@ -47,20 +53,18 @@ pub fn build(report: &Report, base_url: &str) -> Feed {
         "urn:opsbook:{}",
         &blake3::hash(report.project.name.as_bytes()).to_hex()[..16]
     );
-    let mut entries: Vec<Entry> = Vec::new();
+    let mut entries: Vec<Candidate> = Vec::new();
     for v in &report.incidents {
-        let text = [&v.cause, &v.result]
-            .into_iter()
-            .flatten()
-            .cloned()
-            .collect::<Vec<_>>();
-        entries.push(Entry {
-            id: format!("{feed_id}:{}", v.note.id),
-            kind: "incident",
-            title: format!("{} {}", v.note.id, v.note.title),
-            url: v.note.url.clone(),
-            updated: v.resolved_at.clone().unwrap_or_else(|| v.reported_at.clone()),
-            summary: plain_text(&text.join("\n\n"), SUMMARY_CHARS),
+        entries.push(Candidate {
+            entry: Entry {
+                id: format!("{feed_id}:{}", v.note.id),
+                kind: "incident",
+                title: format!("{} {}", v.note.id, v.note.title),
+                url: v.note.url.clone(),
+                updated: v.resolved_at.clone().unwrap_or_else(|| v.reported_at.clone()),
+                summary: String::new(),
+            },
+            text: [&v.cause, &v.result],
         });
     }
     for v in &report.inspections {
@@ -76,23 +80,31 @@ pub fn build(report: &Report, base_url: &str) -> Feed {
         else {
             continue;
         };
-        let text = [&v.analysis, &v.content]
-            .into_iter()
-            .flatten()
-            .cloned()
-            .collect::<Vec<_>>();
-        entries.push(Entry {
-            id: format!("{feed_id}:{}", v.note.id),
-            kind: "inspection",
-            title: v.note.id.clone(),
-            url: v.note.url.clone(),
-            updated: updated.to_rfc3339(),
-            summary: plain_text(&text.join("\n\n"), SUMMARY_CHARS),
+        entries.push(Candidate {
+            entry: Entry {
+                id: format!("{feed_id}:{}", v.note.id),
+                kind: "inspection",
+                title: v.note.id.clone(),
+                url: v.note.url.clone(),
+                updated: updated.to_rfc3339(),
+                summary: String::new(),
+            },
+            text: [&v.analysis, &v.content],
         });
     }
     // Newest first; RFC 3339 in one timezone sorts as text.
-    entries.sort_by(|a, b| b.updated.cmp(&a.updated).then_with(|| a.id.cmp(&b.id)));
+    entries.sort_by(|a, b| (b.entry.updated.cmp(&a.entry.updated)).then_with(|| a.entry.id.cmp(&b.entry.id)));
     entries.truncate(ENTRIES);
+    let entries: Vec<Entry> = entries
+        .into_iter()
+        .map(|c| {
+            let text: Vec<&str> = c.text.iter().filter_map(|t| t.as_deref()).collect();
+            Entry {
+                summary: plain_text(&text.join("\n\n"), SUMMARY_CHARS),
+                ..c.entry
+            }
+        })
+        .collect();
     Feed {
         id: feed_id,
         title: report.project.name.clone(),

@@ -25,41 +25,39 @@ static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 
 /// Renders markdown to sanitised HTML.
 pub fn to_html(markdown: &str) -> String {
-    let mut raw_html = false;
-    let events: Vec<Event> = Parser::new_ext(markdown, markdown_options())
-        .map(|event| match event {
-            Event::Html(_) | Event::InlineHtml(_) => {
-                raw_html = true;
-                event
-            }
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => Event::Start(Tag::Link {
-                link_type,
-                dest_url: safe_url(dest_url),
-                title,
-                id,
-            }),
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => Event::Start(Tag::Image {
-                link_type,
-                dest_url: safe_url(dest_url),
-                title,
-                id,
-            }),
-            other => other,
-        })
-        .collect();
+    let raw_html = std::cell::Cell::new(false);
+    let events = Parser::new_ext(markdown, markdown_options()).map(|event| match event {
+        Event::Html(_) | Event::InlineHtml(_) => {
+            raw_html.set(true);
+            event
+        }
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: safe_url(dest_url),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: safe_url(dest_url),
+            title,
+            id,
+        }),
+        other => other,
+    });
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut out, events.into_iter());
-    if raw_html {
+    html::push_html(&mut out, events);
+    if raw_html.get() {
         SANITISER.clean(&out).to_string()
     } else {
         out

@@ -18,7 +18,7 @@ pub mod search;
 pub mod theme;
 pub mod writer;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use minijinja::value::Serde;
@@ -125,7 +125,9 @@ pub fn build_site(
     engine.update(&serde_json::to_vec(&site_info).expect("site info serializes"));
     let engine = engine.finalize();
 
-    let outputs = pages::plan(
+    let pages::Plan {
+        outputs, fragments, ..
+    } = pages::plan(
         report,
         engine,
         static_files,
@@ -179,12 +181,41 @@ pub fn build_site(
     writer
         .make_dirs(dirty.iter().map(|o| o.path.as_str()).chain([manifest::PATH]))
         .map_err(write_error("site"))?;
+    // The fragments the pages to write are made with, each rendered once.
+    let mut needed: Vec<usize> = dirty
+        .iter()
+        .flat_map(|o| match &o.content {
+            Content::Page { fragments, .. } => fragments.as_slice(),
+            Content::Bytes(_) => &[],
+        })
+        .copied()
+        .collect();
+    needed.sort_unstable();
+    needed.dedup();
+    let rendered: HashMap<usize, Value> = needed
+        .par_iter()
+        .map(|&i| {
+            let f = &fragments[i];
+            env.get_template(f.template)
+                .and_then(|t| t.render((f.context)()))
+                .map(|html| (i, Value::from_safe_string(html)))
+                .map_err(|source| RenderError::Template {
+                    path: f.template.to_string(),
+                    source,
+                })
+        })
+        .collect::<Result<_, _>>()?;
     dirty.par_iter().try_for_each(|o| -> Result<(), RenderError> {
         match &o.content {
-            Content::Page { template, context } => {
+            Content::Page {
+                template,
+                context,
+                fragments,
+            } => {
+                let fragments: Vec<Value> = fragments.iter().map(|i| rendered[i].clone()).collect();
                 let html = env
                     .get_template(template)
-                    .and_then(|t| t.render(context! { root => root_of(&o.path), ..context() }))
+                    .and_then(|t| t.render(context! { root => root_of(&o.path), fragments, ..context() }))
                     .map_err(|source| RenderError::Template {
                         path: o.path.clone(),
                         source,
@@ -207,17 +238,22 @@ pub fn build_site(
 /// Escapes text for HTML, SVG and XML: the five characters that can end a
 /// text or an attribute value.
 pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut done = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&s[done..i]);
+        out.push_str(entity);
+        done = i + 1;
     }
+    out.push_str(&s[done..]);
     out
 }
 

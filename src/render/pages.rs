@@ -34,48 +34,92 @@ pub struct Output<'a> {
 }
 
 pub enum Content<'a> {
-    /// Rendered from `template` with the context `context` makes.
+    /// Rendered from `template` with the context `context` makes, and the
+    /// HTML of `fragments` (indices into [`Plan::fragments`]) as the list
+    /// `fragments`.
     Page {
         template: &'static str,
-        context: Box<dyn Fn() -> Value + Send + Sync + 'a>,
+        context: Context<'a>,
+        fragments: Vec<usize>,
     },
     /// Made directly: data, search index, static files.
     Bytes(Vec<u8>),
 }
 
-/// Builds the list of outputs, fingerprinting as it goes.
-struct Plan<'a> {
+/// Makes a template's context when the page (or fragment) is rendered.
+pub type Context<'a> = Box<dyn Fn() -> Value + Send + Sync + 'a>;
+
+/// A piece of HTML that several pages show (a contract form on its own page
+/// and in a print view), rendered once per build that needs it.
+pub struct Fragment<'a> {
+    pub template: &'static str,
+    pub fingerprint: blake3::Hash,
+    pub context: Context<'a>,
+}
+
+/// Every output of the site, and the fragments its pages are made with.
+pub struct Plan<'a> {
     engine: blake3::Hash,
-    outputs: Vec<Output<'a>>,
+    pub outputs: Vec<Output<'a>>,
+    pub fragments: Vec<Fragment<'a>>,
 }
 
 impl<'a> Plan<'a> {
     fn page<T: Serialize + Send + Sync + 'a>(&mut self, path: String, template: &'static str, context: T) {
         let json = serde_json::to_vec(&context).expect("page contexts serialize");
-        self.page_json(path, template, &json, context);
+        self.page_json(path, template, &json, context, Vec::new());
     }
 
-    /// A page whose context's JSON is already at hand.
+    /// A page whose context's JSON is already at hand. The page's
+    /// fingerprint covers its fragments' too.
     fn page_json<T: Serialize + Send + Sync + 'a>(
         &mut self,
         path: String,
         template: &'static str,
         json: &[u8],
         context: T,
+        fragments: Vec<usize>,
     ) {
-        let mut h = blake3::Hasher::new();
-        h.update(self.engine.as_bytes());
-        h.update(template.as_bytes());
-        h.update(&[0]);
+        let mut h = self.hasher(template);
         h.update(json);
+        for f in &fragments {
+            h.update(self.fragments[*f].fingerprint.as_bytes());
+        }
         self.outputs.push(Output {
             path,
             fingerprint: h.finalize(),
             content: Content::Page {
                 template,
                 context: Box::new(move || Value::from(Serde(&context))),
+                fragments,
             },
         });
+    }
+
+    /// A fragment rendered from `template` with `context`, whose JSON is at
+    /// hand; returns its index.
+    fn fragment<T: Serialize + Send + Sync + 'a>(
+        &mut self,
+        template: &'static str,
+        json: &[u8],
+        context: T,
+    ) -> usize {
+        let mut h = self.hasher(template);
+        h.update(json);
+        self.fragments.push(Fragment {
+            template,
+            fingerprint: h.finalize(),
+            context: Box::new(move || Value::from(Serde(&context))),
+        });
+        self.fragments.len() - 1
+    }
+
+    fn hasher(&self, template: &str) -> blake3::Hasher {
+        let mut h = blake3::Hasher::new();
+        h.update(self.engine.as_bytes());
+        h.update(template.as_bytes());
+        h.update(&[0]);
+        h
     }
 
     fn bytes(&mut self, path: String, bytes: Vec<u8>) {
@@ -195,10 +239,16 @@ struct WeekPage {
     next: Option<Neighbour>,
 }
 
+/// A month's forms for printing: the forms themselves are its fragments.
 #[derive(Serialize)]
-struct PrintPage<'a> {
+struct PrintPage {
     period: String,
-    records: Vec<&'a InspectionView>,
+}
+
+/// The context of the 软件巡检记录单 fragment.
+#[derive(Serialize)]
+struct FormContext<'a> {
+    v: &'a InspectionView,
 }
 
 #[derive(Serialize)]
@@ -263,10 +313,11 @@ pub fn plan<'a>(
     static_files: Vec<(String, Vec<u8>)>,
     labels: &toml::Table,
     base_url: &str,
-) -> Vec<Output<'a>> {
+) -> Plan<'a> {
     let mut plan = Plan {
         engine,
         outputs: Vec::new(),
+        fragments: Vec::new(),
     };
     let parts = || Parts {
         backups: &report.backups,
@@ -300,18 +351,14 @@ pub fn plan<'a>(
         },
     );
 
-    note_pages(&mut plan, &report.inspections, "inspection.html");
+    let forms = inspection_pages(&mut plan, &report.inspections);
     note_pages(&mut plan, &report.workorders, "workorder.html");
     note_pages(&mut plan, &report.faq, "faq-entry.html");
     note_pages(&mut plan, &report.trainings, "training.html");
     note_pages(&mut plan, &report.upgrades, "upgrade.html");
     note_pages(&mut plan, &report.vulnerabilities, "vulnerability.html");
     // Incident pages also show the limits that apply and the SLA outcome.
-    let incident_json: Vec<Vec<u8>> = report
-        .incidents
-        .par_iter()
-        .map(|v| serde_json::to_vec(v).expect("views serialize"))
-        .collect();
+    let incident_json = view_json(&report.incidents);
     data_chunks(&mut plan, &report.incidents, &incident_json);
     for (v, json) in report.incidents.iter().zip(&incident_json) {
         let mut json = json.clone();
@@ -325,10 +372,11 @@ pub fn plan<'a>(
                 limits: &report.limits,
                 sla: &report.sla,
             },
+            Vec::new(),
         );
     }
 
-    inspection_lists(&mut plan, report);
+    inspection_lists(&mut plan, report, &forms);
     let years: Vec<&Summary> = report
         .summaries
         .iter()
@@ -439,7 +487,7 @@ pub fn plan<'a>(
     for (path, bytes) in static_files {
         plan.bytes(path, bytes);
     }
-    plan.outputs
+    plan
 }
 
 /// `data/site.json`: the project and the parts of the model every page
@@ -476,20 +524,52 @@ has_note!(
     ReportTextView
 );
 
+/// A page per inspection record, made of its form (a fragment, shared with
+/// the month's print view); returns each record's fragment.
+fn inspection_pages<'a>(plan: &mut Plan<'a>, views: &'a [InspectionView]) -> Vec<usize> {
+    let json = view_json(views);
+    data_chunks(plan, views, &json);
+    views
+        .iter()
+        .zip(&json)
+        .map(|(v, json)| {
+            let form = plan.fragment("parts/inspection-form.html", json, FormContext { v });
+            plan.page_json(
+                v.note.url.clone(),
+                "inspection.html",
+                json,
+                NotePage { page: v },
+                vec![form],
+            );
+            form
+        })
+        .collect()
+}
+
+fn view_json<T: Serialize + Sync>(views: &[T]) -> Vec<Vec<u8>> {
+    views
+        .par_iter()
+        .map(|v| serde_json::to_vec(v).expect("views serialize"))
+        .collect()
+}
+
 /// A page per note, and its data in the note's `data/*.json` chunk.
 fn note_pages<'a, T: HasNote + Serialize + Send + Sync + 'a>(
     plan: &mut Plan<'a>,
     views: &'a [T],
     template: &'static str,
 ) {
-    let json: Vec<Vec<u8>> = views
-        .par_iter()
-        .map(|v| serde_json::to_vec(v).expect("views serialize"))
-        .collect();
+    let json = view_json(views);
     data_chunks(plan, views, &json);
     // The context is `{"page": …}`; its fingerprint is made of the view's own JSON.
     for (v, json) in views.iter().zip(&json) {
-        plan.page_json(v.note().url.clone(), template, json, NotePage { page: v });
+        plan.page_json(
+            v.note().url.clone(),
+            template,
+            json,
+            NotePage { page: v },
+            Vec::new(),
+        );
     }
 }
 
@@ -544,11 +624,14 @@ fn rows<'v, V: 'v, R: From<&'v V>>(views: &'v [V]) -> Vec<R> {
     views.iter().map(R::from).collect()
 }
 
-/// Inspections by month (with a print view of each) and by week.
-fn inspection_lists<'a>(plan: &mut Plan<'a>, report: &'a Report) {
+/// Inspections by month (with a print view of each, made of the records'
+/// `forms`) and by week.
+fn inspection_lists<'a>(plan: &mut Plan<'a>, report: &'a Report, forms: &[usize]) {
     let mut by_month: BTreeMap<&str, Vec<&'a InspectionView>> = BTreeMap::new();
-    for v in &report.inspections {
+    let mut forms_of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (v, form) in report.inspections.iter().zip(forms) {
         by_month.entry(&v.date[..7]).or_default().push(v);
+        forms_of.entry(&v.date[..7]).or_default().push(*form);
     }
     // Months of the reports with no record yet are listed too: an empty
     // month is news to the client.
@@ -620,14 +703,12 @@ fn inspection_lists<'a>(plan: &mut Plan<'a>, report: &'a Report) {
                 next: neighbour(months.get(i + 1)),
             },
         );
-        plan.page(
-            print_url,
-            "inspections-print.html",
-            PrintPage {
-                period: month.to_string(),
-                records: records.clone(),
-            },
-        );
+        let context = PrintPage {
+            period: month.to_string(),
+        };
+        let json = serde_json::to_vec(&context).expect("page contexts serialize");
+        let forms = forms_of.get(month).cloned().unwrap_or_default();
+        plan.page_json(print_url, "inspections-print.html", &json, context, forms);
     }
 
     let mut by_week: BTreeMap<Period, Vec<InspectionRow>> = BTreeMap::new();

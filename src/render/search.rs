@@ -60,42 +60,45 @@ fn shard_count(docs: usize) -> u32 {
     (docs / 64).clamp(1, 256).next_power_of_two().min(256) as u32
 }
 
+/// Notes tokenized at once: bounds the memory the token lists take.
+const CHUNK: usize = 512;
+
 /// The index files, as (site path, bytes).
 pub fn build(docs: &[Doc], kinds: BTreeMap<String, String>) -> Vec<(String, Vec<u8>)> {
     let shards = shard_count(docs.len());
-    // Each note's distinct tokens, sorted by shard then token.
-    let per_doc: Vec<Vec<(u32, Cow<str>)>> = docs
-        .par_iter()
-        .map(|d| {
-            let mut t: Vec<(u32, Cow<str>)> = Vec::new();
-            tokens(&d.text, |tok| t.push((fnv1a(&tok) % shards, tok)));
-            t.sort_unstable();
-            t.dedup();
-            t
-        })
-        .collect();
-    let mut files: Vec<(String, Vec<u8>)> = (0..shards)
-        .into_par_iter()
-        .map(|s| {
-            let mut postings: HashMap<&str, Vec<u32>> = HashMap::new();
-            for (doc, toks) in per_doc.iter().enumerate() {
-                let start = toks.partition_point(|(sh, _)| *sh < s);
-                for (_, tok) in toks[start..].iter().take_while(|(sh, _)| *sh == s) {
-                    postings.entry(tok.as_ref()).or_default().push(doc as u32);
+    // Per shard: token → the notes that have it, in note order.
+    let mut maps: Vec<HashMap<Token, Vec<u32>, FnvBuild>> = (0..shards).map(|_| HashMap::default()).collect();
+    for (c, chunk) in docs.chunks(CHUNK).enumerate() {
+        let first = (c * CHUNK) as u32;
+        // Each note's distinct tokens, grouped by shard.
+        let tokenized: Vec<DocTokens> = chunk
+            .par_iter()
+            .map(|d| DocTokens::new(&d.text, shards))
+            .collect();
+        maps.par_iter_mut().enumerate().for_each(|(s, map)| {
+            for (i, doc) in tokenized.iter().enumerate() {
+                for tok in doc.in_shard(s) {
+                    map.entry(tok.clone()).or_default().push(first + i as u32);
                 }
             }
-            let mut keys: Vec<&str> = postings.keys().copied().collect();
-            keys.sort_unstable();
-            // Doc numbers as gaps from the previous one: smaller files.
+        });
+    }
+    let mut files: Vec<(String, Vec<u8>)> = maps
+        .into_par_iter()
+        .enumerate()
+        .map(|(s, postings)| {
+            let mut keys: Vec<&Token> = postings.keys().collect();
+            keys.sort_unstable_by(|a, b| a.text.cmp(&b.text));
+            // Note numbers as gaps from the previous one: smaller files.
             let mut out = format!("{SHARD_CALL}{s},{{").into_bytes();
             for (i, k) in keys.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                serde_json::to_writer(&mut out, k).expect("a string serializes");
+                serde_json::to_writer(&mut out, k.text.as_ref()).expect("a string serializes");
                 out.extend_from_slice(b":[");
                 let mut prev = 0;
-                for (j, d) in postings[k].iter().enumerate() {
+                for (j, d) in postings[*k].iter().enumerate() {
                     if j > 0 {
                         out.push(b',');
                     }
@@ -105,7 +108,7 @@ pub fn build(docs: &[Doc], kinds: BTreeMap<String, String>) -> Vec<(String, Vec<
                 out.push(b']');
             }
             out.extend_from_slice(b"});\n");
-            (shard_file(s), out)
+            (shard_file(s as u32), out)
         })
         .collect();
     let meta = Meta {
@@ -122,6 +125,82 @@ pub fn build(docs: &[Doc], kinds: BTreeMap<String, String>) -> Vec<(String, Vec<
     files.push((META_FILE.to_string(), bytes));
     files
 }
+
+/// A token with its FNV-1a hash, which picks its shard and, compared
+/// before the text, makes sorting and hashing cheap.
+#[derive(Clone, PartialEq, Eq)]
+struct Token<'a> {
+    hash: u32,
+    text: Cow<'a, str>,
+}
+
+impl std::hash::Hash for Token<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u32(self.hash);
+    }
+}
+
+/// One note's distinct tokens, sorted by shard, with where each shard's
+/// tokens start.
+struct DocTokens<'a> {
+    tokens: Vec<(u32, Token<'a>)>,
+    starts: Vec<u32>,
+}
+
+impl<'a> DocTokens<'a> {
+    fn new(text: &'a str, shards: u32) -> DocTokens<'a> {
+        let mut tokens: Vec<(u32, Token)> = Vec::new();
+        self::tokens(text, |text| {
+            let hash = fnv1a(&text);
+            tokens.push((hash % shards, Token { hash, text }));
+        });
+        // By shard, then hash; the texts are compared only when hashes tie.
+        let key = |(shard, t): &(u32, Token)| (*shard, t.hash);
+        tokens.sort_unstable_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.1.text.cmp(&b.1.text)));
+        tokens.dedup();
+        let mut starts = Vec::with_capacity(shards as usize + 1);
+        let mut at = 0;
+        for s in 0..=shards {
+            while at < tokens.len() && tokens[at].0 < s {
+                at += 1;
+            }
+            starts.push(at as u32);
+        }
+        DocTokens { tokens, starts }
+    }
+
+    fn in_shard(&self, s: usize) -> impl Iterator<Item = &Token<'a>> {
+        self.tokens[self.starts[s] as usize..self.starts[s + 1] as usize]
+            .iter()
+            .map(|(_, t)| t)
+    }
+}
+
+/// Hashing for the token maps: FNV-1a, much cheaper than the default
+/// SipHash for millions of short keys (no untrusted input to defend).
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
 
 /// Calls `f` with each token of `text` (repeats included).
 pub fn tokens<'a>(text: &'a str, mut f: impl FnMut(Cow<'a, str>)) {

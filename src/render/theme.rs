@@ -25,7 +25,6 @@ macro_rules! compiled_in {
 /// The default theme's templates.
 pub const TEMPLATES: &[(&str, &str)] = compiled_in!("templates":
     "base.html",
-    "macros.html",
     "index.html",
     "inspection.html",
     "inspections.html",
@@ -51,6 +50,19 @@ pub const TEMPLATES: &[(&str, &str)] = compiled_in!("templates":
     "logs.html",
     "search.html",
     "feed.xml",
+    "parts/inspection-form.html",
+    "parts/source.html",
+    "parts/signoff.html",
+    "parts/inspection-rows.html",
+    "parts/inspection-brief.html",
+    "parts/incident-rows.html",
+    "parts/incident-brief.html",
+    "parts/workorder-rows.html",
+    "parts/workorder-brief.html",
+    "parts/vulnerability-rows.html",
+    "parts/vulnerability-brief.html",
+    "parts/training-rows.html",
+    "parts/upgrade-rows.html",
 );
 
 /// The default theme's static files, copied to `site/static/`.
