@@ -141,7 +141,9 @@ const CELL: f64 = 11.0;
 const GAP: f64 = 2.0;
 
 /// A grid of days, a column per week (Monday on top), coloured by state.
-pub fn calendar(cal: &Calendar, title: &str, names: &Names) -> String {
+/// With `href` (`{date}` and `{month}` replaced), days that have records
+/// link to them.
+pub fn calendar(cal: &Calendar, title: &str, names: &Names, href: Option<&str>) -> String {
     let name = |k: &str| names.get(k).cloned().unwrap_or_else(|| k.to_string());
     let parse = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
     let Some(first) = cal.days.first().and_then(|d| parse(&d.date)) else {
@@ -187,6 +189,12 @@ pub fn calendar(cal: &Calendar, title: &str, names: &Names) -> String {
                 date.month()
             );
         }
+        let link = href
+            .filter(|_| d.count > 0)
+            .map(|h| esc(&h.replace("{date}", &d.date).replace("{month}", &d.date[..7])));
+        if let Some(link) = &link {
+            let _ = write!(svg, r#"<a href="{link}">"#);
+        }
         let _ = write!(
             svg,
             r#"<rect class="d-{state}" x="{x:.1}" y="{y:.1}" width="{CELL}" height="{CELL}"><title>{} · {}{}</title></rect>"#,
@@ -198,6 +206,9 @@ pub fn calendar(cal: &Calendar, title: &str, names: &Names) -> String {
                 String::new()
             }
         );
+        if link.is_some() {
+            svg.push_str("</a>");
+        }
         *months
             .entry(d.date[..7].to_string())
             .or_default()
@@ -349,9 +360,14 @@ mod tests {
                 }
             },
         );
-        let html = calendar(&cal, "日巡检", &Names::new());
+        let html = calendar(&cal, "日巡检", &Names::new(), Some("m/{month}.html#d-{date}"));
         assert_eq!(html.matches("<rect class=\"d-done\"").count(), 15 + 1);
         assert!(html.contains("<title>2025-01-02 · done (1)</title>"));
         assert!(html.contains("<tr><th>2025-01</th><td>16</td><td>15</td></tr>"));
+        assert!(html.contains(r#"<a href="m/2025-01.html#d-2025-01-02"><rect class="d-done""#));
+        assert!(
+            !html.contains("#d-2025-01-01"),
+            "a day without records links nowhere"
+        );
     }
 }

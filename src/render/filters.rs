@@ -45,9 +45,11 @@ pub fn register(env: &mut Environment<'static>) {
     );
     env.add_function(
         "calendar_chart",
-        |cal: Option<Serde<Calendar>>, title: String, names: Option<Serde<Names>>| {
+        |cal: Option<Serde<Calendar>>, title: String, names: Option<Serde<Names>>, href: Option<String>| {
             let names = names.map(|n| n.0).unwrap_or_default();
-            Value::from_safe_string(cal.map_or_else(String::new, |c| charts::calendar(&c, &title, &names)))
+            Value::from_safe_string(cal.map_or_else(String::new, |c| {
+                charts::calendar(&c, &title, &names, href.as_deref())
+            }))
         },
     );
 }
