@@ -113,7 +113,7 @@ pub fn bar_chart(chart: &SeriesChart, title: &str, names: &Names) -> String {
             lx + 14.0,
             esc(&label)
         );
-        lx += 24.0 + 12.0 * label.chars().count() as f64;
+        lx += 24.0 + text_width(&label);
     }
     svg.push_str("</svg>");
 
@@ -157,7 +157,15 @@ pub fn calendar(cal: &Calendar, title: &str, names: &Names, href: Option<&str>) 
         .last()
         .and_then(|d| parse(&d.date))
         .map_or(1, |last| (last - week0).num_days() / 7 + 1) as f64;
-    let width = left + weeks * (CELL + GAP) + 4.0;
+    let mut states: Vec<String> = Vec::new();
+    for d in &cal.days {
+        let state = state_name(d.state);
+        if !states.contains(&state) {
+            states.push(state);
+        }
+    }
+    let legend: f64 = states.iter().map(|s| 28.0 + text_width(&name(s))).sum();
+    let width = (left + weeks * (CELL + GAP) + 4.0).max(left + legend);
     let height = top + 7.0 * (CELL + GAP) + 22.0;
 
     let mut svg = String::new();
@@ -166,7 +174,6 @@ pub fn calendar(cal: &Calendar, title: &str, names: &Names, href: Option<&str>) 
         r#"<svg class="calendar-svg" viewBox="0 0 {width:.0} {height:.0}" width="{width:.0}" role="img" aria-label="{}">"#,
         esc(title)
     );
-    let mut states: Vec<String> = Vec::new();
     // Per month: counts of each state, for the table.
     let mut months: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     let mut last_month = 0;
@@ -176,10 +183,7 @@ pub fn calendar(cal: &Calendar, title: &str, names: &Names, href: Option<&str>) 
         let row = date.weekday().num_days_from_monday() as f64;
         let x = left + col * (CELL + GAP);
         let y = top + row * (CELL + GAP);
-        let state = serde_json::to_value(d.state)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let state = state_name(d.state);
         if date.month() != last_month {
             last_month = date.month();
             let _ = write!(
@@ -212,11 +216,8 @@ pub fn calendar(cal: &Calendar, title: &str, names: &Names, href: Option<&str>) 
         *months
             .entry(d.date[..7].to_string())
             .or_default()
-            .entry(state.clone())
+            .entry(state)
             .or_default() += 1;
-        if !states.contains(&state) {
-            states.push(state);
-        }
     }
     for (row, label) in [(0.0, "1"), (2.0, "3"), (4.0, "5")] {
         let _ = write!(
@@ -236,7 +237,7 @@ pub fn calendar(cal: &Calendar, title: &str, names: &Names, href: Option<&str>) 
             ly + 9.5,
             esc(&label)
         );
-        lx += 28.0 + 12.0 * label.chars().count() as f64;
+        lx += 28.0 + text_width(&label);
     }
     svg.push_str("</svg>");
 
@@ -254,6 +255,20 @@ pub fn calendar(cal: &Calendar, title: &str, names: &Names, href: Option<&str>) 
     }
     table.push_str("</tbody></table>");
     figure(title, &svg, &table)
+}
+
+/// A day state's code (`done`), the key of its label and its CSS class.
+fn state_name(state: crate::report::chart::DayState) -> String {
+    serde_json::to_value(state)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// About how wide a label is drawn at 11px: CJK characters are square,
+/// Latin ones about half as wide.
+fn text_width(label: &str) -> f64 {
+    label.chars().map(|c| if c.is_ascii() { 6.5 } else { 11.5 }).sum()
 }
 
 fn figure(title: &str, svg: &str, table: &str) -> String {
