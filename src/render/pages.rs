@@ -869,7 +869,13 @@ fn search_docs(report: &Report) -> Vec<Doc> {
         parts.extend([&v.intro, &v.description, &v.fix, &v.retest].map(opt));
         push(&v.note, parts.iter().map(String::as_str).collect());
     }
-    for v in &report.texts {
+    // A report text is found on its period's report, when that has a page.
+    let reports: std::collections::HashSet<&str> = report.summaries.iter().map(|s| s.url.as_str()).collect();
+    for v in report
+        .texts
+        .iter()
+        .filter(|v| reports.contains(v.note.url.as_str()))
+    {
         push(&v.note, vec![&v.body]);
     }
     docs
