@@ -79,7 +79,7 @@ def main():
     write(os.path.join(ob, "opsbook.toml"),
           f'[project]\nname = "基准测试运维项目"\nclient = "基准甲方"\ncontractor = "基准运维方"\nstart = {START}\nend = {end}\n')
     write(os.path.join(hg, "config.toml"),
-          'baseURL = "/"\ntitle = "基准测试运维项目"\nhasCJKLanguage = true\n[taxonomies]\ntag = "tags"\n')
+          'baseURL = "/"\nbuildFuture = true\ntitle = "基准测试运维项目"\nhasCJKLanguage = true\n[taxonomies]\ntag = "tags"\n')
     layouts = {
         "_default/baseof.html": '<!DOCTYPE html><html><head><meta charset="utf-8"><title>{{ .Title }} · {{ .Site.Title }}</title>'
         '<link rel="stylesheet" href="/style.css"></head><body><header><a href="/">{{ .Site.Title }}</a><nav>'

@@ -10,6 +10,12 @@
 # time (/usr/bin/time). The corpus (benches/gen_corpus.py) is markdown with a
 # table, a third of the notes in Chinese, one taxonomy (Hugo's tags). Results
 # go to stdout and to $OUT/results.md. Timings are medians of RUNS runs.
+#
+# Before each full build the previous output is moved aside, not deleted:
+# ext4 avoids reusing inodes freed in the last minutes, and creating files
+# right after deleting as many costs both tools several seconds of kernel
+# time that a build into a fresh folder (a CI checkout) never pays. Old
+# outputs are deleted at the very end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +24,8 @@ RUNS=${RUNS:-3}
 DISK=${DISK:-$PWD/target/bench}
 TMPFS=${TMPFS:-/dev/shm/opsbook-bench}
 OUT=${OUT:-$PWD/target/bench}
-NOW=2026-01-01
+# Past the corpus's last day, so every period gets its report.
+NOW=2099-12-31
 
 for tool in hyperfine hugo python3 /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "benches/portal.sh needs $tool" >&2; exit 2; }
@@ -48,7 +55,8 @@ for n in $SIZES; do
     root=$DISK/n$n
     [ "$place" = tmpfs ] && root=$TMPFS/n$n
     rm -rf "$root"
-    mkdir -p "$root"
+    mkdir -p "$root/trash"
+    aside="mv '$root/%s' \"\$(mktemp -d -p '$root/trash')\" 2>/dev/null; sync"
     echo "--- $n notes on $place ($root)" >&2
     python3 benches/gen_corpus.py "$n" "$root"
     ob="$root/opsbook"
@@ -56,18 +64,19 @@ for n in $SIZES; do
     sync
 
     hyperfine --style basic --runs "$runs" --export-json "$OUT/ob-full.json" \
-      --prepare "rm -rf '$ob/site' '$ob'/.site.opsbook-*; sync" \
+      --prepare "$(printf "$aside" opsbook/site)" \
       "$OPSBOOK -C '$ob' --now $NOW -q build" >&2
-    rm -rf "$ob/site"
+    eval "$(printf "$aside" opsbook/site)"
     ob_rss=$(peak_rss_mb "$OPSBOOK" -C "$ob" --now $NOW -q build)
     ob_files=$(find "$ob/site" -type f | wc -l)
     hyperfine --style basic --warmup 1 --runs $(( runs * 3 )) --export-json "$OUT/ob-noop.json" \
       "$OPSBOOK -C '$ob' --now $NOW -q build" >&2
 
     hyperfine --style basic --runs "$runs" --export-json "$OUT/hg-full.json" \
-      --prepare "rm -rf '$hg/public' '$hg/resources'; sync" \
+      --prepare "$(printf "$aside" hugo/public); rm -rf '$hg/resources'" \
       "hugo --quiet -s '$hg'" >&2
-    rm -rf "$hg/public" "$hg/resources"
+    eval "$(printf "$aside" hugo/public)"
+    rm -rf "$hg/resources"
     hg_rss=$(peak_rss_mb hugo --quiet -s "$hg")
     hg_files=$(find "$hg/public" -type f | wc -l)
     hyperfine --style basic --runs "$runs" --export-json "$OUT/hg-noop.json" \
@@ -78,8 +87,9 @@ for n in $SIZES; do
     ratio=$(python3 -c "print('%.2f' % ($of / $hf))")
     noop=$(python3 -c "print('%.1f%%' % (100 * $on / $of))")
     echo "| $n | $place | ${of} s | ${on} s | ${hf} s | ${hn} s | ${ratio}× | $noop | ${ob_rss} MB | ${hg_rss} MB | $ob_files | $hg_files |" >> "$results"
-    rm -rf "$root"
+    [ "$place" = tmpfs ] && rm -rf "$root"
   done
 done
+for n in $SIZES; do rm -rf "$DISK/n$n"; done
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$results"
 cat "$results"

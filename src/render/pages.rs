@@ -131,7 +131,7 @@ impl<'a> Plan<'a> {
     }
 
     fn json<T: Serialize + ?Sized>(&mut self, path: String, value: &T) {
-        let mut bytes = serde_json::to_vec_pretty(value).expect("data serializes");
+        let mut bytes = serde_json::to_vec(value).expect("data serializes");
         bytes.push(b'\n');
         self.bytes(path, bytes);
     }

@@ -19,6 +19,7 @@ pub mod views;
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::diag::Diagnostic;
@@ -201,22 +202,17 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
     };
 
     let sla = &inputs.schedules.sla;
-    let mut inspections = Vec::new();
-    let mut incidents = Vec::new();
-    let mut workorders = Vec::new();
-    let mut faq: Vec<FaqView> = Vec::new();
-    let mut trainings = Vec::new();
-    let mut upgrades = Vec::new();
-    let mut vulnerabilities = Vec::new();
-    let mut texts = Vec::new();
-    for (n, info) in notes.iter().zip(infos) {
-        match &n.meta {
-            Meta::Inspection(m) => inspections.push(InspectionView::new(info, n, m, &ctx)),
+    // Each note's view, built in parallel, then sorted into its kind's list.
+    let views: Vec<View> = notes
+        .par_iter()
+        .zip(infos)
+        .map(|(n, info)| match &n.meta {
+            Meta::Inspection(m) => View::Inspection(InspectionView::new(info, n, m, &ctx)),
             Meta::Incident(m) => {
                 let faq = refs(faq_of.get(&m.id));
-                incidents.push(IncidentView::new(info, n, m, faq, &ctx));
+                View::Incident(IncidentView::new(info, n, m, faq, &ctx))
             }
-            Meta::WorkOrder(m) => workorders.push(WorkOrderView::new(info, n, m, &ctx)),
+            Meta::WorkOrder(m) => View::WorkOrder(WorkOrderView::new(info, n, m, &ctx)),
             Meta::Faq(m) => {
                 let answers = incidents_of.get(&m.id);
                 let added = answers
@@ -225,24 +221,47 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
                     .filter_map(|i| resolved_day.get(i.as_str()))
                     .min()
                     .cloned();
-                faq.push(FaqView {
-                    number: faq.len() + 1,
+                View::Faq(FaqView {
+                    number: 0,
                     question: info.title.clone(),
                     note: info,
                     tags: ctx.texts(&m.tags),
                     incidents: refs(answers),
                     added,
                     solution: ctx.text(&n.body.markdown),
-                });
+                })
             }
-            Meta::Training(m) => trainings.push(TrainingView::new(info, n, m, &ctx)),
-            Meta::Upgrade(m) => upgrades.push(UpgradeView::new(info, n, m, sla, &ctx)),
-            Meta::Vulnerability(m) => vulnerabilities.push(VulnerabilityView::new(info, n, m, sla, &ctx)),
-            Meta::Report(m) => texts.push(ReportTextView {
+            Meta::Training(m) => View::Training(TrainingView::new(info, n, m, &ctx)),
+            Meta::Upgrade(m) => View::Upgrade(UpgradeView::new(info, n, m, sla, &ctx)),
+            Meta::Vulnerability(m) => View::Vulnerability(VulnerabilityView::new(info, n, m, sla, &ctx)),
+            Meta::Report(m) => View::Text(ReportTextView {
                 note: info,
                 period: m.period.to_string(),
                 body: ctx.text(&n.body.markdown),
             }),
+        })
+        .collect();
+    let mut inspections = Vec::new();
+    let mut incidents = Vec::new();
+    let mut workorders = Vec::new();
+    let mut faq: Vec<FaqView> = Vec::new();
+    let mut trainings = Vec::new();
+    let mut upgrades = Vec::new();
+    let mut vulnerabilities = Vec::new();
+    let mut texts = Vec::new();
+    for view in views {
+        match view {
+            View::Inspection(v) => inspections.push(v),
+            View::Incident(v) => incidents.push(v),
+            View::WorkOrder(v) => workorders.push(v),
+            View::Faq(v) => faq.push(FaqView {
+                number: faq.len() + 1,
+                ..v
+            }),
+            View::Training(v) => trainings.push(v),
+            View::Upgrade(v) => upgrades.push(v),
+            View::Vulnerability(v) => vulnerabilities.push(v),
+            View::Text(v) => texts.push(v),
         }
     }
 
@@ -261,7 +280,7 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         today,
     };
     let periods = sources.periods();
-    let summaries: Vec<Summary> = periods.iter().map(|p| sources.summary(p, &periods)).collect();
+    let summaries: Vec<Summary> = periods.par_iter().map(|p| sources.summary(p, &periods)).collect();
     let as_of = day(today);
     let dashboard = dashboard::build(dashboard::Parts {
         today: &as_of,
@@ -295,6 +314,18 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         obligations: None,
         sla: None,
     })
+}
+
+/// A note's view, before the views are sorted into their kinds' lists.
+enum View {
+    Inspection(InspectionView),
+    Incident(IncidentView),
+    WorkOrder(WorkOrderView),
+    Faq(FaqView),
+    Training(TrainingView),
+    Upgrade(UpgradeView),
+    Vulnerability(VulnerabilityView),
+    Text(ReportTextView),
 }
 
 fn push_unique(list: &mut Vec<String>, id: &str) {
