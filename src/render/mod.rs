@@ -1,7 +1,7 @@
 //! The last stage: the portal, rendered from the report model.
 //!
 //! [`build_site`] is the entry point: it lists every file of the site with a
-//! fingerprint of the data it is made from ([`pages`]), renders and writes
+//! fingerprint of the data it is made from ([`pages`], [`plan`]), renders and writes
 //! only the files whose fingerprint changed since the last build (recorded
 //! in [`manifest`]), and commits them to `site/` all-or-nothing through
 //! [`writer`]. Pages come from minijinja templates ([`theme`], [`filters`]),
@@ -14,21 +14,23 @@ pub mod filters;
 pub mod manifest;
 pub mod markdown;
 pub mod pages;
+pub mod plan;
 pub mod search;
 pub mod theme;
 pub mod writer;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use minijinja::value::Serde;
-use minijinja::{Value, context};
+use minijinja::{Environment, Value, context};
 use rayon::prelude::*;
 
 use crate::load::Project;
 use crate::report::Report;
 use manifest::{CheckCounts, Header, Manifest};
-use pages::{Content, SiteInfo};
+use pages::SiteInfo;
+use plan::{Content, Fragment, Output, Plan};
 use theme::Theme;
 use writer::SiteWriter;
 
@@ -82,10 +84,6 @@ pub fn build_site(
     options: &SiteOptions,
 ) -> Result<SiteSummary, RenderError> {
     let out = project.site_dir();
-    let write_error = |path: &str| {
-        let path = path.to_string();
-        move |source| RenderError::Write { path, source }
-    };
     let theme_dir = project
         .settings
         .site
@@ -104,28 +102,8 @@ pub fn build_site(
         lang: theme::language_code(report.project.language),
     };
     env.add_global("site", Value::from(Serde(&site_info)));
-
-    // What every page depends on besides its own data.
-    let mut engine = blake3::Hasher::new();
-    engine.update(env!("CARGO_PKG_VERSION").as_bytes());
-    if let Some(exe) = std::env::current_exe()
-        .ok()
-        .and_then(|e| std::fs::metadata(e).ok())
-    {
-        // A rebuilt binary may draw pages differently: render them again.
-        engine.update(format!("{:?} {}", exe.modified().ok(), exe.len()).as_bytes());
-    }
-    for (name, source) in &sources {
-        engine.update(name.as_bytes());
-        engine.update(&[0]);
-        engine.update(source.as_bytes());
-        engine.update(&[0]);
-    }
-    engine.update(toml::to_string(&labels).unwrap_or_default().as_bytes());
-    engine.update(&serde_json::to_vec(&site_info).expect("site info serializes"));
-    let engine = engine.finalize();
-
-    let pages::Plan {
+    let engine = engine_digest(&sources, &labels, &site_info);
+    let Plan {
         outputs, fragments, ..
     } = pages::plan(
         report,
@@ -137,8 +115,6 @@ pub fn build_site(
 
     let mut writer = SiteWriter::open(&out).map_err(write_error(&project.rel(&out)))?;
     let old = Manifest::read(&out, report.audience);
-    let replace = old.is_none();
-    let made: HashSet<&str> = outputs.iter().map(|o| o.path.as_str()).collect();
     let new = Manifest {
         header: Header::new(report.audience, options.inputs.clone(), options.check),
         files: outputs
@@ -146,7 +122,7 @@ pub fn build_site(
             .map(|o| (o.path.clone(), o.fingerprint.to_hex().to_string()))
             .collect(),
     };
-    let dirty: Vec<&pages::Output> = outputs
+    let dirty: Vec<&Output> = outputs
         .iter()
         .filter(|o| {
             old.as_ref()
@@ -158,7 +134,7 @@ pub fn build_site(
         .map(|m| {
             m.files
                 .keys()
-                .filter(|p| !made.contains(p.as_str()))
+                .filter(|p| !new.files.contains_key(*p))
                 .cloned()
                 .collect()
         })
@@ -167,21 +143,60 @@ pub fn build_site(
         files: outputs.len(),
         written: dirty.len(),
         removed: removed.len(),
-        out: out.clone(),
+        out,
     };
-    if !replace
-        && dirty.is_empty()
-        && removed.is_empty()
-        && old.as_ref().is_some_and(|m| m.header == new.header)
-    {
+    let unchanged = old.as_ref().is_some_and(|m| m.header == new.header);
+    if unchanged && dirty.is_empty() && removed.is_empty() {
         return Ok(summary);
     }
 
-    writer.stage(replace).map_err(write_error("site"))?;
+    // Without a manifest to go by, a whole new site replaces the old one.
+    writer.stage(old.is_none()).map_err(write_error("site"))?;
     writer
         .make_dirs(dirty.iter().map(|o| o.path.as_str()).chain([manifest::PATH]))
         .map_err(write_error("site"))?;
-    // The fragments the pages to write are made with, each rendered once.
+    let shown = render_fragments(&env, &fragments, &dirty)?;
+    dirty
+        .par_iter()
+        .try_for_each(|o| write_output(&env, &writer, o, &shown))?;
+    writer
+        .write(manifest::PATH, &new.to_bytes())
+        .map_err(write_error(manifest::PATH))?;
+    let mut files: Vec<String> = dirty.iter().map(|o| o.path.clone()).collect();
+    files.push(manifest::PATH.to_string());
+    writer.commit(files, removed).map_err(write_error("site"))?;
+    Ok(summary)
+}
+
+/// What every page depends on besides its own data: opsbook itself, the
+/// templates, the labels and the site-wide values.
+fn engine_digest(sources: &[(String, String)], labels: &toml::Table, site: &SiteInfo) -> blake3::Hash {
+    let mut h = blake3::Hasher::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    if let Some(exe) = std::env::current_exe()
+        .ok()
+        .and_then(|e| std::fs::metadata(e).ok())
+    {
+        // A rebuilt binary may draw pages differently: render them again.
+        h.update(format!("{:?} {}", exe.modified().ok(), exe.len()).as_bytes());
+    }
+    for (name, source) in sources {
+        h.update(name.as_bytes());
+        h.update(&[0]);
+        h.update(source.as_bytes());
+        h.update(&[0]);
+    }
+    h.update(toml::to_string(labels).unwrap_or_default().as_bytes());
+    h.update(&serde_json::to_vec(site).expect("site info serializes"));
+    h.finalize()
+}
+
+/// The HTML of the fragments the `dirty` pages show, each rendered once.
+fn render_fragments(
+    env: &Environment,
+    fragments: &[Fragment],
+    dirty: &[&Output],
+) -> Result<HashMap<usize, Value>, RenderError> {
     let mut needed: Vec<usize> = dirty
         .iter()
         .flat_map(|o| match &o.content {
@@ -192,7 +207,7 @@ pub fn build_site(
         .collect();
     needed.sort_unstable();
     needed.dedup();
-    let rendered: HashMap<usize, Value> = needed
+    needed
         .par_iter()
         .map(|&i| {
             let f = &fragments[i];
@@ -204,35 +219,40 @@ pub fn build_site(
                     source,
                 })
         })
-        .collect::<Result<_, _>>()?;
-    dirty.par_iter().try_for_each(|o| -> Result<(), RenderError> {
-        match &o.content {
-            Content::Page {
-                template,
-                context,
-                fragments,
-            } => {
-                let fragments: Vec<Value> = fragments.iter().map(|i| rendered[i].clone()).collect();
-                let html = env
-                    .get_template(template)
-                    .and_then(|t| t.render(context! { root => root_of(&o.path), fragments, ..context() }))
-                    .map_err(|source| RenderError::Template {
-                        path: o.path.clone(),
-                        source,
-                    })?;
-                writer.write(&o.path, html.as_bytes())
-            }
-            Content::Bytes(bytes) => writer.write(&o.path, bytes),
+        .collect()
+}
+
+/// Renders one output (with the `shown` fragments) and stages it.
+fn write_output(
+    env: &Environment,
+    writer: &SiteWriter,
+    o: &Output,
+    shown: &HashMap<usize, Value>,
+) -> Result<(), RenderError> {
+    match &o.content {
+        Content::Page {
+            template,
+            context,
+            fragments,
+        } => {
+            let fragments: Vec<Value> = fragments.iter().map(|i| shown[i].clone()).collect();
+            let html = env
+                .get_template(template)
+                .and_then(|t| t.render(context! { root => root_of(&o.path), fragments, ..context() }))
+                .map_err(|source| RenderError::Template {
+                    path: o.path.clone(),
+                    source,
+                })?;
+            writer.write(&o.path, html.as_bytes())
         }
-        .map_err(write_error(&o.path))
-    })?;
-    writer
-        .write(manifest::PATH, &new.to_bytes())
-        .map_err(write_error(manifest::PATH))?;
-    let mut files: Vec<String> = dirty.iter().map(|o| o.path.clone()).collect();
-    files.push(manifest::PATH.to_string());
-    writer.commit(files, removed).map_err(write_error("site"))?;
-    Ok(summary)
+        Content::Bytes(bytes) => writer.write(&o.path, bytes),
+    }
+    .map_err(write_error(&o.path))
+}
+
+fn write_error(path: &str) -> impl FnOnce(std::io::Error) -> RenderError {
+    let path = path.to_string();
+    move |source| RenderError::Write { path, source }
 }
 
 /// Escapes text for HTML, SVG and XML: the five characters that can end a
