@@ -21,6 +21,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::load::Project;
@@ -158,6 +159,7 @@ pub fn inputs_digest(project: &Project, audience: Audience, today: NaiveDate) ->
     if let Some(theme) = &project.settings.site.theme {
         roots.push(project.themes_dir().join(theme));
     }
+    let mut paths = Vec::new();
     for root in roots {
         for entry in walkdir::WalkDir::new(&root)
             .follow_links(true)
@@ -165,9 +167,13 @@ pub fn inputs_digest(project: &Project, audience: Audience, today: NaiveDate) ->
             .into_iter()
             .filter_map(Result::ok)
         {
-            let path = entry.path();
-            line(&[path.as_os_str().as_encoded_bytes(), stat(path).as_bytes()]);
+            paths.push(entry.into_path());
         }
+    }
+    // The stats are what this costs; two threads take them about twice as fast.
+    let stats: Vec<String> = paths.par_iter().map(|p| stat(p)).collect();
+    for (path, stat) in paths.iter().zip(&stats) {
+        line(&[path.as_os_str().as_encoded_bytes(), stat.as_bytes()]);
     }
     h.finalize().to_hex().to_string()
 }
