@@ -57,11 +57,6 @@ impl SeriesChart {
         }
         SeriesChart { x, series, stacked }
     }
-
-    /// Whether every value is zero (nothing to draw).
-    pub fn is_empty(&self) -> bool {
-        self.series.iter().all(|s| s.values.iter().all(|v| *v == 0.0))
-    }
 }
 
 /// One mark per day over a span of days.
@@ -135,6 +130,5 @@ mod tests {
         );
         assert_eq!(chart.series[0].values, [0.0, 2.0]);
         assert_eq!(chart.series[1].values, [1.0, 0.0]);
-        assert!(!chart.is_empty());
     }
 }

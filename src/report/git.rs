@@ -122,10 +122,6 @@ impl GitHistory {
     pub fn file(&self, path: &str) -> Option<&FileHistory> {
         self.files.get(path)
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
 }
 
 /// The commit `HEAD` points at, or `None` outside a repository. Cheap (one
@@ -166,7 +162,9 @@ mod tests {
     #[test]
     fn no_repository_means_no_history() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(GitLog::start(dir.path()).finish().is_empty());
+        std::fs::create_dir_all(dir.path().join("content")).unwrap();
+        std::fs::write(dir.path().join("content/a.md"), "x").unwrap();
+        assert!(GitLog::start(dir.path()).finish().file("content/a.md").is_none());
         assert_eq!(head(dir.path()), None);
     }
 }
