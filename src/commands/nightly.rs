@@ -23,6 +23,7 @@ use crate::commands::build;
 use crate::diag::Diagnostic;
 use crate::period::Every;
 use crate::render::junit::{self, Case, CaseResult, Suite};
+use crate::report::git::{GitHistory, GitLog};
 use crate::report::{Audience, CheckReport};
 use crate::time::Clock;
 
@@ -139,21 +140,26 @@ pub struct BuildSection {
     pub ok: bool,
     /// The site folder, relative to the project.
     pub out: String,
-    pub pages: usize,
+    /// Files the site has.
     pub files: usize,
+    /// Files this run rendered and wrote; the rest were already up to date.
+    pub written: usize,
+    /// Files removed because nothing makes them any more.
+    pub removed: usize,
 }
 
 pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let session = Session::open(ctx)?;
     let started_at = wall_clock(&session);
 
+    let git = GitLog::start(&session.project.root);
     let checked = session.check();
     ctx.print_diagnostics(&checked.problems);
     let check = checked.report();
     let logs = logs_stage(ctx, &session);
     let verify = verify_stage(ctx, &session);
     let (obligations, sla) = contract_stage(&session, &checked);
-    let build = build_stage(&session, &checked);
+    let build = build_stage(&session, &checked, &git.finish());
 
     let ok = check.ok && logs.ok() && verify.ok() && obligations.ok && (sla.ok || !opts.strict) && build.ok();
     let summary = Summary {
@@ -361,15 +367,16 @@ fn contract_stage(session: &Session, checked: &Checked) -> (ObligationsSection, 
     (obligations, sla)
 }
 
-fn build_stage(session: &Session, checked: &Checked) -> Stage<BuildSection> {
-    match build::portal(session, checked, Audience::Client) {
+fn build_stage(session: &Session, checked: &Checked, git: &GitHistory) -> Stage<BuildSection> {
+    match build::portal(session, checked, git, Audience::Client, None) {
         Ok(site) => Stage::Ran {
             ok: true,
             report: BuildSection {
                 ok: true,
                 out: session.project.rel(&site.out),
-                pages: site.pages,
                 files: site.files,
+                written: site.written,
+                removed: site.removed,
             },
         },
         Err(e) => {
@@ -451,7 +458,7 @@ fn summary_text(s: &Summary, checked: &Checked, session: &Session) -> String {
             )
         },
         Row::of_stage("build", &s.build, |b| {
-            format!("{} ({} pages, {} files)", b.out, b.pages, b.files)
+            format!("{} ({} files, {} written)", b.out, b.files, b.written)
         }),
     ];
     for r in &rows {
@@ -552,7 +559,7 @@ fn junit_suites(s: &Summary, tz: chrono_tz::Tz) -> Vec<Suite> {
             stage_cases("portal", &s.build, |b| {
                 vec![Case::passed(
                     "portal",
-                    Some(format!("{} pages, {} files in {}", b.pages, b.files, b.out)),
+                    Some(format!("{} files, {} written, in {}", b.files, b.written, b.out)),
                 )]
             }),
         ),

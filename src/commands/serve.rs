@@ -23,6 +23,7 @@ use super::session::Session;
 use super::{Context, Exit, Fatal, build};
 use crate::load::{LoadError, settings};
 use crate::report::Audience;
+use crate::report::git::GitLog;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -109,9 +110,10 @@ fn rebuild(ctx: &Context, status: &Mutex<BuildStatus>) {
     let result = Session::open(ctx)
         .map_err(|e| opening_error(ctx, e))
         .and_then(|session| {
+            let git = GitLog::start(&session.project.root);
             let checked = session.check();
             ctx.print_diagnostics(&checked.problems);
-            build::portal(&session, &checked, Audience::Client)
+            build::portal(&session, &checked, &git.finish(), Audience::Client, None)
                 .map(|site| (site, checked.summary()))
                 .map_err(|e| e.to_string())
         });
@@ -120,8 +122,9 @@ fn rebuild(ctx: &Context, status: &Mutex<BuildStatus>) {
     match result {
         Ok((site, summary)) => {
             ctx.say(format!(
-                "built {} pages in {:.2?}; {summary}",
-                site.pages,
+                "built {} files ({} written) in {:.2?}; {summary}",
+                site.files,
+                site.written,
                 started.elapsed()
             ));
             s.site = site.out;

@@ -26,6 +26,8 @@ pub struct Settings {
     pub backups: Vec<BackupSet>,
     /// `[verify]`: bounds and programs of backup verification.
     pub verify: crate::analyse::verify::settings::VerifySettings,
+    /// `[redact]`: what the client's portal masks.
+    pub redact: crate::report::redact::RedactSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -1,101 +1,287 @@
-//! The last stage: the portal, rendered from the report model with minijinja
-//! and written all-or-nothing to `site/`.
+//! The last stage: the portal, rendered from the report model.
+//!
+//! [`build_site`] is the entry point: it lists every file of the site with a
+//! fingerprint of the data it is made from ([`pages`], [`plan`]), renders and writes
+//! only the files whose fingerprint changed since the last build (recorded
+//! in [`manifest`]), and commits them to `site/` all-or-nothing through
+//! [`writer`]. Pages come from minijinja templates ([`theme`], [`filters`]),
+//! with sanitised markdown ([`markdown`]), inline SVG charts ([`charts`]), a
+//! Chinese-capable search index ([`search`]) and an Atom feed ([`feed`]).
 
+pub mod charts;
+pub mod feed;
+pub mod filters;
 pub mod junit;
+pub mod manifest;
 pub mod markdown;
-pub mod templates;
+pub mod pages;
+pub mod plan;
+pub mod search;
+pub mod theme;
 pub mod writer;
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use minijinja::value::Serde;
-use minijinja::{Value, context};
+use minijinja::{Environment, Value, context};
 use rayon::prelude::*;
 
 use crate::load::Project;
 use crate::report::Report;
+use manifest::{CheckCounts, Header, Manifest};
+use pages::SiteInfo;
+use plan::{Content, Fragment, Output, Plan};
+use theme::Theme;
 use writer::SiteWriter;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
-    #[error("template error: {0:#}")]
-    Template(#[from] minijinja::Error),
+    // minijinja's errors are kept as plain fields, not as `source`: their
+    // alternate form already shows the template excerpt, and a chained
+    // source would print the same message twice.
+    #[error("template error in {path}: {error:#}")]
+    Template { path: String, error: minijinja::Error },
+    #[error("theme: {0:#}")]
+    TemplateSource(minijinja::Error),
+    #[error("theme file {path}: {message}")]
+    Theme { path: String, message: String },
     #[error("cannot write {path}: {source}")]
     Write { path: String, source: std::io::Error },
 }
 
-/// What a build wrote.
+impl RenderError {
+    pub fn theme(path: &Path, e: impl std::fmt::Display) -> RenderError {
+        RenderError::Theme {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// How [`build_site`] is asked to build.
+#[derive(Debug, Clone, Default)]
+pub struct SiteOptions {
+    /// [`manifest::inputs_digest`] of this build, when the caller took one,
+    /// so that the next `opsbook build` can tell nothing changed.
+    pub inputs: Option<String>,
+    /// The check's counts, replayed when the site is found up to date.
+    pub check: CheckCounts,
+}
+
+/// What a build did.
 #[derive(Debug, Clone, Default)]
 pub struct SiteSummary {
-    pub pages: usize,
+    /// Files the site has.
     pub files: usize,
+    /// Files rendered and written by this build.
+    pub written: usize,
+    /// Files deleted because nothing makes them any more.
+    pub removed: usize,
     pub out: PathBuf,
 }
 
-/// One file of the site to render: a template and its page context.
-struct Page {
-    path: String,
-    template: &'static str,
-    context: Value,
-}
-
-/// "../" repeated for a page's depth, so links work opened from disk.
-fn root_of(path: &str) -> String {
-    "../".repeat(path.matches('/').count())
-}
-
-/// Renders `report` into the project's `site/`.
-pub fn build_site(project: &Project, report: &Report) -> Result<SiteSummary, RenderError> {
+/// Renders `report` into the project's `site/`, rewriting only what changed.
+pub fn build_site(
+    project: &Project,
+    report: &Report,
+    options: &SiteOptions,
+) -> Result<SiteSummary, RenderError> {
+    let out = project.site_dir();
     let theme_dir = project
         .settings
         .site
         .theme
         .as_ref()
         .map(|t| project.themes_dir().join(t));
-    let mut env = templates::environment(theme_dir.clone());
-    env.add_global("site", Value::from(Serde(report)));
-
-    let mut pages = vec![Page {
-        path: "index.html".into(),
-        template: "index.html",
-        context: Value::UNDEFINED,
-    }];
-    for note in &report.notes {
-        pages.push(Page {
-            path: note.url.clone(),
-            template: "note.html",
-            context: Value::from(Serde(note)),
-        });
-    }
-
-    let out = project.site_dir();
-    let write_error = |path: &str| {
-        let path = path.to_string();
-        move |source| RenderError::Write { path, source }
+    let Theme {
+        mut env,
+        sources,
+        labels,
+        static_files,
+    } = Theme::load(theme_dir.as_deref(), report.project.language)?;
+    let site_info = SiteInfo {
+        project: &report.project,
+        audience: report.audience,
+        lang: theme::language_code(report.project.language),
     };
-    let writer = SiteWriter::new(&out).map_err(write_error("site"))?;
-    pages.par_iter().try_for_each(|page| -> Result<(), RenderError> {
-        let template = env.get_template(page.template)?;
-        let html = template.render(context! { page => page.context.clone(), root => root_of(&page.path) })?;
-        writer
-            .write(&page.path, html.as_bytes())
-            .map_err(write_error(&page.path))
-    })?;
-    let mut files = pages.len();
-    for (name, bytes) in templates::STATIC {
-        let path = format!("static/{name}");
-        writer.write(&path, bytes).map_err(write_error(&path))?;
-        files += 1;
-    }
-    for (rel, path) in templates::theme_static_files(theme_dir.as_ref()) {
-        let bytes = std::fs::read(&path).map_err(write_error(&rel))?;
-        writer.write(&rel, &bytes).map_err(write_error(&rel))?;
-        files += 1;
-    }
-    writer.commit().map_err(write_error("site"))?;
-    Ok(SiteSummary {
-        pages: pages.len(),
-        files,
+    env.add_global("site", Value::from(Serde(&site_info)));
+    let engine = engine_digest(&sources, &labels, &site_info);
+    let Plan {
+        outputs, fragments, ..
+    } = pages::plan(
+        report,
+        engine,
+        static_files,
+        &labels,
+        &project.settings.site.base_url,
+    );
+
+    let mut writer = SiteWriter::open(&out).map_err(write_error(&project.rel(&out)))?;
+    let old = Manifest::read(&out, report.audience);
+    let new = Manifest {
+        header: Header::new(report.audience, options.inputs.clone(), options.check),
+        files: outputs
+            .iter()
+            .map(|o| (o.path.clone(), o.fingerprint.to_hex().to_string()))
+            .collect(),
+    };
+    let dirty: Vec<&Output> = outputs
+        .iter()
+        .filter(|o| {
+            old.as_ref()
+                .is_none_or(|m| m.files.get(&o.path) != new.files.get(&o.path))
+        })
+        .collect();
+    let removed: Vec<String> = old
+        .as_ref()
+        .map(|m| {
+            m.files
+                .keys()
+                .filter(|p| !new.files.contains_key(*p))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let summary = SiteSummary {
+        files: outputs.len(),
+        written: dirty.len(),
+        removed: removed.len(),
         out,
-    })
+    };
+    let unchanged = old.as_ref().is_some_and(|m| m.header == new.header);
+    if unchanged && dirty.is_empty() && removed.is_empty() {
+        return Ok(summary);
+    }
+
+    // Without a manifest to go by, a whole new site replaces the old one.
+    writer.stage(old.is_none()).map_err(write_error("site"))?;
+    writer
+        .make_dirs(dirty.iter().map(|o| o.path.as_str()).chain([manifest::PATH]))
+        .map_err(write_error("site"))?;
+    let shown = render_fragments(&env, &fragments, &dirty)?;
+    dirty
+        .par_iter()
+        .try_for_each(|o| write_output(&env, &writer, o, &shown))?;
+    writer
+        .write(manifest::PATH, &new.to_bytes())
+        .map_err(write_error(manifest::PATH))?;
+    let mut files: Vec<String> = dirty.iter().map(|o| o.path.clone()).collect();
+    files.push(manifest::PATH.to_string());
+    writer.commit(files, removed).map_err(write_error("site"))?;
+    Ok(summary)
+}
+
+/// What every page depends on besides its own data: opsbook itself, the
+/// templates, the labels and the site-wide values.
+fn engine_digest(sources: &[(String, String)], labels: &toml::Table, site: &SiteInfo) -> blake3::Hash {
+    let mut h = blake3::Hasher::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    if let Some(exe) = std::env::current_exe()
+        .ok()
+        .and_then(|e| std::fs::metadata(e).ok())
+    {
+        // A rebuilt binary may draw pages differently: render them again.
+        h.update(format!("{:?} {}", exe.modified().ok(), exe.len()).as_bytes());
+    }
+    for (name, source) in sources {
+        h.update(name.as_bytes());
+        h.update(&[0]);
+        h.update(source.as_bytes());
+        h.update(&[0]);
+    }
+    h.update(toml::to_string(labels).unwrap_or_default().as_bytes());
+    h.update(&serde_json::to_vec(site).expect("site info serializes"));
+    h.finalize()
+}
+
+/// The HTML of the fragments the `dirty` pages show, each rendered once.
+fn render_fragments(
+    env: &Environment,
+    fragments: &[Fragment],
+    dirty: &[&Output],
+) -> Result<HashMap<usize, Value>, RenderError> {
+    let mut needed: Vec<usize> = dirty
+        .iter()
+        .flat_map(|o| match &o.content {
+            Content::Page { fragments, .. } => fragments.as_slice(),
+            Content::Bytes(_) => &[],
+        })
+        .copied()
+        .collect();
+    needed.sort_unstable();
+    needed.dedup();
+    needed
+        .par_iter()
+        .map(|&i| {
+            let f = &fragments[i];
+            env.get_template(f.template)
+                .and_then(|t| t.render((f.context)()))
+                .map(|html| (i, Value::from_safe_string(html)))
+                .map_err(|error| RenderError::Template {
+                    path: f.template.to_string(),
+                    error,
+                })
+        })
+        .collect()
+}
+
+/// Renders one output (with the `shown` fragments) and stages it.
+fn write_output(
+    env: &Environment,
+    writer: &SiteWriter,
+    o: &Output,
+    shown: &HashMap<usize, Value>,
+) -> Result<(), RenderError> {
+    match &o.content {
+        Content::Page {
+            template,
+            context,
+            fragments,
+        } => {
+            let fragments: Vec<Value> = fragments.iter().map(|i| shown[i].clone()).collect();
+            let html = env
+                .get_template(template)
+                .and_then(|t| t.render(context! { root => root_of(&o.path), fragments, ..context() }))
+                .map_err(|error| RenderError::Template {
+                    path: o.path.clone(),
+                    error,
+                })?;
+            writer.write(&o.path, html.as_bytes())
+        }
+        Content::Bytes(bytes) => writer.write(&o.path, bytes),
+    }
+    .map_err(write_error(&o.path))
+}
+
+fn write_error(path: &str) -> impl FnOnce(std::io::Error) -> RenderError {
+    let path = path.to_string();
+    move |source| RenderError::Write { path, source }
+}
+
+/// Escapes text for HTML, SVG and XML: the five characters that can end a
+/// text or an attribute value.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut done = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&s[done..i]);
+        out.push_str(entity);
+        done = i + 1;
+    }
+    out.push_str(&s[done..]);
+    out
+}
+
+/// "../" repeated for a page's depth, so links work opened from disk.
+fn root_of(path: &str) -> String {
+    "../".repeat(path.matches('/').count())
 }

@@ -3,29 +3,80 @@
 //! Templates render only from [`Report`], and the portal's `data/*.json` files
 //! are written from the same structs, so a page and its data cannot disagree.
 //! Building the model is where the audience is applied: the client's report
-//! simply has no internal notes in it.
+//! has no internal notes in it, no check diagnostics, and every text masked by
+//! [`redact`]. Everything made from it is therefore clean by construction.
+//!
+//! The entry point is [`build`]: `report::build(&Inputs { .. }, audience)`.
 
-pub mod notes;
+pub mod chart;
+pub mod dashboard;
+pub mod git;
+pub mod note;
+pub mod redact;
+pub mod summary;
+pub mod views;
 
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::diag::Diagnostic;
 use crate::load::Project;
 pub use crate::load::notes::Audience;
 use crate::load::notes::Note;
+use crate::load::notes::kinds::Meta;
+use crate::load::schedules::{Schedules, Sla};
 use crate::load::settings::{Language, ProjectSettings};
 use crate::time::Clock;
-pub use notes::NoteView;
+use dashboard::Dashboard;
+use git::GitHistory;
+use note::{Ctx, NoteInfo, NoteRef, day, url_safe};
+use redact::Redactor;
+use summary::Summary;
+use views::*;
 
+/// The whole portal's data for one audience.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    pub generated_at: String,
     pub audience: Audience,
+    /// The report's day: the date of the run's clock.
+    pub as_of: String,
     pub project: ProjectInfo,
-    pub check: CheckReport,
-    /// Every note the audience may see, sorted by kind then id.
-    pub notes: Vec<NoteView>,
+    /// The check of the notes; for the team only (`None` for the client).
+    pub check: Option<CheckReport>,
+    /// The contract's limits the pages measure against.
+    pub limits: Sla,
+    pub inspections: Vec<InspectionView>,
+    pub incidents: Vec<IncidentView>,
+    pub workorders: Vec<WorkOrderView>,
+    pub faq: Vec<FaqView>,
+    pub trainings: Vec<TrainingView>,
+    pub upgrades: Vec<UpgradeView>,
+    pub vulnerabilities: Vec<VulnerabilityView>,
+    /// Hand-written report texts (`content/reports/`).
+    pub texts: Vec<ReportTextView>,
+    /// Years, then quarters, then months.
+    pub summaries: Vec<Summary>,
+    pub dashboard: Dashboard,
+    /// Backup verification (SPEC 5): each set's last run, files, problems
+    /// and history. Not wired yet: the pages say there is no data.
+    pub backups: Option<Pending>,
+    /// Log aggregates (SPEC 6): per day, errors, failed logins, exchange
+    /// failures, metric peaks.
+    pub logs: Option<Pending>,
+    /// Obligations of `schedules/` met or missed per period.
+    pub obligations: Option<Pending>,
+    /// SLA outcome of each incident, upgrade, FAQ entry and vulnerability.
+    pub sla: Option<Pending>,
 }
+
+/// The type of a part of the model that the analysis producing it fills in;
+/// it has no values, so such a part is always `None` until that analysis's own
+/// result type takes this one's place.
+#[derive(Debug, Clone, Serialize)]
+pub enum Pending {}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ProjectInfo {
@@ -39,11 +90,12 @@ pub struct ProjectInfo {
 }
 
 impl ProjectInfo {
-    fn from_settings(p: &ProjectSettings) -> Self {
+    fn new(p: &ProjectSettings, redact: &Redactor) -> Self {
+        let text = |s: &str| redact.mask(s).into_owned();
         ProjectInfo {
-            name: p.name.clone(),
-            client: p.client.clone(),
-            contractor: p.contractor.clone(),
+            name: text(&p.name),
+            client: text(&p.client),
+            contractor: text(&p.contractor),
             start: p.start.map(|d| d.to_string()),
             end: p.end.map(|d| d.to_string()),
             timezone: p.timezone.name().to_string(),
@@ -70,26 +122,285 @@ impl CheckReport {
     }
 }
 
-/// Builds the model for `audience` from the loaded notes and the check.
-pub fn build(
-    project: &Project,
-    clock: &Clock,
-    notes: &[Note],
-    check: CheckReport,
-    audience: Audience,
-) -> Report {
-    let tz = project.tz();
-    let mut views: Vec<NoteView> = notes
+/// What the model is built from.
+pub struct Inputs<'a> {
+    pub project: &'a Project,
+    pub clock: &'a Clock,
+    pub schedules: &'a Schedules,
+    /// Every note loaded, of every audience.
+    pub notes: &'a [Note],
+    pub check: CheckReport,
+    /// The history of `content/` ([`git::GitLog`]); empty without git.
+    pub git: &'a GitHistory,
+}
+
+/// Builds the model for `audience`. Fails only on an invalid `[redact]` table
+/// (every problem of it listed), since a client portal must not be built
+/// without its masking.
+pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnostic>> {
+    let redactor = match audience {
+        Audience::Client => Redactor::new(&inputs.project.settings.redact)?,
+        Audience::Internal => Redactor::none(),
+    };
+    let tz = inputs.project.tz();
+    let today = inputs.clock.today();
+
+    let mut notes: Vec<&Note> = inputs
+        .notes
         .iter()
         .filter(|n| audience == Audience::Internal || !n.is_internal())
-        .map(|n| NoteView::new(n, tz))
         .collect();
-    views.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
-    Report {
-        generated_at: clock.now().to_rfc3339(),
-        audience,
-        project: ProjectInfo::from_settings(&project.settings.project),
-        check,
-        notes: views,
+    notes.sort_by_cached_key(|n| (n.kind, note_date(n, tz), n.id(), n.path.clone()));
+
+    let ctx_index = Ctx {
+        tz,
+        redact: &redactor,
+        git: inputs.git,
+        index: HashMap::new(),
+    };
+    let mut taken = HashSet::new();
+    let infos: Vec<NoteInfo> = notes.iter().map(|n| info(n, &ctx_index, &mut taken)).collect();
+    let ctx = Ctx {
+        index: infos
+            .iter()
+            .zip(&notes)
+            .map(|(i, n)| (n.id(), (i.url.clone(), i.title.clone())))
+            .collect(),
+        ..ctx_index
+    };
+
+    // FAQ entries and incidents name each other from either side.
+    let mut faq_of: HashMap<String, Vec<String>> = HashMap::new();
+    let mut incidents_of: HashMap<String, Vec<String>> = HashMap::new();
+    for n in &notes {
+        match &n.meta {
+            Meta::Incident(m) => {
+                if let Some(f) = &m.faq {
+                    push_unique(faq_of.entry(m.id.clone()).or_default(), f);
+                    push_unique(incidents_of.entry(f.clone()).or_default(), &m.id);
+                }
+            }
+            Meta::Faq(m) => {
+                for i in &m.incidents {
+                    push_unique(faq_of.entry(i.clone()).or_default(), &m.id);
+                    push_unique(incidents_of.entry(m.id.clone()).or_default(), i);
+                }
+            }
+            _ => {}
+        }
     }
+    let resolved_day: HashMap<&str, String> = notes
+        .iter()
+        .filter_map(|n| match &n.meta {
+            Meta::Incident(m) => Some((m.id.as_str(), day(m.resolved_at?.date_in(tz)))),
+            _ => None,
+        })
+        .collect();
+    let refs = |ids: Option<&Vec<String>>| -> Vec<NoteRef> {
+        ids.map(|ids| ids.iter().map(|id| ctx.reference(id)).collect())
+            .unwrap_or_default()
+    };
+
+    let sla = &inputs.schedules.sla;
+    // Each note's view, built in parallel, then sorted into its kind's list.
+    let views: Vec<View> = notes
+        .par_iter()
+        .zip(infos)
+        .map(|(n, info)| match &n.meta {
+            Meta::Inspection(m) => View::Inspection(InspectionView::new(info, n, m, &ctx)),
+            Meta::Incident(m) => {
+                let faq = refs(faq_of.get(&m.id));
+                View::Incident(IncidentView::new(info, n, m, faq, &ctx))
+            }
+            Meta::WorkOrder(m) => View::WorkOrder(WorkOrderView::new(info, n, m, &ctx)),
+            Meta::Faq(m) => {
+                let answers = incidents_of.get(&m.id);
+                let added = answers
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| resolved_day.get(i.as_str()))
+                    .min()
+                    .cloned();
+                View::Faq(FaqView {
+                    number: 0,
+                    question: info.title.clone(),
+                    note: info,
+                    tags: ctx.texts(&m.tags),
+                    incidents: refs(answers),
+                    added,
+                    solution: ctx.text(&n.body.markdown),
+                })
+            }
+            Meta::Training(m) => View::Training(TrainingView::new(info, n, m, &ctx)),
+            Meta::Upgrade(m) => View::Upgrade(UpgradeView::new(info, n, m, sla, &ctx)),
+            Meta::Vulnerability(m) => View::Vulnerability(VulnerabilityView::new(info, n, m, sla, &ctx)),
+            Meta::Report(m) => View::Text(ReportTextView {
+                note: info,
+                period: m.period.to_string(),
+                body: ctx.text(&n.body.markdown),
+            }),
+        })
+        .collect();
+    let mut inspections = Vec::new();
+    let mut incidents = Vec::new();
+    let mut workorders = Vec::new();
+    let mut faq: Vec<FaqView> = Vec::new();
+    let mut trainings = Vec::new();
+    let mut upgrades = Vec::new();
+    let mut vulnerabilities = Vec::new();
+    let mut texts = Vec::new();
+    for view in views {
+        match view {
+            View::Inspection(v) => inspections.push(v),
+            View::Incident(v) => incidents.push(v),
+            View::WorkOrder(v) => workorders.push(v),
+            View::Faq(v) => faq.push(FaqView {
+                number: faq.len() + 1,
+                ..v
+            }),
+            View::Training(v) => trainings.push(v),
+            View::Upgrade(v) => upgrades.push(v),
+            View::Vulnerability(v) => vulnerabilities.push(v),
+            View::Text(v) => texts.push(v),
+        }
+    }
+
+    let service = inputs.project.settings.project.period();
+    let sources = summary::Sources {
+        inspections: &inspections,
+        incidents: &incidents,
+        workorders: &workorders,
+        vulnerabilities: &vulnerabilities,
+        trainings: &trainings,
+        upgrades: &upgrades,
+        faq: &faq,
+        texts: &texts,
+        span: service.or_else(|| note_span(&notes, tz)),
+        service,
+        today,
+    };
+    let periods = sources.periods();
+    let summaries: Vec<Summary> = periods.par_iter().map(|p| sources.summary(p, &periods)).collect();
+    let as_of = day(today);
+    let dashboard = dashboard::build(dashboard::Parts {
+        today: &as_of,
+        inspections: &inspections,
+        incidents: &incidents,
+        workorders: &workorders,
+        vulnerabilities: &vulnerabilities,
+        faq: faq.len(),
+        trainings: trainings.len(),
+        upgrades: upgrades.len(),
+        summaries: &summaries,
+    });
+    Ok(Report {
+        audience,
+        as_of,
+        project: ProjectInfo::new(&inputs.project.settings.project, &redactor),
+        check: (audience == Audience::Internal).then_some(inputs.check),
+        limits: sla.clone(),
+        inspections,
+        incidents,
+        workorders,
+        faq,
+        trainings,
+        upgrades,
+        vulnerabilities,
+        texts,
+        summaries,
+        dashboard,
+        backups: None,
+        logs: None,
+        obligations: None,
+        sla: None,
+    })
+}
+
+/// A note's view, before the views are sorted into their kinds' lists.
+enum View {
+    Inspection(InspectionView),
+    Incident(IncidentView),
+    WorkOrder(WorkOrderView),
+    Faq(FaqView),
+    Training(TrainingView),
+    Upgrade(UpgradeView),
+    Vulnerability(VulnerabilityView),
+    Text(ReportTextView),
+}
+
+fn push_unique(list: &mut Vec<String>, id: &str) {
+    if !list.iter().any(|x| x == id) {
+        list.push(id.to_string());
+    }
+}
+
+/// A note's identity in the model. Pages are `{folder}/{id}.html`; two notes
+/// with one id (an error `check` reports) get `-2`, `-3` … so neither page is
+/// lost.
+fn info(n: &Note, ctx: &Ctx, taken: &mut HashSet<String>) -> NoteInfo {
+    let id = n.id();
+    let date = note_date(n, ctx.tz).map(day);
+    let folder = n.kind.folder();
+    // A report text is shown on top of its period's report.
+    let base = match &n.meta {
+        Meta::Report(m) => format!("reports/{}", m.period),
+        _ => format!("{folder}/{}", url_safe(&id)),
+    };
+    let mut url = format!("{base}.html");
+    let mut k = 2;
+    while !taken.insert(url.clone()) {
+        url = format!("{base}-{k}.html");
+        k += 1;
+    }
+    let data = match (&n.meta, &date) {
+        (Meta::Report(m), _) => format!("data/reports/{}.json", m.period),
+        (Meta::Faq(_), _) => "data/faq.json".to_string(),
+        (Meta::Inspection(_), Some(d)) => format!("data/{folder}/{}.json", &d[..7]),
+        (_, Some(d)) => format!("data/{folder}/{}.json", &d[..4]),
+        (_, None) => format!("data/{folder}/undated.json"),
+    };
+    NoteInfo {
+        url,
+        title: ctx.text(&title(&n.meta)),
+        date,
+        id: ctx.text(&id),
+        kind: n.kind,
+        path: n.path.clone(),
+        audience: n.audience,
+        source: ctx.source(&n.path),
+        data,
+    }
+}
+
+fn title(meta: &Meta) -> String {
+    match meta {
+        Meta::Inspection(m) => m.title.clone().unwrap_or_else(|| m.id.clone()),
+        Meta::Incident(m) => m.title.clone(),
+        Meta::WorkOrder(m) => m.title.clone(),
+        Meta::Faq(m) => m.question.clone(),
+        Meta::Training(m) => m.topic.clone(),
+        Meta::Upgrade(m) => m.title.clone().unwrap_or_else(|| m.version.clone()),
+        Meta::Vulnerability(m) => m.title.clone(),
+        Meta::Report(m) => m.title.clone().unwrap_or_else(|| m.period.to_string()),
+    }
+}
+
+/// The day a note is filed under.
+fn note_date(n: &Note, tz: chrono_tz::Tz) -> Option<NaiveDate> {
+    Some(match &n.meta {
+        Meta::Inspection(m) => m.date.0,
+        Meta::Incident(m) => m.reported_at.date_in(tz),
+        Meta::WorkOrder(m) => m.requested_at.date_in(tz),
+        Meta::Training(m) => m.date.0,
+        Meta::Upgrade(m) => m.window_start.date_in(tz),
+        Meta::Vulnerability(m) => m.found_at.date_in(tz),
+        Meta::Faq(_) | Meta::Report(_) => return None,
+    })
+}
+
+/// The first and last day of the dated notes.
+fn note_span(notes: &[&Note], tz: chrono_tz::Tz) -> Option<(NaiveDate, NaiveDate)> {
+    let dates = notes.iter().filter_map(|n| note_date(n, tz));
+    let min = dates.clone().min()?;
+    Some((min, dates.max()?))
 }

@@ -47,14 +47,14 @@ fn a_theme_overrides_a_template_by_name() {
         format!("{}\n[site]\ntheme = \"mine\"\n", p.read("opsbook.toml")),
     );
     p.file(
-        "themes/mine/templates/note.html",
-        "{% extends \"base.html\" %}{% block content %}<p class=\"mine\">{{ page.id }}</p>{% endblock %}",
+        "themes/mine/templates/faq.html",
+        "{% extends \"base.html\" %}{% block content %}<p class=\"mine\">问答</p>{% endblock %}",
     );
     p.file("themes/mine/static/extra.css", "p { color: red }");
     p.run(&["build"]).expect_code(0);
     assert!(
-        p.read("site/faq/FAQ-001.html")
-            .contains("<p class=\"mine\">FAQ-001</p>")
+        p.read("site/faq/index.html")
+            .contains("<p class=\"mine\">问答</p>")
     );
     assert!(p.join("site/static/extra.css").is_file());
     assert!(
@@ -76,7 +76,8 @@ fn a_failed_build_leaves_the_previous_site() {
     p.file("themes/broken/templates/note.html", "{% for x in %}");
     let run = p.run(&["build"]);
     run.expect_code(2);
-    assert!(run.stderr().contains("template"), "{}", run.stderr());
+    assert!(run.stderr().contains("syntax error"), "{}", run.stderr());
+    assert!(run.stderr().contains("note.html:1"), "{}", run.stderr());
     assert_eq!(p.read("site/index.html"), before);
     let leftovers: Vec<_> = std::fs::read_dir(p.path())
         .unwrap()

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod browser;
 mod build;
 mod check;
 mod contract;
@@ -13,6 +14,7 @@ mod init_new;
 mod logs;
 mod nightly;
 mod pg;
+mod portal;
 mod serve;
 mod verify;
 mod verify_db;

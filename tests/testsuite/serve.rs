@@ -119,7 +119,7 @@ fn serves_the_portal_with_a_reload_script() {
 
     let (code, index) = get(s.port, "/");
     assert_eq!(code, 200);
-    assert!(index.contains("如何重置密码"), "{index}");
+    assert!(index.contains("测试项目"), "{index}");
     assert!(
         index.contains("/__opsbook/build"),
         "the served page reloads itself"

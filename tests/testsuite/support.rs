@@ -47,6 +47,21 @@ impl TestProject {
         p
     }
 
+    /// A copy of the example project: this repository's settings,
+    /// schedules and notes.
+    pub fn example() -> TestProject {
+        let p = TestProject::empty();
+        for part in ["opsbook.toml", "schedules", "content"] {
+            let from = example_dir().join(part);
+            if from.is_dir() {
+                copy_dir(&from, &p.join(part));
+            } else {
+                std::fs::copy(&from, p.join(part)).unwrap();
+            }
+        }
+        p
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }

@@ -1,0 +1,119 @@
+//! The Atom feed of incidents and inspections (`feed.xml`). Entries link to
+//! their pages by relative URLs, which feed readers resolve against the
+//! feed's own address, so the feed works wherever the portal is put.
+
+use chrono::{NaiveDate, NaiveTime};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use super::markdown::plain_text;
+use crate::report::Report;
+use crate::time::local_to_instant;
+
+/// How many of the newest records the feed carries.
+const ENTRIES: usize = 50;
+/// Characters of text in an entry's summary.
+const SUMMARY_CHARS: usize = 200;
+
+#[derive(Debug, Serialize)]
+pub struct Feed {
+    /// `urn:opsbook:` and a digest of the project's name: stable, unique.
+    pub id: String,
+    pub title: String,
+    /// The newest entry's time, so a build with no new entry changes nothing.
+    pub updated: String,
+    /// `[site] base_url` when it is an absolute URL, for `xml:base`.
+    pub base: Option<String>,
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Entry {
+    pub id: String,
+    pub kind: &'static str,
+    pub title: String,
+    pub url: String,
+    pub updated: String,
+    pub summary: String,
+}
+
+/// An entry before its summary is made: only the newest get one.
+struct Candidate<'a> {
+    entry: Entry,
+    text: [&'a Option<String>; 2],
+}
+
+pub fn build(report: &Report, base_url: &str) -> Feed {
+    let tz: Tz = report
+        .project
+        .timezone
+        .parse()
+        .unwrap_or(crate::time::DEFAULT_TIMEZONE);
+    let feed_id = format!(
+        "urn:opsbook:{}",
+        &blake3::hash(report.project.name.as_bytes()).to_hex()[..16]
+    );
+    let mut entries: Vec<Candidate> = Vec::new();
+    for v in &report.incidents {
+        entries.push(Candidate {
+            entry: Entry {
+                id: format!("{feed_id}:{}", v.note.id),
+                kind: "incident",
+                title: format!("{} {}", v.note.id, v.note.title),
+                url: v.note.url.clone(),
+                updated: v.resolved_at.clone().unwrap_or_else(|| v.reported_at.clone()),
+                summary: String::new(),
+            },
+            text: [&v.cause, &v.result],
+        });
+    }
+    for v in &report.inspections {
+        let time = v
+            .end
+            .as_deref()
+            .or(v.start.as_deref())
+            .and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok())
+            .unwrap_or(NaiveTime::MIN);
+        let Some(updated) = NaiveDate::parse_from_str(&v.date, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| local_to_instant(d.and_time(time), tz))
+        else {
+            continue;
+        };
+        entries.push(Candidate {
+            entry: Entry {
+                id: format!("{feed_id}:{}", v.note.id),
+                kind: "inspection",
+                title: v.note.id.clone(),
+                url: v.note.url.clone(),
+                updated: updated.to_rfc3339(),
+                summary: String::new(),
+            },
+            text: [&v.analysis, &v.content],
+        });
+    }
+    // Newest first; RFC 3339 in one timezone sorts as text.
+    entries.sort_by(|a, b| (b.entry.updated.cmp(&a.entry.updated)).then_with(|| a.entry.id.cmp(&b.entry.id)));
+    entries.truncate(ENTRIES);
+    let entries: Vec<Entry> = entries
+        .into_iter()
+        .map(|c| {
+            let text: Vec<&str> = c.text.iter().filter_map(|t| t.as_deref()).collect();
+            Entry {
+                summary: plain_text(&text.join("\n\n"), SUMMARY_CHARS),
+                ..c.entry
+            }
+        })
+        .collect();
+    Feed {
+        id: feed_id,
+        title: report.project.name.clone(),
+        updated: entries
+            .first()
+            .map(|e| e.updated.clone())
+            .unwrap_or_else(|| format!("{}T00:00:00+00:00", report.as_of)),
+        base: (base_url.starts_with("http://") || base_url.starts_with("https://"))
+            .then(|| base_url.to_string()),
+        entries,
+    }
+}

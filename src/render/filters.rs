@@ -1,0 +1,142 @@
+//! Filters and functions the templates use to show the model's values:
+//! markdown, times, form dates, durations, percentages and charts. Labels
+//! come in as arguments from the label table (`t`), so none of these knows
+//! the portal's language.
+
+use std::collections::BTreeMap;
+
+use minijinja::value::Serde;
+use minijinja::{Environment, Value};
+
+use super::charts::{self, Names};
+use super::markdown;
+use crate::duration::Dur;
+use crate::report::chart::{Calendar, SeriesChart};
+
+pub fn register(env: &mut Environment<'static>) {
+    env.add_filter("markdown", |text: Option<String>| {
+        Value::from_safe_string(markdown::to_html(text.as_deref().unwrap_or("")))
+    });
+    env.add_filter("datetime", |t: Option<String>| {
+        t.map(|t| datetime(&t)).unwrap_or_default()
+    });
+    env.add_filter("hm", |t: Option<String>| {
+        t.and_then(|t| t.get(11..16).map(str::to_string))
+            .unwrap_or_default()
+    });
+    env.add_filter("form_date", |t: Option<String>, format: String| {
+        t.map(|t| form_date(&t, &format)).unwrap_or_default()
+    });
+    env.add_filter(
+        "duration",
+        |d: Option<String>, units: Serde<BTreeMap<String, String>>| {
+            d.and_then(|d| d.parse::<Dur>().ok())
+                .map(|d| duration(d, &units))
+                .unwrap_or_default()
+        },
+    );
+    env.add_filter("percent", |v: Option<f64>| v.map(percent).unwrap_or_default());
+    env.add_function(
+        "bar_chart",
+        |chart: Option<Serde<SeriesChart>>, title: String, names: Option<Serde<Names>>| {
+            let names = names.map(|n| n.0).unwrap_or_default();
+            Value::from_safe_string(chart.map_or_else(String::new, |c| charts::bar_chart(&c, &title, &names)))
+        },
+    );
+    env.add_function(
+        "calendar_chart",
+        |cal: Option<Serde<Calendar>>, title: String, names: Option<Serde<Names>>, href: Option<String>| {
+            let names = names.map(|n| n.0).unwrap_or_default();
+            Value::from_safe_string(cal.map_or_else(String::new, |c| {
+                charts::calendar(&c, &title, &names, href.as_deref())
+            }))
+        },
+    );
+}
+
+/// `2025-03-11T09:20:00+08:00` → `2025-03-11 09:20`.
+fn datetime(t: &str) -> String {
+    match (t.get(..10), t.get(11..16)) {
+        (Some(d), Some(hm)) => format!("{d} {hm}"),
+        _ => t.to_string(),
+    }
+}
+
+/// A day (or the day of a time) in a form's style: `{y} 年 {m} 月 {d} 日`.
+fn form_date(t: &str, format: &str) -> String {
+    let Some(day) = t.get(..10) else {
+        return t.to_string();
+    };
+    let mut parts = day.split('-');
+    let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else {
+        return t.to_string();
+    };
+    format
+        .replace("{y}", y)
+        .replace("{m}", m.trim_start_matches('0'))
+        .replace("{d}", d.trim_start_matches('0'))
+        .replace("{mm}", m)
+        .replace("{dd}", d)
+}
+
+/// `2h30m` with the label table's units: `2 小时 30 分`. `units` maps `d`,
+/// `h`, `m`, `s` to patterns with `{n}`, and `sep` to what joins them.
+fn duration(d: Dur, units: &BTreeMap<String, String>) -> String {
+    let mut secs = d.as_secs().unsigned_abs();
+    if secs == 0 {
+        return units.get("m").map_or("0".into(), |u| u.replace("{n}", "0"));
+    }
+    let mut parts = Vec::new();
+    for (size, unit) in [(86_400, "d"), (3600, "h"), (60, "m"), (1, "s")] {
+        if secs >= size {
+            let n = secs / size;
+            secs %= size;
+            let pattern = units.get(unit).map_or("{n}", String::as_str);
+            parts.push(pattern.replace("{n}", &n.to_string()));
+        }
+    }
+    let sep = units.get("sep").map_or(" ", String::as_str);
+    let sign = if d.as_secs() < 0 { "-" } else { "" };
+    format!("{sign}{}", parts.join(sep))
+}
+
+fn percent(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{}%", v.round() as i64)
+    } else {
+        format!("{v:.1}%")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_shown_the_forms_way() {
+        assert_eq!(datetime("2025-03-11T09:20:00+08:00"), "2025-03-11 09:20");
+        assert_eq!(
+            form_date("2025-04-14", "{y} 年 {m} 月 {d} 日"),
+            "2025 年 4 月 14 日"
+        );
+        assert_eq!(
+            form_date("2025-04-04T10:00:00+08:00", "{y}-{mm}-{dd}"),
+            "2025-04-04"
+        );
+        let units: BTreeMap<String, String> = [
+            ("d", "{n} 天"),
+            ("h", "{n} 小时"),
+            ("m", "{n} 分"),
+            ("s", "{n} 秒"),
+            ("sep", " "),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(duration(Dur::minutes(150), &units), "2 小时 30 分");
+        assert_eq!(duration(Dur::days(42), &units), "42 天");
+        assert_eq!(duration(Dur::default(), &units), "0 分");
+        assert_eq!(percent(86.0), "86%");
+        assert_eq!(percent(95.38), "95.4%");
+    }
+}

@@ -1,0 +1,444 @@
+//! Every file of the portal, from the report model: pages with their
+//! contexts, the data behind them (`data/*.json`), the search index, the feed
+//! and the theme's static files. See [`super::plan`] for how each is
+//! fingerprinted and when it is rendered.
+
+mod docs;
+mod inspections;
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::feed;
+use super::plan::Plan;
+use super::search;
+use crate::period::Every;
+use crate::report::summary::Summary;
+use crate::report::views::*;
+use crate::report::{CheckReport, Pending, Report};
+
+/// The site-wide values every page may read (`site` in templates).
+#[derive(Debug, Serialize)]
+pub struct SiteInfo<'a> {
+    pub project: &'a crate::report::ProjectInfo,
+    pub audience: crate::report::Audience,
+    /// `zh-CN` or `en`, for `<html lang>`.
+    pub lang: &'static str,
+}
+
+#[derive(Serialize)]
+struct Parts<'a> {
+    backups: &'a Option<Pending>,
+    logs: &'a Option<Pending>,
+    obligations: &'a Option<Pending>,
+    sla: &'a Option<Pending>,
+}
+
+#[derive(Serialize)]
+struct DashboardPage<'a> {
+    d: &'a crate::report::dashboard::Dashboard,
+    check: &'a Option<CheckReport>,
+    parts: Parts<'a>,
+}
+
+#[derive(Serialize)]
+pub(super) struct NotePage<'a, T> {
+    page: &'a T,
+}
+
+#[derive(Serialize)]
+struct IncidentPage<'a> {
+    page: &'a IncidentView,
+    limits: &'a crate::load::schedules::Sla,
+    sla: &'a Option<Pending>,
+}
+
+#[derive(Serialize)]
+struct ListPage<'a, R> {
+    rows: Vec<R>,
+    /// The charts of each year's report, newest first.
+    years: Vec<&'a Summary>,
+    limits: &'a crate::load::schedules::Sla,
+}
+
+#[derive(Serialize)]
+struct FaqTable<'a> {
+    entries: &'a [FaqView],
+}
+
+#[derive(Serialize)]
+struct ReviewsPage {
+    rows: Vec<ReviewRow>,
+    satisfied: usize,
+    fair: usize,
+    unsatisfied: usize,
+    /// Per month: (month, satisfied, fair, unsatisfied).
+    months: Vec<(String, usize, usize, usize)>,
+}
+
+#[derive(Serialize)]
+struct SummaryPage<'a> {
+    page: &'a Summary,
+    parts: Parts<'a>,
+}
+
+/// A report in the list of reports: its key numbers only, so the list is
+/// not rendered again for every change in a report's details.
+#[derive(Serialize)]
+struct SummaryLink<'a> {
+    period: &'a str,
+    every: Every,
+    url: &'a str,
+    inspections: usize,
+    incidents: usize,
+    workorders: usize,
+    vulnerabilities_found: usize,
+    vulnerabilities_fixed: usize,
+    trainings: usize,
+    upgrades: usize,
+}
+
+#[derive(Serialize)]
+struct ReportsIndex<'a> {
+    summaries: Vec<SummaryLink<'a>>,
+}
+
+#[derive(Serialize)]
+struct PartPage<'a> {
+    part: &'a Option<Pending>,
+}
+
+/// Every output of the site for `report`.
+pub fn plan<'a>(
+    report: &'a Report,
+    engine: blake3::Hash,
+    static_files: Vec<(String, Vec<u8>)>,
+    labels: &toml::Table,
+    base_url: &str,
+) -> Plan<'a> {
+    let mut plan = Plan::new(engine);
+    let parts = || Parts {
+        backups: &report.backups,
+        logs: &report.logs,
+        obligations: &report.obligations,
+        sla: &report.sla,
+    };
+
+    plan.page(
+        "index.html".into(),
+        "index.html",
+        DashboardPage {
+            d: &report.dashboard,
+            check: &report.check,
+            parts: parts(),
+        },
+    );
+    plan.json("data/dashboard.json".into(), &report.dashboard);
+    plan.json(
+        "data/site.json".into(),
+        &SiteData {
+            audience: report.audience,
+            as_of: &report.as_of,
+            project: &report.project,
+            limits: &report.limits,
+            check: &report.check,
+            backups: &report.backups,
+            logs: &report.logs,
+            obligations: &report.obligations,
+            sla: &report.sla,
+        },
+    );
+
+    let forms = inspections::pages(&mut plan, &report.inspections);
+    note_pages(&mut plan, &report.workorders, "workorder.html");
+    note_pages(&mut plan, &report.faq, "faq-entry.html");
+    note_pages(&mut plan, &report.trainings, "training.html");
+    note_pages(&mut plan, &report.upgrades, "upgrade.html");
+    note_pages(&mut plan, &report.vulnerabilities, "vulnerability.html");
+    // Incident pages also show the limits that apply and the SLA outcome.
+    let incident_json = view_json(&report.incidents);
+    data_chunks(&mut plan, &report.incidents, &incident_json);
+    for (v, json) in report.incidents.iter().zip(&incident_json) {
+        let mut json = json.clone();
+        json.extend(serde_json::to_vec(&(&report.limits, &report.sla)).expect("limits serialize"));
+        plan.page_json(
+            v.note.url.clone(),
+            "incident.html",
+            &json,
+            IncidentPage {
+                page: v,
+                limits: &report.limits,
+                sla: &report.sla,
+            },
+            Vec::new(),
+        );
+    }
+
+    inspections::lists(&mut plan, report, &forms);
+    let years: Vec<&Summary> = report
+        .summaries
+        .iter()
+        .filter(|s| s.every == Every::Year)
+        .rev()
+        .collect();
+    let list = ListArgs {
+        years: &years,
+        limits: &report.limits,
+    };
+    list.add(
+        &mut plan,
+        "incidents",
+        "incidents.html",
+        rows::<_, IncidentRow>(&report.incidents),
+    );
+    list.add(
+        &mut plan,
+        "workorders",
+        "workorders.html",
+        rows::<_, WorkOrderRow>(&report.workorders),
+    );
+    list.add(
+        &mut plan,
+        "trainings",
+        "trainings.html",
+        rows::<_, TrainingRow>(&report.trainings),
+    );
+    list.add(
+        &mut plan,
+        "upgrades",
+        "upgrades.html",
+        rows::<_, UpgradeRow>(&report.upgrades),
+    );
+    list.add(
+        &mut plan,
+        "vulnerabilities",
+        "vulnerabilities.html",
+        rows::<_, VulnerabilityRow>(&report.vulnerabilities),
+    );
+    plan.page(
+        "faq/index.html".into(),
+        "faq.html",
+        FaqTable { entries: &report.faq },
+    );
+    reviews(&mut plan, report);
+
+    for s in &report.summaries {
+        plan.json(s.data.clone(), s);
+        plan.page(
+            s.url.clone(),
+            "summary.html",
+            SummaryPage {
+                page: s,
+                parts: parts(),
+            },
+        );
+    }
+    plan.page(
+        "reports/index.html".into(),
+        "reports.html",
+        ReportsIndex {
+            summaries: report
+                .summaries
+                .iter()
+                .map(|s| SummaryLink {
+                    period: &s.period,
+                    every: s.every,
+                    url: &s.url,
+                    inspections: s.inspections.total,
+                    incidents: s.incidents.total,
+                    workorders: s.workorders.total,
+                    vulnerabilities_found: s.vulnerabilities.found,
+                    vulnerabilities_fixed: s.vulnerabilities.fixed,
+                    trainings: s.trainings.sessions,
+                    upgrades: s.upgrades.total,
+                })
+                .collect(),
+        },
+    );
+    plan.page(
+        "backups/index.html".into(),
+        "backups.html",
+        PartPage {
+            part: &report.backups,
+        },
+    );
+    plan.page(
+        "logs/index.html".into(),
+        "logs.html",
+        PartPage { part: &report.logs },
+    );
+
+    plan.page("search.html".into(), "search.html", ());
+    let kinds = labels
+        .get("kind")
+        .and_then(|k| k.as_table())
+        .map(|t| {
+            t.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    for (path, bytes) in search::build(&docs::search_docs(report), kinds) {
+        plan.bytes(path, bytes);
+    }
+    plan.page("feed.xml".into(), "feed.xml", feed::build(report, base_url));
+    for (path, bytes) in static_files {
+        plan.bytes(path, bytes);
+    }
+    plan
+}
+
+/// `data/site.json`: the project and the parts of the model every page
+/// shares.
+#[derive(Serialize)]
+struct SiteData<'a> {
+    audience: crate::report::Audience,
+    as_of: &'a str,
+    project: &'a crate::report::ProjectInfo,
+    limits: &'a crate::load::schedules::Sla,
+    check: &'a Option<CheckReport>,
+    backups: &'a Option<Pending>,
+    logs: &'a Option<Pending>,
+    obligations: &'a Option<Pending>,
+    sla: &'a Option<Pending>,
+}
+
+/// The views' `note` field, for the pages and data of every kind.
+pub trait HasNote {
+    fn note(&self) -> &crate::report::note::NoteInfo;
+}
+
+macro_rules! has_note {
+    ($($t:ty),*) => { $(impl HasNote for $t { fn note(&self) -> &crate::report::note::NoteInfo { &self.note } })* };
+}
+has_note!(
+    InspectionView,
+    IncidentView,
+    WorkOrderView,
+    FaqView,
+    TrainingView,
+    UpgradeView,
+    VulnerabilityView,
+    ReportTextView
+);
+
+pub(super) fn view_json<T: Serialize + Sync>(views: &[T]) -> Vec<Vec<u8>> {
+    views
+        .par_iter()
+        .map(|v| serde_json::to_vec(v).expect("views serialize"))
+        .collect()
+}
+
+/// A page per note, and its data in the note's `data/*.json` chunk.
+fn note_pages<'a, T: HasNote + Serialize + Send + Sync + 'a>(
+    plan: &mut Plan<'a>,
+    views: &'a [T],
+    template: &'static str,
+) {
+    let json = view_json(views);
+    data_chunks(plan, views, &json);
+    // The context is `{"page": …}`; its fingerprint is made of the view's own JSON.
+    for (v, json) in views.iter().zip(&json) {
+        plan.page_json(
+            v.note().url.clone(),
+            template,
+            json,
+            NotePage { page: v },
+            Vec::new(),
+        );
+    }
+}
+
+/// The `data/*.json` files of a kind: its views, grouped by their `data` path,
+/// written from the same JSON the pages' fingerprints are made of.
+pub(super) fn data_chunks<T: HasNote>(plan: &mut Plan, views: &[T], json: &[Vec<u8>]) {
+    let mut chunks: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
+    for (v, j) in views.iter().zip(json) {
+        let chunk = chunks
+            .entry(v.note().data.as_str())
+            .or_insert_with(|| b"[".to_vec());
+        if chunk.len() > 1 {
+            chunk.extend_from_slice(b",\n");
+        }
+        chunk.extend_from_slice(j);
+    }
+    for (path, mut bytes) in chunks {
+        bytes.extend_from_slice(b"]\n");
+        plan.bytes(path.to_string(), bytes);
+    }
+}
+
+/// What every kind's list page shares.
+struct ListArgs<'r, 'a> {
+    years: &'r [&'a Summary],
+    limits: &'a crate::load::schedules::Sla,
+}
+
+impl<'a> ListArgs<'_, 'a> {
+    /// `{kind}/index.html` and its data, `data/{kind}/index.json`.
+    fn add<R: Serialize + Send + Sync + 'a>(
+        &self,
+        plan: &mut Plan<'a>,
+        kind: &str,
+        template: &'static str,
+        rows: Vec<R>,
+    ) {
+        plan.json(format!("data/{kind}/index.json"), &rows);
+        plan.page(
+            format!("{kind}/index.html"),
+            template,
+            ListPage {
+                rows,
+                years: self.years.to_vec(),
+                limits: self.limits,
+            },
+        );
+    }
+}
+
+fn rows<'v, V: 'v, R: From<&'v V>>(views: &'v [V]) -> Vec<R> {
+    views.iter().map(R::from).collect()
+}
+
+/// The client's sign-offs of inspection records and their ratings.
+fn reviews(plan: &mut Plan, report: &Report) {
+    let rows: Vec<ReviewRow> = report
+        .inspections
+        .iter()
+        .rev()
+        .filter_map(ReviewRow::of)
+        .collect();
+    let mut months: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
+    let (mut satisfied, mut fair, mut unsatisfied) = (0, 0, 0);
+    for r in &rows {
+        let m = months.entry(r.date[..7].to_string()).or_default();
+        match r.review.rating {
+            crate::load::notes::kinds::Rating::Satisfied => {
+                m.0 += 1;
+                satisfied += 1;
+            }
+            crate::load::notes::kinds::Rating::Fair => {
+                m.1 += 1;
+                fair += 1;
+            }
+            crate::load::notes::kinds::Rating::Unsatisfied => {
+                m.2 += 1;
+                unsatisfied += 1;
+            }
+        }
+    }
+    plan.json("data/reviews/index.json".into(), &rows);
+    plan.page(
+        "reviews/index.html".into(),
+        "reviews.html",
+        ReviewsPage {
+            rows,
+            satisfied,
+            fair,
+            unsatisfied,
+            months: months.into_iter().map(|(m, (s, f, u))| (m, s, f, u)).collect(),
+        },
+    );
+}

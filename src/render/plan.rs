@@ -1,0 +1,141 @@
+//! The site as a list of files, each with a fingerprint of what it is made
+//! from, rendered later and only when that changed.
+//!
+//! A page's fingerprint is the digest of the theme and site-wide values (the
+//! `engine` digest), its template's name, its context serialized as JSON, and
+//! the fingerprints of the fragments it shows. A page therefore depends on
+//! exactly the data it is given: that is how a changed note re-renders its
+//! own page and the lists and summaries that show it, and nothing else.
+//! Templates must read only their context and the site-wide `site` and `t`
+//! values, never the whole report.
+
+use minijinja::Value;
+use minijinja::value::Serde;
+use serde::Serialize;
+
+/// One file of the site.
+pub struct Output<'a> {
+    /// Relative to the site root, `/`-separated.
+    pub path: String,
+    pub fingerprint: blake3::Hash,
+    pub content: Content<'a>,
+}
+
+pub enum Content<'a> {
+    /// Rendered from `template` with the context `context` makes, and the
+    /// HTML of `fragments` (indices into [`Plan::fragments`]) as the list
+    /// `fragments`.
+    Page {
+        template: &'static str,
+        context: Context<'a>,
+        fragments: Vec<usize>,
+    },
+    /// Made directly: data, search index, static files.
+    Bytes(Vec<u8>),
+}
+
+/// Makes a template's context when the page (or fragment) is rendered.
+pub type Context<'a> = Box<dyn Fn() -> Value + Send + Sync + 'a>;
+
+/// A piece of HTML that several pages show (a contract form on its own page
+/// and in a print view), rendered once per build that needs it.
+pub struct Fragment<'a> {
+    pub template: &'static str,
+    pub fingerprint: blake3::Hash,
+    pub context: Context<'a>,
+}
+
+/// Every output of the site, and the fragments its pages are made with.
+pub struct Plan<'a> {
+    engine: blake3::Hash,
+    pub outputs: Vec<Output<'a>>,
+    pub fragments: Vec<Fragment<'a>>,
+}
+
+impl<'a> Plan<'a> {
+    pub fn new(engine: blake3::Hash) -> Plan<'a> {
+        Plan {
+            engine,
+            outputs: Vec::new(),
+            fragments: Vec::new(),
+        }
+    }
+
+    /// A page rendered from `template` with `context`.
+    pub fn page<T: Serialize + Send + Sync + 'a>(
+        &mut self,
+        path: String,
+        template: &'static str,
+        context: T,
+    ) {
+        let json = serde_json::to_vec(&context).expect("page contexts serialize");
+        self.page_json(path, template, &json, context, Vec::new());
+    }
+
+    /// A page whose context's JSON is already at hand. The page's
+    /// fingerprint covers its fragments' too.
+    pub fn page_json<T: Serialize + Send + Sync + 'a>(
+        &mut self,
+        path: String,
+        template: &'static str,
+        json: &[u8],
+        context: T,
+        fragments: Vec<usize>,
+    ) {
+        let mut h = self.hasher(template);
+        h.update(json);
+        for f in &fragments {
+            h.update(self.fragments[*f].fingerprint.as_bytes());
+        }
+        self.outputs.push(Output {
+            path,
+            fingerprint: h.finalize(),
+            content: Content::Page {
+                template,
+                context: Box::new(move || Value::from(Serde(&context))),
+                fragments,
+            },
+        });
+    }
+
+    /// A fragment rendered from `template` with `context`, whose JSON is at
+    /// hand; returns its index.
+    pub fn fragment<T: Serialize + Send + Sync + 'a>(
+        &mut self,
+        template: &'static str,
+        json: &[u8],
+        context: T,
+    ) -> usize {
+        let mut h = self.hasher(template);
+        h.update(json);
+        self.fragments.push(Fragment {
+            template,
+            fingerprint: h.finalize(),
+            context: Box::new(move || Value::from(Serde(&context))),
+        });
+        self.fragments.len() - 1
+    }
+
+    fn hasher(&self, template: &str) -> blake3::Hasher {
+        let mut h = blake3::Hasher::new();
+        h.update(self.engine.as_bytes());
+        h.update(template.as_bytes());
+        h.update(&[0]);
+        h
+    }
+
+    /// A file made directly (data, search index, static files).
+    pub fn bytes(&mut self, path: String, bytes: Vec<u8>) {
+        self.outputs.push(Output {
+            path,
+            fingerprint: blake3::hash(&bytes),
+            content: Content::Bytes(bytes),
+        });
+    }
+
+    pub fn json<T: Serialize + ?Sized>(&mut self, path: String, value: &T) {
+        let mut bytes = serde_json::to_vec(value).expect("data serializes");
+        bytes.push(b'\n');
+        self.bytes(path, bytes);
+    }
+}

@@ -1,0 +1,621 @@
+//! `opsbook build`: the client portal on the `portal` fixture (one note of
+//! each kind, personal data and secrets in every kind of field, raw HTML in
+//! markdown, one internal note).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use opsbook::render::search;
+use regex::Regex;
+
+use crate::support::TestProject;
+
+const NOW: &str = "2025-03-31";
+
+fn fixture() -> TestProject {
+    TestProject::fixture("portal")
+}
+
+fn build(p: &TestProject, args: &[&str]) -> String {
+    let mut all = vec!["--now", NOW, "build"];
+    all.extend_from_slice(args);
+    let run = p.run(&all);
+    run.expect_code(0);
+    run.stdout()
+}
+
+/// Every file of the site: path → (inode, modification time, bytes).
+fn site_files(p: &TestProject) -> BTreeMap<String, (u64, std::time::SystemTime, Vec<u8>)> {
+    use std::os::unix::fs::MetadataExt;
+    let root = p.join("site");
+    walkdir::WalkDir::new(&root)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let meta = e.metadata().unwrap();
+            let rel = e
+                .path()
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (
+                rel,
+                (
+                    meta.ino(),
+                    meta.modified().unwrap(),
+                    std::fs::read(e.path()).unwrap(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The page's `<main>` element: what snapshots hold (the header and footer
+/// are the same on every page).
+fn main_of(html: &str) -> String {
+    let start = html.find("<main>").expect("a <main>");
+    let end = html.find("</main>").expect("a </main>") + "</main>".len();
+    html[start..end].to_string()
+}
+
+#[test]
+fn the_contract_forms_render_as_the_client_knows_them() {
+    let p = fixture();
+    build(&p, &[]);
+    for (name, page) in [
+        ("inspection_form", "inspections/250311-01.html"),
+        ("workorder_form", "workorders/WO-250313-01.html"),
+        ("faq_table", "faq/index.html"),
+        ("incident", "incidents/INC-250315-01.html"),
+    ] {
+        insta::assert_snapshot!(name, main_of(&p.read(&format!("site/{page}"))));
+    }
+}
+
+#[test]
+fn every_label_of_the_inspection_form_is_on_its_page() {
+    let p = fixture();
+    build(&p, &[]);
+    let html = p.read("site/inspections/250311-01.html");
+    for label in [
+        "软件巡检记录单",
+        "编号：250311-01",
+        "项目名称",
+        "甲方单位",
+        "巡检人",
+        "记录人",
+        "检查方式",
+        "日期",
+        "时间",
+        "检查内容",
+        "巡检结果分析",
+        "测试运维服务项目",
+        "测试甲方单位",
+        "2025 年 3 月 11 日",
+        "☑满意",
+    ] {
+        assert!(html.contains(label), "{label} is missing");
+    }
+    let html = p.read("site/workorders/WO-250313-01.html");
+    for label in [
+        "项目工单",
+        "服务单位",
+        "服务地点",
+        "联系人",
+        "申请时间",
+        "工作事由",
+        "需求提出人部门",
+        "需求提出人签字",
+        "操作人员签字",
+        "项目经理签字",
+        "工业和信息化局签字",
+        "影响性分析",
+        "评审意见",
+        "工作结果",
+        "备注",
+    ] {
+        assert!(html.contains(label), "{label} is missing");
+    }
+}
+
+/// Sensitive values written in the fixture's notes, none of which may reach
+/// the client's portal.
+const SECRETS: &[&str] = &[
+    "13800138000",
+    "audit@example.com",
+    "abcd1234",
+    "13912345678",
+    "110101199003077715",
+    "zhang.san@gov.cn",
+    "88886666",
+    "sk-live-123",
+    "Hunter2!",
+];
+
+/// What only the internal note has.
+const INTERNAL: &[&str] = &[
+    "内部专用标记XYZ",
+    "WO-250314-01",
+    "运维堡垒机账号调整",
+    "13700000000",
+];
+
+#[test]
+fn no_output_file_of_the_client_portal_holds_personal_data_secrets_or_internal_notes() {
+    let p = fixture();
+    build(&p, &[]);
+    let patterns = [
+        (
+            "a mobile number",
+            Regex::new(r"(?-u:\b)1[3-9]\d{9}(?-u:\b)").unwrap(),
+        ),
+        (
+            "an ID-card number",
+            Regex::new(r"(?-u:\b)\d{17}[\dXx](?-u:\b)").unwrap(),
+        ),
+        (
+            "an e-mail address",
+            Regex::new(r"[\w.+-]+@[\w-]+\.[\w.]+").unwrap(),
+        ),
+        (
+            "a landline",
+            Regex::new(r"(?-u:\b)0\d{2,3}-\d{7,8}(?-u:\b)").unwrap(),
+        ),
+        (
+            "a secret",
+            Regex::new(r"(?i)(password|token|apikey|secret)\s*[=:]\s*[A-Za-z0-9]").unwrap(),
+        ),
+    ];
+    let files = site_files(&p);
+    assert!(files.len() > 40, "{} files", files.len());
+    for (path, (_, _, bytes)) in &files {
+        let text = String::from_utf8_lossy(bytes);
+        for s in SECRETS.iter().chain(INTERNAL) {
+            assert!(!text.contains(s), "{path} holds `{s}`");
+        }
+        for (what, re) in &patterns {
+            assert!(!re.is_match(&text), "{path} holds {what}: {:?}", re.find(&text));
+        }
+    }
+    // Masked, not dropped.
+    let wo = p.read("site/workorders/WO-250313-01.html");
+    assert!(wo.contains("139****5678"), "the phone is shown masked");
+    assert!(!p.join("site/workorders/WO-250314-01.html").exists());
+}
+
+#[test]
+fn no_script_handler_or_javascript_url_reaches_a_page() {
+    let p = fixture();
+    build(&p, &[]);
+    let handler = Regex::new(r#"(?i)<[^>]*\son[a-z]+\s*="#).unwrap();
+    let js_url = Regex::new(r#"(?i)(href|src|action)\s*=\s*["']?\s*(javascript|vbscript|data):"#).unwrap();
+    let script = Regex::new(r#"(?i)<script\b[^>]*>"#).unwrap();
+    for (path, (_, _, bytes)) in site_files(&p) {
+        if !(path.ends_with(".html") || path.ends_with(".xml")) {
+            continue;
+        }
+        let html = String::from_utf8(bytes).unwrap();
+        assert!(!handler.is_match(&html), "{path}: {:?}", handler.find(&html));
+        assert!(!js_url.is_match(&html), "{path}: {:?}", js_url.find(&html));
+        for tag in script.find_iter(&html) {
+            // Only the search page loads scripts, and only the portal's own.
+            assert_eq!(path, "search.html", "{}", tag.as_str());
+            assert!(
+                tag.as_str().contains("static/search.js") || tag.as_str().contains("search/meta.js"),
+                "{}",
+                tag.as_str()
+            );
+        }
+    }
+    let page = p.read("site/inspections/250312-01.html");
+    assert!(
+        page.contains("本周复核正常"),
+        "the text around the raw HTML stays"
+    );
+    assert!(page.contains(r#"href="https://example.org/doc""#));
+}
+
+#[test]
+fn the_internal_portal_has_everything_unmasked() {
+    let p = fixture();
+    build(&p, &["--audience", "internal"]);
+    let wo = p.read("site/workorders/WO-250314-01.html");
+    assert!(wo.contains("内部专用标记XYZ"));
+    assert!(wo.contains("13700000000"));
+    assert!(
+        p.read("site/workorders/WO-250313-01.html")
+            .contains("110101199003077715")
+    );
+    assert!(p.read("site/index.html").contains("内部版"));
+
+    // Back to the client's portal: the internal pages are gone again.
+    build(&p, &[]);
+    assert!(!p.join("site/workorders/WO-250314-01.html").exists());
+    for (path, (_, _, bytes)) in site_files(&p) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("内部专用标记XYZ"), "{path}");
+    }
+}
+
+#[test]
+fn a_two_character_chinese_query_finds_its_note() {
+    let p = fixture();
+    build(&p, &[]);
+    let site = p.join("site");
+    // 延迟 is written only in the inspection's body ("巡检发现公文交换延迟").
+    let found = search::lookup(&site, "延迟").unwrap();
+    assert_eq!(found, ["inspections/250311-01.html"]);
+    let found = search::lookup(&site, "证书").unwrap();
+    assert!(
+        found.contains(&"incidents/INC-250315-01.html".to_string()),
+        "{found:?}"
+    );
+    assert!(found.contains(&"faq/FAQ-001.html".to_string()), "{found:?}");
+    assert!(
+        search::lookup(&site, "公文交换接口超时")
+            .unwrap()
+            .contains(&"incidents/INC-250315-01.html".to_string())
+    );
+    assert!(
+        search::lookup(&site, "堡垒").unwrap().is_empty(),
+        "internal notes are not indexed"
+    );
+    assert!(search::lookup(&site, "不存在的词").unwrap().is_empty());
+}
+
+#[test]
+fn the_feed_lists_incidents_and_inspections_with_relative_links() {
+    let p = fixture();
+    build(&p, &[]);
+    let feed = p.read("site/feed.xml");
+    assert!(feed.starts_with(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+    ));
+    assert_eq!(feed.matches("<entry>").count(), 3, "{feed}");
+    assert!(feed.contains("<id>urn:opsbook:"), "{feed}");
+    assert!(
+        feed.contains("<updated>2025-03-15T10:50:00+08:00</updated>"),
+        "{feed}"
+    );
+    let hrefs: Vec<&str> = feed
+        .split("href=\"")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect();
+    assert!(hrefs.contains(&"incidents/INC-250315-01.html"), "{hrefs:?}");
+    for h in hrefs {
+        assert!(!h.starts_with('/') && !h.contains(':'), "{h} is not relative");
+    }
+    // Every page links to its neighbours by relative paths too.
+    let page = p.read("site/inspections/month/2025-03.html");
+    assert!(
+        page.contains(r#"href="../../static/style.css""#),
+        "{}",
+        &page[..400]
+    );
+}
+
+#[test]
+fn an_unchanged_project_rebuilds_nothing() {
+    let p = fixture();
+    build(&p, &[]);
+    let before = site_files(&p);
+    let out = build(&p, &[]);
+    assert!(out.contains("up to date"), "{out}");
+    let after = site_files(&p);
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+    for (path, (ino, mtime, _)) in &before {
+        assert_eq!(
+            (ino, mtime),
+            (&after[path].0, &after[path].1),
+            "{path} was rewritten"
+        );
+    }
+
+    // Touching a note costs a check, but still rewrites no page.
+    let note = p.join("content/faq/FAQ-001.md");
+    let text = std::fs::read(&note).unwrap();
+    std::fs::write(&note, text).unwrap();
+    let out = build(&p, &[]);
+    assert!(out.contains("0 written"), "{out}");
+    let after = site_files(&p);
+    for (path, (ino, ..)) in &before {
+        if path != ".opsbook/manifest" {
+            assert_eq!(ino, &after[path].0, "{path} was rewritten");
+        }
+    }
+}
+
+#[test]
+fn a_changed_note_rewrites_only_the_files_made_from_it() {
+    let p = fixture();
+    build(&p, &[]);
+    let before = site_files(&p);
+    let note = "content/inspections/2025/03/250312-01.md";
+    let text = p.read(note).replace("无异常。", "无异常，机房温度正常。");
+    p.file(note, text);
+    let out = build(&p, &[]);
+    assert!(out.contains("written"), "{out}");
+    let after = site_files(&p);
+    let changed: BTreeSet<&str> = after
+        .iter()
+        .filter(|(path, (ino, ..))| before.get(*path).is_none_or(|b| b.0 != *ino))
+        .map(|(path, _)| path.as_str())
+        .filter(|path| !path.starts_with("search/"))
+        .collect();
+    assert_eq!(
+        changed,
+        BTreeSet::from([
+            ".opsbook/manifest",
+            "data/inspections/2025-03.json",
+            "feed.xml",
+            "inspections/250312-01.html",
+            "inspections/month/2025-03-print.html",
+        ])
+    );
+    assert!(p.read("site/inspections/250312-01.html").contains("机房温度正常"));
+    assert!(search::lookup(&p.join("site"), "温度").unwrap() == ["inspections/250312-01.html"]);
+
+    // A removed note takes its page and its lists' entries with it.
+    std::fs::remove_file(p.join("content/trainings/TR-250320-01.md")).unwrap();
+    build(&p, &[]);
+    assert!(!p.join("site/trainings/TR-250320-01.html").exists());
+    assert!(!p.join("site/data/trainings/2025.json").exists());
+    assert!(!p.read("site/trainings/index.html").contains("TR-250320-01"));
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_site_as_it_was() {
+    let p = fixture();
+    build(&p, &[]);
+    let before = site_files(&p);
+    // A theme whose template fails while rendering, after other pages rendered.
+    p.file(
+        "opsbook.toml",
+        format!("{}\n[site]\ntheme = \"broken\"\n", p.read("opsbook.toml")),
+    );
+    p.file(
+        "themes/broken/templates/training.html",
+        "{{ page.note.id | no_such_filter }}",
+    );
+    p.file(
+        "content/faq/FAQ-001.md",
+        p.read("content/faq/FAQ-001.md").replace("刷新", "重新刷新"),
+    );
+    let run = p.run(&["--now", NOW, "build"]);
+    run.expect_code(2);
+    assert!(run.stderr().contains("no_such_filter"), "{}", run.stderr());
+    let after = site_files(&p);
+    assert_eq!(before.len(), after.len());
+    for (path, (ino, mtime, bytes)) in &before {
+        let a = &after[path];
+        assert_eq!((ino, mtime, bytes), (&a.0, &a.1, &a.2), "{path} changed");
+    }
+    let beside: Vec<String> = std::fs::read_dir(p.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".site"))
+        .collect();
+    assert!(beside.is_empty(), "left behind: {beside:?}");
+}
+
+#[test]
+fn a_bad_redact_rule_stops_the_client_build() {
+    let p = fixture();
+    p.file(
+        "opsbook.toml",
+        format!(
+            "{}\n[redact]\ndisable = [\"phones\"]\n[[redact.patterns]]\nname = \"工号\"\nregex = \"(GH\"\n",
+            p.read("opsbook.toml")
+        ),
+    );
+    let run = p.run(&["--now", NOW, "build"]);
+    run.expect_code(2);
+    assert!(run.stderr().contains("phones"), "{}", run.stderr());
+    assert!(run.stderr().contains("工号"), "{}", run.stderr());
+    assert!(!p.join("site").exists());
+}
+
+#[test]
+fn project_redact_rules_apply() {
+    let p = fixture();
+    p.file(
+        "opsbook.toml",
+        format!(
+            "{}\n[redact]\n[[redact.patterns]]\nname = \"人名\"\nregex = \"陈静\"\n",
+            p.read("opsbook.toml")
+        ),
+    );
+    build(&p, &[]);
+    let wo = p.read("site/workorders/WO-250313-01.html");
+    assert!(!wo.contains("陈静") && wo.contains("**"), "{}", main_of(&wo));
+}
+
+#[test]
+fn english_labels_when_the_project_says_so() {
+    let p = fixture();
+    p.file(
+        "opsbook.toml",
+        p.read("opsbook.toml")
+            .replace("end = 2025-05-31", "end = 2025-05-31\nlanguage = \"en\""),
+    );
+    build(&p, &[]);
+    let html = p.read("site/inspections/250311-01.html");
+    assert!(html.contains("<html lang=\"en\">"));
+    assert!(html.contains("Software inspection record"));
+    assert!(html.contains("2025-03-11"));
+    assert!(!html.contains("软件巡检记录单"));
+}
+
+#[test]
+fn summaries_count_what_the_notes_say() {
+    let p = fixture();
+    build(&p, &[]);
+    let data: serde_json::Value = serde_json::from_str(&p.read("site/data/reports/2025-03.json")).unwrap();
+    assert_eq!(data["inspections"]["total"], 2);
+    assert_eq!(data["inspections"]["daily"], 1);
+    assert_eq!(data["incidents"]["total"], 1);
+    assert_eq!(data["incidents"]["mean_resolve"], "1h30m");
+    assert_eq!(data["vulnerabilities"]["found"], 1);
+    assert_eq!(data["vulnerabilities"]["fixed"], 1);
+    assert_eq!(data["trainings"]["attendees"], 32);
+    assert_eq!(data["faq"]["added"], 1);
+    assert_eq!(data["ratings"]["satisfied"], 1);
+    assert_eq!(data["workorders"]["total"], 1, "the internal one is not counted");
+    assert_eq!(data["text"]["note"]["title"], "2025年3月运维月报");
+    // A page and its data come from the same model.
+    let page = p.read("site/reports/2025-03.html");
+    assert!(page.contains("3 月平台运行平稳"));
+    let site: serde_json::Value = serde_json::from_str(&p.read("site/data/site.json")).unwrap();
+    assert!(site["backups"].is_null() && site["sla"].is_null());
+    assert!(site["check"].is_null(), "the client sees no check diagnostics");
+    assert!(page.contains("暂无数据"));
+}
+
+#[test]
+fn git_gives_the_recorder_and_each_page_its_last_commit_in_one_call() {
+    if !crate::support::have_tool("git", "the portal reads authors and dates from git") {
+        return;
+    }
+    let p = TestProject::new();
+    p.file(
+        "content/inspections/2025/03/250311-01.md",
+        "+++\nid = \"250311-01\"\ndate = 2025-03-11\ninspector = \"张昊\"\nmethod = \"remote\"\n+++\n\n## 检查内容\n\n正常。\n\n## 巡检结果分析\n\n无。\n",
+    );
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(p.path())
+            .args(args)
+            .env("GIT_AUTHOR_DATE", "2025-03-11T18:00:00+08:00")
+            .env("GIT_COMMITTER_DATE", "2025-03-11T18:00:00+08:00")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&[
+        "-c",
+        "user.name=王测试",
+        "-c",
+        "user.email=w@example.invalid",
+        "commit",
+        "-qm",
+        "巡检",
+    ]);
+
+    // A `git` in front of the real one that logs how it is called.
+    let bin = tempfile::tempdir().unwrap();
+    let real = String::from_utf8(
+        std::process::Command::new("sh")
+            .args(["-c", "command -v git"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let log = bin.path().join("calls");
+    let wrapper = bin.path().join("git");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\nexec '{}' \"$@\"\n",
+            log.display(),
+            real.trim()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.path().display(), std::env::var("PATH").unwrap());
+    let run = crate::support::Run(
+        p.cmd(&["--now", NOW, "build"])
+            .env("PATH", path)
+            .output()
+            .unwrap(),
+    );
+    run.expect_code(0);
+
+    let html = p.read("site/inspections/250311-01.html");
+    assert!(
+        html.contains("<td>王测试 <span class=\"muted\">（据提交记录）</span></td>"),
+        "{}",
+        main_of(&html)
+    );
+    assert!(
+        html.contains("最后修改 2025-03-11 18:00 王测试"),
+        "{}",
+        main_of(&html)
+    );
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let logs: Vec<&str> = calls.lines().filter(|l| l.contains(" log ")).collect();
+    assert_eq!(logs.len(), 1, "one `git log` for the whole tree: {calls}");
+}
+
+#[test]
+fn without_git_the_portal_is_built_all_the_same() {
+    let p = fixture();
+    let run = crate::support::Run(
+        p.cmd(&["--now", NOW, "build"])
+            .env("PATH", "/nonexistent")
+            .output()
+            .unwrap(),
+    );
+    run.expect_code(0);
+    let html = p.read("site/inspections/250311-01.html");
+    assert!(html.contains("<td>刘洋</td>"));
+    assert!(!html.contains("最后修改"));
+}
+
+#[test]
+fn a_theme_may_change_one_label() {
+    let p = fixture();
+    p.file(
+        "opsbook.toml",
+        format!("{}\n[site]\ntheme = \"ours\"\n", p.read("opsbook.toml")),
+    );
+    p.file("themes/ours/labels/zh-CN.toml", "[nav]\nfaq = \"知识库\"\n");
+    build(&p, &[]);
+    let html = p.read("site/index.html");
+    assert!(html.contains(">知识库</a>"));
+    assert!(html.contains(">巡检记录</a>"));
+    assert!(Path::new(&p.join("site/static/style.css")).exists());
+}
+
+/// Every relative link and resource of every page points at a file of the
+/// site, so the portal works opened from disk.
+#[test]
+fn every_local_link_of_the_example_portal_resolves() {
+    let p = crate::browser::example_portal();
+    let site = p.join("site");
+    let attr = regex::Regex::new(r#"(?:href|src)="([^"]*)""#).unwrap();
+    let mut checked = 0;
+    for entry in walkdir::WalkDir::new(&site) {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "html") {
+            continue;
+        }
+        let html = std::fs::read_to_string(path).unwrap();
+        for cap in attr.captures_iter(&html) {
+            let target = &cap[1];
+            if target.contains(':') || target.starts_with('#') || target.is_empty() {
+                continue;
+            }
+            let file = target.split(['#', '?']).next().unwrap();
+            let resolved = path.parent().unwrap().join(file);
+            assert!(
+                resolved.is_file(),
+                "{} links to {target}, which is not there",
+                path.strip_prefix(&site).unwrap().display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 10_000, "{checked} links");
+}
