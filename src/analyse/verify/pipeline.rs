@@ -35,6 +35,9 @@ pub const OUT_CHUNK: usize = 1 << 20;
 pub const THREAD_MIN: u64 = 16 << 20;
 /// Plain files at least this large are hashed from a memory map.
 pub const MMAP_MIN: u64 = 4 << 20;
+/// Plain files smaller than this are read whole into one buffer
+/// ([`hash_whole`]).
+pub const WHOLE_MAX: u64 = RAW_CHUNK as u64;
 /// Chunks in flight between a producer thread and its consumer.
 const IN_FLIGHT: usize = 4;
 /// Spare buffers kept for the next file.
@@ -467,6 +470,46 @@ pub fn hash_mapped(file: &File, progress: &dyn Progress) -> io::Result<(blake3::
     Ok((hasher.finalize(), map.len() as u64))
 }
 
+/// BLAKE3 of a small plain file, read into one of the worker's buffers
+/// (one `read` and the one that finds the end) and hashed in one call:
+/// with many small files, setting up the streaming pipeline per file would
+/// cost more than the hashing. A file that has grown past the buffer since
+/// it was listed is hashed on as a stream. An error comes with the number of
+/// bytes read before it.
+pub fn hash_whole(
+    file: &mut File,
+    buffers: &mut Buffers,
+    progress: &dyn Progress,
+) -> Result<(blake3::Hash, u64), (io::Error, u64)> {
+    let mut buf = buffers.take_stored();
+    let mut grown: Option<blake3::Hasher> = None;
+    let mut len = 0;
+    let mut total = 0u64;
+    let outcome = loop {
+        if len == buf.len() {
+            grown.get_or_insert_with(blake3::Hasher::new).update(&buf);
+            len = 0;
+        }
+        match read_some(file, &mut buf[len..]) {
+            Ok(0) => {
+                let hash = match grown.as_mut() {
+                    Some(hasher) => hasher.update(&buf[..len]).finalize(),
+                    None => blake3::hash(&buf[..len]),
+                };
+                break Ok((hash, total));
+            }
+            Ok(n) => {
+                len += n;
+                total += n as u64;
+                progress.advance(n as u64);
+            }
+            Err(e) => break Err((e, total)),
+        }
+    };
+    buffers.put_stored(buf);
+    outcome
+}
+
 /// BLAKE3 of a file's stored bytes alone (for `opsbook manifest`): from a
 /// memory map when it is large and `mmap` allows, else streamed.
 pub fn hash_file(file: File, size: u64, mmap: bool, buffers: &mut Buffers) -> io::Result<blake3::Hash> {
@@ -573,6 +616,28 @@ mod tests {
             assert!(d.decoded.is_none());
             assert!(summary.is_none());
         }
+    }
+
+    #[test]
+    fn a_whole_read_hashes_as_the_stream_does_even_past_its_buffer() {
+        let mut buffers = Buffers::default();
+        for len in [
+            0,
+            1,
+            4096,
+            RAW_CHUNK - 1,
+            RAW_CHUNK,
+            RAW_CHUNK + 1,
+            3 * RAW_CHUNK + 17,
+        ] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 13 % 256) as u8).collect();
+            let (_, streamed, _) = content_of(&data, false, false);
+            let whole = hash_whole(&mut temp_with(&data), &mut buffers, &Silent).unwrap();
+            assert_eq!(whole, (streamed.stored, streamed.stored_bytes), "{len} bytes");
+            assert_eq!(whole.0, blake3::hash(&data));
+        }
+        // The buffer is kept for the next file.
+        assert_eq!(buffers.stored.len(), 1);
     }
 
     #[test]
