@@ -171,7 +171,10 @@ impl FileJob<'_> {
             window_log_max: self.settings.window_log_max(),
             max_decoded: self.settings.decoded_limit(size),
         });
-        let producer = Producer::new(handle, limits, std::mem::take(buffers));
+        let mut producer = Producer::new(handle, limits, std::mem::take(buffers));
+        if self.settings.mmap && size >= pipeline::MMAP_MIN {
+            producer = producer.mapping(size);
+        }
         let (digests, summary, copied) = if needs_content && size >= pipeline::THREAD_MIN {
             // Decoding on a thread of its own, hashing and testing here.
             std::thread::scope(|s| {
