@@ -6,6 +6,9 @@
 pub trait Progress: Sync {
     /// Before reading: how many files and bytes this run reads.
     fn start(&self, _files: u64, _bytes: u64) {}
+    /// `bytes` more to read than `start` said: sizes learnt as files are
+    /// opened.
+    fn more(&self, _bytes: u64) {}
     /// `bytes` more were read.
     fn advance(&self, _bytes: u64) {}
     /// Everything was read.

@@ -6,7 +6,6 @@
 //! DIR is the folder of one of the project's backup sets, that set's manifest
 //! and any file its `include` globs leave out. No project is needed.
 
-use std::fs::File;
 use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -40,6 +39,7 @@ pub fn run(ctx: &Context, dir: &Path) -> Result<Exit, Fatal> {
         dir,
         include.as_ref(),
         backup_set.and_then(|s| s.manifest.as_deref()),
+        true,
     )
     .map_err(|e| Fatal::Usage(format!("{}: {}", dir.display(), io_message(&e))))?;
     let stdout_file = std::fs::metadata("/dev/stdout")
@@ -52,15 +52,19 @@ pub fn run(ctx: &Context, dir: &Path) -> Result<Exit, Fatal> {
         .files
         .par_iter()
         .filter(|f| {
-            stdout_file.is_none_or(|out| std::fs::metadata(&f.path).is_ok_and(|m| (m.dev(), m.ino()) != out))
+            stdout_file.is_none_or(|out| {
+                std::fs::metadata(listing.dir.path_of(f)).is_ok_and(|m| (m.dev(), m.ino()) != out)
+            })
         })
         .map_init(Buffers::default, |buffers, f| {
-            File::open(&f.path)
+            listing
+                .dir
+                .open_file(f)
                 .and_then(|h| pipeline::hash_file(h, f.size, mmap, buffers))
                 .map(|hash| manifest::line(&f.rel, &hash))
                 .map_err(|e| {
                     Diagnostic::error(
-                        f.path.display().to_string(),
+                        listing.dir.path_of(f).display().to_string(),
                         format!("cannot read: {}", io_message(&e)),
                     )
                 })

@@ -31,6 +31,12 @@ impl Progress for Bar {
         }
     }
 
+    fn more(&self, bytes: u64) {
+        if let Some(bar) = &self.0 {
+            bar.inc_length(bytes);
+        }
+    }
+
     fn advance(&self, bytes: u64) {
         if let Some(bar) = &self.0 {
             bar.inc(bytes);

@@ -6,8 +6,13 @@
 //! bit rot or tampering (`changed`), whatever the size and time say. One
 //! JSON object a line, sorted by path: a night's run changes the lines of
 //! the files it read, and `git diff` shows just those.
+//!
+//! In memory the entries stay sorted by path, as the set's listing is, so a
+//! run walks both side by side instead of looking each file up. Lines are
+//! parsed and written on every core: a set of many small files has a long
+//! baseline.
 
-use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -18,6 +23,9 @@ use serde::{Deserialize, Serialize};
 use crate::state::write_atomic;
 
 pub const DIR: &str = "baseline";
+
+/// Lines parsed or written as one piece of work.
+const LINES_PER_RUN: usize = 4096;
 
 /// One file's line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,10 +43,113 @@ pub struct Entry {
     pub verified_run: u64,
 }
 
-/// The baseline of one set, by path (sorted when saved).
-#[derive(Debug, Default, Clone)]
+impl Entry {
+    /// Appends the entry's line, as serde would write it, without serde's
+    /// per-field machinery.
+    fn write_line(&self, out: &mut String) {
+        out.push_str("{\"path\":");
+        json_str(out, &self.path);
+        out.push_str(",\"blake3\":");
+        json_str(out, &self.blake3);
+        let _ = write!(out, ",\"size\":{},\"modified\":", self.size);
+        json_str(out, &self.modified);
+        out.push_str(",\"first_seen\":");
+        json_str(out, &self.first_seen);
+        out.push_str(",\"verified_at\":");
+        json_str(out, &self.verified_at);
+        let _ = writeln!(out, ",\"verified_run\":{}}}", self.verified_run);
+    }
+
+    /// Reads a line as [`Entry::write_line`] writes it, without serde's
+    /// per-field machinery: `None` for any other line, which serde then
+    /// reads (or names its fault): one with its keys in another order, a
+    /// string with an escape or a control character, a number that is not
+    /// plain digits.
+    fn read_line(line: &str) -> Option<Entry> {
+        let mut c = Cursor(line);
+        c.expect("{\"path\":")?;
+        let path = c.string()?;
+        c.expect(",\"blake3\":")?;
+        let blake3 = c.string()?;
+        c.expect(",\"size\":")?;
+        let size = c.number()?;
+        c.expect(",\"modified\":")?;
+        let modified = c.string()?;
+        c.expect(",\"first_seen\":")?;
+        let first_seen = c.string()?;
+        c.expect(",\"verified_at\":")?;
+        let verified_at = c.string()?;
+        c.expect(",\"verified_run\":")?;
+        let verified_run = c.number()?;
+        c.expect("}")?;
+        c.0.is_empty().then(|| Entry {
+            path: path.to_string(),
+            blake3: blake3.to_string(),
+            size,
+            modified: modified.to_string(),
+            first_seen: first_seen.to_string(),
+            verified_at: verified_at.to_string(),
+            verified_run,
+        })
+    }
+}
+
+/// What is left of a line being read.
+struct Cursor<'a>(&'a str);
+
+impl<'a> Cursor<'a> {
+    fn expect(&mut self, text: &str) -> Option<()> {
+        self.0 = self.0.strip_prefix(text)?;
+        Some(())
+    }
+
+    /// A string that JSON holds as it is.
+    fn string(&mut self) -> Option<&'a str> {
+        let body = self.0.strip_prefix('"')?;
+        let end = memchr::memchr(b'"', body.as_bytes())?;
+        let s = &body[..end];
+        if needs_escape(s) {
+            return None;
+        }
+        self.0 = &body[end + 1..];
+        Some(s)
+    }
+
+    fn number(&mut self) -> Option<u64> {
+        let digits = self.0.bytes().take_while(u8::is_ascii_digit).count();
+        let (n, rest) = self.0.split_at(digits);
+        if n.starts_with('0') && n.len() > 1 {
+            return None;
+        }
+        self.0 = rest;
+        n.parse().ok()
+    }
+}
+
+/// Whether JSON must escape something in `s` (a quote, a backslash, a
+/// control character). No early exit: the compiler checks many bytes at
+/// once.
+fn needs_escape(s: &str) -> bool {
+    s.bytes()
+        .fold(false, |found, b| found | (b < 0x20) | (b == b'"') | (b == b'\\'))
+}
+
+/// `s` as a JSON string: as it is when nothing in it needs escaping (the
+/// usual case), else by serde_json.
+fn json_str(out: &mut String, s: &str) {
+    if !needs_escape(s) {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(s).expect("a string serializes"));
+    }
+}
+
+/// The baseline of one set: entries sorted by path, one per path.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Baseline {
-    pub entries: HashMap<String, Entry>,
+    entries: Vec<Entry>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,74 +192,207 @@ impl Baseline {
                 });
             }
         };
-        // Parsed on every core: a set of many small files has a long baseline.
+        // Parsed on every core, in runs of lines: a set of many small files
+        // has a long baseline. The first bad line is the one reported.
         let lines: Vec<&str> = text.lines().collect();
-        let parsed: Vec<Result<Option<Entry>, BaselineError>> = lines
-            .par_iter()
+        let runs: Vec<Result<Vec<Entry>, BaselineError>> = lines
+            .par_chunks(LINES_PER_RUN)
             .enumerate()
-            .map(|(i, line)| {
-                if line.trim().is_empty() {
-                    return Ok(None);
+            .map(|(run, lines)| {
+                let mut entries = Vec::with_capacity(lines.len());
+                for (i, line) in lines.iter().enumerate() {
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    let entry = match Entry::read_line(line) {
+                        Some(entry) => entry,
+                        None => serde_json::from_str(line).map_err(|e| BaselineError::Invalid {
+                            path: file.to_path_buf(),
+                            line: run * LINES_PER_RUN + i + 1,
+                            message: format!(
+                                "{e}; fix the line or remove it (the file is then baselined anew)"
+                            ),
+                        })?,
+                    };
+                    entries.push(entry);
                 }
-                serde_json::from_str(line)
-                    .map(Some)
-                    .map_err(|e| BaselineError::Invalid {
-                        path: file.to_path_buf(),
-                        line: i + 1,
-                        message: format!("{e}; fix the line or remove it (the file is then baselined anew)"),
-                    })
+                Ok(entries)
             })
             .collect();
-        let mut entries = HashMap::with_capacity(parsed.len());
-        for entry in parsed {
-            if let Some(entry) = entry? {
-                entries.insert(entry.path.clone(), entry);
-            }
+        let mut entries = Vec::with_capacity(lines.len());
+        for run in runs {
+            entries.append(&mut run?);
         }
-        Ok(Baseline { entries })
+        Ok(Baseline::from_entries(entries))
+    }
+
+    /// Entries in any order; of two with the same path the later one
+    /// counts, as when a line was added by hand at the end of the file.
+    pub fn from_entries(mut entries: Vec<Entry>) -> Baseline {
+        if !entries.is_sorted_by(|a, b| a.path < b.path) {
+            entries.sort_by(|a, b| a.path.cmp(&b.path));
+            let mut unique: Vec<Entry> = Vec::with_capacity(entries.len());
+            for entry in entries {
+                match unique.last_mut() {
+                    Some(last) if last.path == entry.path => *last = entry,
+                    _ => unique.push(entry),
+                }
+            }
+            entries = unique;
+        }
+        Baseline { entries }
+    }
+
+    /// Sorted by path.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn into_entries(self) -> Vec<Entry> {
+        self.entries
+    }
+
+    pub fn get(&self, path: &str) -> Option<&Entry> {
+        self.entries
+            .binary_search_by(|e| e.path.as_str().cmp(path))
+            .ok()
+            .map(|i| &self.entries[i])
     }
 
     pub fn save(&self, file: &Path) -> io::Result<()> {
-        let mut sorted: Vec<&Entry> = self.entries.values().collect();
-        sorted.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-        let mut text = String::with_capacity(self.entries.len() * 256);
-        for entry in sorted {
-            text.push_str(&serde_json::to_string(entry).map_err(io::Error::other)?);
-            text.push('\n');
-        }
-        write_atomic(file, text.as_bytes())
+        let parts: Vec<String> = self
+            .entries
+            .par_chunks(LINES_PER_RUN)
+            .map(|chunk| {
+                let mut text = String::with_capacity(chunk.len() * 280);
+                for entry in chunk {
+                    entry.write_line(&mut text);
+                }
+                text
+            })
+            .collect();
+        write_atomic(file, parts.concat().as_bytes())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn round_trips_and_names_bad_lines() {
         let dir = tempfile::tempdir().unwrap();
         let file = path(dir.path(), "oa db/1");
         assert!(file.ends_with("baseline/oa%20db%2F1.jsonl"), "{file:?}");
-        assert!(Baseline::load(&file).unwrap().entries.is_empty());
-        let mut b = Baseline::default();
-        b.entries.insert(
-            "a".into(),
-            Entry {
-                path: "a".into(),
-                blake3: blake3::hash(b"a").to_hex().to_string(),
-                size: 1,
-                modified: "2025-11-01T02:00:00+08:00".into(),
-                first_seen: "2025-11-01T03:00:00+08:00".into(),
-                verified_at: "2025-11-01T03:00:00+08:00".into(),
-                verified_run: 1,
-            },
-        );
+        assert!(Baseline::load(&file).unwrap().entries().is_empty());
+        let entry = |path: &str, run: u64| Entry {
+            path: path.into(),
+            blake3: blake3::hash(path.as_bytes()).to_hex().to_string(),
+            size: 1,
+            modified: "2025-11-01T02:00:00.123456789+08:00".into(),
+            first_seen: "2025-11-01T03:00:00+08:00".into(),
+            verified_at: "2025-11-01T03:00:00+08:00".into(),
+            verified_run: run,
+        };
+        let b = Baseline::from_entries(vec![
+            entry("b", 1),
+            entry("a \"quoted\" \\ \u{1}\n名", 1),
+            entry("a", 1),
+            entry("b", 2),
+        ]);
+        let paths: Vec<_> = b
+            .entries()
+            .iter()
+            .map(|e| (e.path.as_str(), e.verified_run))
+            .collect();
+        assert_eq!(paths, [("a", 1), ("a \"quoted\" \\ \u{1}\n名", 1), ("b", 2)]);
+        assert_eq!(b.get("b").unwrap().verified_run, 2);
+        assert!(b.get("c").is_none());
         b.save(&file).unwrap();
-        assert_eq!(Baseline::load(&file).unwrap().entries, b.entries);
+        assert_eq!(Baseline::load(&file).unwrap(), b);
+        // Written exactly as serde writes each entry.
+        let text = fs::read_to_string(&file).unwrap();
+        let by_serde: String = b
+            .entries()
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap() + "\n")
+            .collect();
+        assert_eq!(text, by_serde);
         fs::write(&file, "{}\n").unwrap();
         match Baseline::load(&file) {
             Err(BaselineError::Invalid { line: 1, .. }) => {}
             other => panic!("{other:?}"),
         }
+    }
+
+    fn any_entry() -> impl Strategy<Value = Entry> {
+        let text = prop_oneof!["[a-z0-9/._-]{1,30}", any::<String>(), "[ -~]{0,20}"];
+        (
+            text.clone(),
+            text.clone(),
+            any::<u64>(),
+            text.clone(),
+            text.clone(),
+            text,
+            any::<u64>(),
+        )
+            .prop_map(
+                |(path, blake3, size, modified, first_seen, verified_at, verified_run)| Entry {
+                    path,
+                    blake3,
+                    size,
+                    modified,
+                    first_seen,
+                    verified_at,
+                    verified_run,
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn lines_read_and_write_as_serde_does(entry in any_entry()) {
+            let by_serde = serde_json::to_string(&entry).unwrap();
+            let mut ours = String::new();
+            entry.write_line(&mut ours);
+            prop_assert_eq!(&ours, &format!("{by_serde}\n"));
+            // The quick reading gives what serde gives, or leaves the line to it.
+            if let Some(read) = Entry::read_line(&by_serde) {
+                prop_assert_eq!(read, entry.clone());
+            }
+            let plain = [&entry.path, &entry.blake3, &entry.modified, &entry.first_seen, &entry.verified_at]
+                .iter()
+                .all(|s| !needs_escape(s));
+            prop_assert_eq!(Entry::read_line(&by_serde).is_some(), plain);
+        }
+    }
+
+    #[test]
+    fn lines_serde_must_read_are_left_to_it() {
+        let line = r#"{"path":"a","blake3":"b","size":1,"modified":"m","first_seen":"f","verified_at":"v","verified_run":2}"#;
+        assert!(Entry::read_line(line).is_some());
+        for other in [
+            line.replace("\"size\":1", "\"size\":01"),
+            line.replace("\"size\":1", "\"size\": 1"),
+            line.replace("\"path\":\"a\"", "\"path\":\"a\\u0041\""),
+            line.replace("\"size\":1", "\"size\":18446744073709551616"),
+            format!("{line} "),
+            line.replace("{\"path\":\"a\",", "{")
+                .replace("}", ",\"path\":\"a\"}"),
+        ] {
+            assert!(Entry::read_line(&other).is_none(), "{other}");
+        }
+        // serde reads the reordered and escaped forms all the same.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("b.jsonl");
+        fs::write(
+            &file,
+            line.replace("\"path\":\"a\"", "\"path\":\"a\\u0041\"") + "\n\n" + line + "\n",
+        )
+        .unwrap();
+        let b = Baseline::load(&file).unwrap();
+        let paths: Vec<_> = b.entries().iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, ["a", "aA"]);
     }
 }

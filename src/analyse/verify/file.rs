@@ -5,11 +5,12 @@ use std::fs::File;
 use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::SystemTime;
 
 use super::pipeline::{self, Buffers, Content, Digests, Failure, Producer, Source};
 use super::report::{CommandRun, Decoded, ProblemKind, Restore};
 use super::restore::{Fault, RestoreTest, TestSpec, command};
-use super::set::{SetFile, io_message};
+use super::set::{SetDir, SetFile, io_message, not_a_file};
 use super::settings::VerifySettings;
 use super::zst::{DecodeError, Limits, Summary};
 use crate::load::settings::BackupKind;
@@ -32,46 +33,114 @@ impl CommandSpec {
     }
 }
 
-/// What reading one file found.
+/// A file's size and modification time.
+pub type Seen = (u64, SystemTime);
+
+/// What reading one file found. What only some files have is boxed: a
+/// set of many small files holds an outcome per file, and a lean one is
+/// cheaper to write and move.
 #[derive(Debug, Default)]
 pub struct FileOutcome {
+    /// Size and time of the file as opened (or, when it could not be
+    /// opened, as its `lstat` says); `None` when neither could be had.
+    pub seen: Option<Seen>,
     /// BLAKE3 and length of the stored bytes; `None` when the file could
     /// not be read to its end.
     pub stored: Option<(blake3::Hash, u64)>,
-    pub decoded: Option<Decoded>,
+    pub decoded: Option<Box<Decoded>>,
     pub faults: Vec<Fault>,
-    pub restore: Option<Restore>,
-    pub command: Option<CommandRun>,
+    pub restore: Option<Box<Restore>>,
+    pub command: Option<Box<CommandRun>>,
 }
 
 /// Everything a file's verification needs from its set and the settings.
 pub struct FileJob<'a> {
+    pub dir: &'a SetDir,
     pub file: &'a SetFile,
+    /// The listing did not read the file's size: it is learnt on opening,
+    /// and told to the progress.
+    pub learns_size: bool,
     pub test: &'a TestSpec,
     pub command: Option<&'a CommandSpec>,
     pub settings: &'a VerifySettings,
 }
 
 impl FileJob<'_> {
+    /// Verifies the file.
     pub fn run(&self, buffers: &mut Buffers, progress: &dyn Progress) -> FileOutcome {
+        match self.open(progress) {
+            Ok((handle, seen)) => self.read(handle, seen, buffers, progress),
+            Err(outcome) => outcome,
+        }
+    }
+
+    /// Verifies the file when it is found small on opening (below
+    /// [`pipeline::WHOLE_MAX`]); a larger one is closed again and its size
+    /// returned, to be [`run`](Self::run) later, largest first.
+    pub fn run_if_small(&self, buffers: &mut Buffers, progress: &dyn Progress) -> Result<FileOutcome, u64> {
+        match self.open(progress) {
+            Ok((_, (size, _))) if size >= pipeline::WHOLE_MAX => Err(size),
+            Ok((handle, seen)) => Ok(self.read(handle, seen, buffers, progress)),
+            Err(outcome) => Ok(outcome),
+        }
+    }
+
+    /// Opens the file, and takes its size and time from the open file
+    /// (`fstat`): no second look-up of its name.
+    fn open(&self, progress: &dyn Progress) -> Result<(File, Seen), FileOutcome> {
+        let handle = match self.dir.open_file(self.file) {
+            Ok(h) => h,
+            Err(e) => {
+                return Err(FileOutcome {
+                    seen: self.dir.lstat(self.file).ok().map(|m| seen(&m)),
+                    ..unreadable(format!("cannot open: {}", io_message(&e)))
+                });
+            }
+        };
+        let meta = match handle.metadata() {
+            Ok(m) if m.is_file() => m,
+            Ok(m) => {
+                let problem = not_a_file(String::new(), m.file_type());
+                return Err(FileOutcome {
+                    faults: vec![Fault::new(problem.kind, problem.detail)],
+                    ..FileOutcome::default()
+                });
+            }
+            Err(e) => return Err(unreadable(format!("cannot stat: {}", io_message(&e)))),
+        };
+        if self.learns_size {
+            progress.more(meta.len());
+        }
+        Ok((handle, seen(&meta)))
+    }
+
+    fn read(&self, handle: File, seen: Seen, buffers: &mut Buffers, progress: &dyn Progress) -> FileOutcome {
+        FileOutcome {
+            seen: Some(seen),
+            ..self.read_content(handle, seen.0, buffers, progress)
+        }
+    }
+
+    fn read_content(
+        &self,
+        mut handle: File,
+        size: u64,
+        buffers: &mut Buffers,
+        progress: &dyn Progress,
+    ) -> FileOutcome {
         let file = self.file;
         let compressed = file.rel.ends_with(".zst");
         let content_name = file.rel.strip_suffix(".zst").unwrap_or(&file.rel);
-        let handle = match File::open(&file.path) {
-            Ok(h) => h,
-            Err(e) => return unreadable(format!("cannot open: {}", io_message(&e))),
-        };
         let needs_content = compressed || self.test.applies(content_name);
-        if !needs_content && self.settings.mmap && file.size >= pipeline::MMAP_MIN {
+        if !needs_content && size < pipeline::WHOLE_MAX {
+            return match pipeline::hash_whole(&mut handle, buffers, progress) {
+                Ok(stored) => self.plain(stored),
+                Err((e, read)) => read_error(read, &e),
+            };
+        }
+        if !needs_content && self.settings.mmap && size >= pipeline::MMAP_MIN {
             return match pipeline::hash_mapped(&handle, progress) {
-                Ok(stored) => {
-                    let mut outcome = FileOutcome {
-                        stored: Some(stored),
-                        ..FileOutcome::default()
-                    };
-                    self.run_command(&file.path, &mut outcome);
-                    outcome
-                }
+                Ok(stored) => self.plain(stored),
                 Err(e) => unreadable(format!("cannot read: {}", io_message(&e))),
             };
         }
@@ -100,10 +169,13 @@ impl FileJob<'_> {
 
         let limits = compressed.then(|| Limits {
             window_log_max: self.settings.window_log_max(),
-            max_decoded: self.settings.decoded_limit(file.size),
+            max_decoded: self.settings.decoded_limit(size),
         });
-        let producer = Producer::new(handle, limits, std::mem::take(buffers));
-        let (digests, summary, copied) = if needs_content && file.size >= pipeline::THREAD_MIN {
+        let mut producer = Producer::new(handle, limits, std::mem::take(buffers));
+        if self.settings.mmap && size >= pipeline::MMAP_MIN {
+            producer = producer.mapping(size);
+        }
+        let (digests, summary, copied) = if needs_content && size >= pipeline::THREAD_MIN {
             // Decoding on a thread of its own, hashing and testing here.
             std::thread::scope(|s| {
                 let (pieces, returns, remote) = pipeline::channel();
@@ -128,11 +200,7 @@ impl FileJob<'_> {
 
         let stored = Some((digests.stored, digests.stored_bytes));
         match digests.failure {
-            Some(Failure::Read(e)) => unreadable(format!(
-                "read error after {} bytes: {}",
-                digests.stored_bytes,
-                io_message(&e)
-            )),
+            Some(Failure::Read(e)) => read_error(digests.stored_bytes, &e),
             // The rest of the file was read for its digest all the same.
             Some(Failure::Decode(e)) => FileOutcome {
                 stored,
@@ -142,18 +210,21 @@ impl FileJob<'_> {
             None => {
                 let restored = copy
                     .as_ref()
-                    .map(|c| c.path())
-                    .or_else(|| test.as_ref().and_then(|t| t.restored_copy()))
-                    .unwrap_or(&file.path)
-                    .to_path_buf();
+                    .map(|c| c.path().to_path_buf())
+                    .or_else(|| {
+                        test.as_ref()
+                            .and_then(|t| t.restored_copy())
+                            .map(Path::to_path_buf)
+                    })
+                    .unwrap_or_else(|| self.dir.path_of(file));
                 let mut outcome = FileOutcome {
                     stored,
-                    decoded: decoded_info(&digests, summary),
+                    decoded: decoded_info(&digests, summary).map(Box::new),
                     ..FileOutcome::default()
                 };
                 if let Some(t) = test.as_mut() {
                     match t.finish() {
-                        Ok(r) => outcome.restore = Some(r),
+                        Ok(r) => outcome.restore = Some(Box::new(r)),
                         Err(faults) => outcome.faults = faults,
                     }
                 }
@@ -172,11 +243,24 @@ impl FileJob<'_> {
         }
     }
 
+    /// The outcome of a plain file, hashed without a restore test.
+    fn plain(&self, stored: (blake3::Hash, u64)) -> FileOutcome {
+        let mut outcome = FileOutcome {
+            stored: Some(stored),
+            ..FileOutcome::default()
+        };
+        if self.command.is_some() {
+            self.run_command(&self.dir.path_of(self.file), &mut outcome);
+        }
+        outcome
+    }
+
     fn run_command(&self, restored: &Path, outcome: &mut FileOutcome) {
         let Some(spec) = self.command else { return };
         let _turn = spec.one_at_a_time.lock().unwrap_or_else(|e| e.into_inner());
-        match command::run(&spec.template, &self.file.path, restored, &spec.cwd, spec.timeout) {
-            Ok(run) => outcome.command = Some(run),
+        let path = self.dir.path_of(self.file);
+        match command::run(&spec.template, &path, restored, &spec.cwd, spec.timeout) {
+            Ok(run) => outcome.command = Some(Box::new(run)),
             Err(fault) => outcome.faults.push(fault),
         }
     }
@@ -262,6 +346,14 @@ fn unreadable(detail: String) -> FileOutcome {
     }
 }
 
+fn seen(meta: &std::fs::Metadata) -> Seen {
+    (meta.len(), meta.modified().unwrap_or(SystemTime::UNIX_EPOCH))
+}
+
+fn read_error(read: u64, e: &io::Error) -> FileOutcome {
+    unreadable(format!("read error after {read} bytes: {}", io_message(e)))
+}
+
 fn decode_fault(e: DecodeError) -> Fault {
     match e {
         DecodeError::Truncated(d) => Fault::new(ProblemKind::Truncated, d),
@@ -278,4 +370,123 @@ fn decoded_info(digests: &Digests, summary: Option<Summary>) -> Option<Decoded> 
         bytes,
         blake3: hash.to_hex().to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyse::verify::set;
+    use crate::progress::Silent;
+    use std::collections::BTreeMap;
+    use std::fs;
+
+    fn files_spec(settings: &VerifySettings) -> TestSpec {
+        TestSpec::new(BackupKind::Files, BTreeMap::new(), settings, std::env::temp_dir())
+    }
+
+    /// The outcome of reading the listing's only file as `run` and as
+    /// `run_if_small` read it.
+    fn read(listing: &set::Listing, settings: &VerifySettings) -> (FileOutcome, Result<FileOutcome, u64>) {
+        let spec = files_spec(settings);
+        let job = FileJob {
+            dir: &listing.dir,
+            file: &listing.files[0],
+            learns_size: !listing.sized,
+            test: &spec,
+            command: None,
+            settings,
+        };
+        let mut buffers = Buffers::default();
+        (
+            job.run(&mut buffers, &Silent),
+            job.run_if_small(&mut buffers, &Silent),
+        )
+    }
+
+    #[test]
+    fn small_and_large_plain_files_give_the_digests_of_their_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.bin");
+        let mmap_off = VerifySettings {
+            mmap: false,
+            ..VerifySettings::default()
+        };
+        for len in [
+            0,
+            4096,
+            pipeline::WHOLE_MAX as usize - 1,
+            pipeline::WHOLE_MAX as usize,
+            5 << 20,
+        ] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+            fs::write(&path, &data).unwrap();
+            for settings in [VerifySettings::default(), mmap_off.clone()] {
+                let listing = set::list(dir.path(), None, None, false).unwrap();
+                let (outcome, small) = read(&listing, &settings);
+                assert_eq!(outcome.stored, Some((blake3::hash(&data), len as u64)), "{len}");
+                assert_eq!(outcome.seen.map(|s| s.0), Some(len as u64));
+                assert!(outcome.faults.is_empty());
+                match small {
+                    Ok(o) => {
+                        assert!((len as u64) < pipeline::WHOLE_MAX);
+                        assert_eq!(o.stored, outcome.stored);
+                    }
+                    Err(size) => assert_eq!(size, len as u64),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_that_changed_size_since_the_listing_is_read_as_it_is_now() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.bin");
+        let settings = VerifySettings::default();
+        // Listed small, grown large: read whole as a stream, size from the open file.
+        fs::write(&path, b"small").unwrap();
+        let listing = set::list(dir.path(), None, None, true).unwrap();
+        assert_eq!(listing.files[0].size, 5);
+        let grown = vec![9u8; 3 << 20];
+        fs::write(&path, &grown).unwrap();
+        let (outcome, small) = read(&listing, &settings);
+        assert_eq!(outcome.stored, Some((blake3::hash(&grown), grown.len() as u64)));
+        assert_eq!(outcome.seen.map(|s| s.0), Some(grown.len() as u64));
+        assert_eq!(small.err(), Some(grown.len() as u64));
+        // Listed large, cut short: read whole at once.
+        let listing = set::list(dir.path(), None, None, true).unwrap();
+        fs::write(&path, b"cut").unwrap();
+        let (outcome, small) = read(&listing, &settings);
+        assert_eq!(outcome.stored, Some((blake3::hash(b"cut"), 3)));
+        assert_eq!(small.unwrap().stored, outcome.stored);
+    }
+
+    #[test]
+    fn a_file_gone_or_replaced_since_the_listing_is_unreadable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.bin");
+        let settings = VerifySettings::default();
+        fs::write(&path, b"x").unwrap();
+        let listing = set::list(dir.path(), None, None, false).unwrap();
+        fs::remove_file(&path).unwrap();
+        let (outcome, _) = read(&listing, &settings);
+        assert!(outcome.seen.is_none() && outcome.stored.is_none());
+        assert_eq!(outcome.faults[0].kind, ProblemKind::Unreadable);
+        assert!(
+            outcome.faults[0].detail.starts_with("cannot open"),
+            "{:?}",
+            outcome.faults
+        );
+
+        // A named pipe in its place neither blocks the run nor is read.
+        let status = std::process::Command::new("mkfifo").arg(&path).status().unwrap();
+        assert!(status.success());
+        let (outcome, small) = read(&listing, &settings);
+        assert!(outcome.stored.is_none());
+        assert!(
+            outcome.faults[0].detail.contains("a named pipe"),
+            "{:?}",
+            outcome.faults
+        );
+        assert!(small.unwrap().faults[0].detail.contains("a named pipe"));
+    }
 }

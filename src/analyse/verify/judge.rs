@@ -1,10 +1,10 @@
 //! After the reads: a set's problems and records, and its new baseline.
 
-use std::collections::HashSet;
 use std::time::SystemTime;
 
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use chrono_tz::Tz;
+use rayon::prelude::*;
 
 use std::path::Path;
 
@@ -38,21 +38,165 @@ impl RunInfo {
     }
 }
 
+/// Files judged in one piece of work: with many small files, judging them
+/// one at a time on one core would cost as much as reading them.
+const PIECE: usize = 4096;
+
 /// Judges one set. `outcomes[i]` is the outcome of `listing.files[i]` when
 /// it was read. The plan's baseline is updated in place.
 pub fn judge(plan: &mut Plan<'_>, mut outcomes: Vec<Option<FileOutcome>>, run: &RunInfo) -> SetReport {
     let set = plan.set;
     let mut problems = std::mem::take(&mut plan.problems);
-    let manifest_name = set.manifest.as_deref().unwrap_or("manifest");
     let files = plan.listing.as_ref().map(|l| l.files.as_slice()).unwrap_or(&[]);
-    let mut records = Vec::with_capacity(files.len());
+    outcomes.resize_with(files.len(), || None);
+    let ctx = Context {
+        set,
+        manifest: plan.manifest.as_ref(),
+        manifest_name: set.manifest.as_deref().unwrap_or("manifest"),
+        run,
+        stamp: run.stamp(),
+    };
 
-    for (i, file) in files.iter().enumerate() {
-        let modified = run.time(file.modified);
+    // Files and baseline entries are both sorted by path: cut both at the
+    // same paths, and judge the pieces side by side on every core. A set
+    // whose folder could not be listed says nothing of its baseline.
+    let baseline = match plan.listing {
+        Some(_) => std::mem::take(&mut plan.baseline),
+        None => Baseline::default(),
+    };
+    let mut old = baseline.into_entries().into_iter().peekable();
+    let mut pieces = Vec::with_capacity(files.len() / PIECE + 1);
+    for (i, (chunk, outcomes)) in files.chunks(PIECE).zip(outcomes.chunks_mut(PIECE)).enumerate() {
+        let entries: Vec<Entry> = match files.get((i + 1) * PIECE) {
+            Some(next) => std::iter::from_fn(|| old.next_if(|e| e.path < next.rel)).collect(),
+            None => old.by_ref().collect(),
+        };
+        pieces.push((chunk, outcomes, entries));
+    }
+    if files.is_empty() {
+        pieces.push((&[][..], &mut [][..], old.collect()));
+    }
+    let judged: Vec<Piece> = pieces
+        .into_par_iter()
+        .map(|(files, outcomes, entries)| ctx.piece(files, outcomes, entries))
+        .collect();
+
+    let mut records = Vec::with_capacity(files.len());
+    let mut entries = Vec::new();
+    for piece in judged {
+        records.extend(piece.records);
+        problems.extend(piece.problems);
+        entries.extend(piece.entries);
+    }
+    if plan.listing.is_some() {
+        plan.baseline = Baseline::from_entries(entries);
+    }
+
+    if plan.listing.is_some() {
+        set_checks(
+            SetParts {
+                set,
+                files,
+                manifest: plan.manifest.as_ref(),
+                dir: &plan.dir,
+            },
+            run,
+            &mut problems,
+        );
+    }
+
+    problems.sort_by(|a, b| (&a.path, a.kind, &a.detail).cmp(&(&b.path, b.kind, &b.detail)));
+    // A file both listed in the manifest and baselined is missing once.
+    problems.dedup_by(|a, b| a.kind == ProblemKind::Missing && a.kind == b.kind && a.path == b.path);
+    // Problems and records are both sorted by path.
+    let mut failing = problems
+        .iter()
+        .filter(|p| p.is_error())
+        .map(|p| p.path.as_str())
+        .peekable();
+    let any_failing = failing.peek().is_some();
+    for r in &mut records {
+        while failing.next_if(|p| *p < r.path.as_str()).is_some() {}
+        r.ok = failing.peek() != Some(&r.path.as_str());
+    }
+    let checked: Vec<String> = records
+        .iter()
+        .filter(|r| r.checked)
+        .map(|r| r.path.clone())
+        .collect();
+    let checked_bytes = records.iter().filter(|r| r.checked).map(|r| r.size).sum();
+    SetReport {
+        name: set.name.clone(),
+        ok: !any_failing,
+        files: files.len(),
+        bytes: files.iter().map(|f| f.size).sum(),
+        checked,
+        problems,
+        kind: set.kind,
+        path: set.path.display().to_string(),
+        checked_bytes,
+        sample: plan.sample,
+        newest: files.iter().map(|f| f.modified).max().map(|t| run.time(t)),
+        records,
+    }
+}
+
+/// What every piece of a set's judging shares.
+struct Context<'a> {
+    set: &'a BackupSet,
+    manifest: Option<&'a Manifest>,
+    manifest_name: &'a str,
+    run: &'a RunInfo,
+    /// This run's time, as baselines record it.
+    stamp: String,
+}
+
+/// A piece of a set, judged: its files' records and problems, and its
+/// part of the new baseline.
+struct Piece {
+    records: Vec<FileRecord>,
+    problems: Vec<Problem>,
+    entries: Vec<Entry>,
+}
+
+impl Context<'_> {
+    /// Judges `files` (with their outcomes) beside the baseline `entries`
+    /// of the same stretch of paths.
+    fn piece(&self, files: &[SetFile], outcomes: &mut [Option<FileOutcome>], old: Vec<Entry>) -> Piece {
+        let mut piece = Piece {
+            records: Vec::with_capacity(files.len()),
+            problems: Vec::new(),
+            entries: Vec::with_capacity(files.len().max(old.len())),
+        };
+        let mut old = old.into_iter().peekable();
+        for (file, outcome) in files.iter().zip(outcomes) {
+            while let Some(gone) = old.next_if(|e| e.path < file.rel) {
+                self.gone(gone, &mut piece);
+            }
+            let entry = old.next_if(|e| e.path == file.rel);
+            let (record, entry) = self.file(file, outcome.take(), entry, &mut piece.problems);
+            piece.records.push(record);
+            piece.entries.extend(entry);
+        }
+        for gone in old {
+            self.gone(gone, &mut piece);
+        }
+        piece
+    }
+
+    /// One file: its record, and its baseline entry after this run.
+    fn file(
+        &self,
+        file: &SetFile,
+        outcome: Option<FileOutcome>,
+        mut entry: Option<Entry>,
+        problems: &mut Vec<Problem>,
+    ) -> (FileRecord, Option<Entry>) {
+        let modified = self.run.time(file.modified);
         let mut record = FileRecord {
             path: file.rel.clone(),
             size: file.size,
-            modified: modified.clone(),
+            modified,
             ok: true,
             checked: false,
             blake3: None,
@@ -62,16 +206,16 @@ pub fn judge(plan: &mut Plan<'_>, mut outcomes: Vec<Option<FileOutcome>>, run: &
             restore: None,
             command: None,
         };
-        if let Some(manifest) = &plan.manifest
+        if let Some(manifest) = self.manifest
             && !manifest.entries.contains_key(&file.rel)
         {
             problems.push(Problem::new(
                 &file.rel,
                 ProblemKind::Unlisted,
-                format!("not listed in the set's manifest {manifest_name}"),
+                format!("not listed in the set's manifest {}", self.manifest_name),
             ));
         }
-        if let Some(outcome) = outcomes.get_mut(i).and_then(Option::take) {
+        if let Some(outcome) = outcome {
             record.checked = true;
             // A file that ends early or is damaged is not baselined: it may
             // still be being written, and its digest is no reference.
@@ -84,7 +228,7 @@ pub fn judge(plan: &mut Plan<'_>, mut outcomes: Vec<Option<FileOutcome>>, run: &
             }
             if let Some((digest, _)) = outcome.stored {
                 let hex = digest.to_hex().to_string();
-                if let Some(manifest) = &plan.manifest
+                if let Some(manifest) = self.manifest
                     && let Some((listed, line)) = manifest.entries.get(&file.rel)
                     && *listed != digest
                 {
@@ -92,97 +236,71 @@ pub fn judge(plan: &mut Plan<'_>, mut outcomes: Vec<Option<FileOutcome>>, run: &
                         &file.rel,
                         ProblemKind::DigestMismatch,
                         format!(
-                            "BLAKE3 is {hex}, but {manifest_name} line {line} lists {}",
+                            "BLAKE3 is {hex}, but {} line {line} lists {}",
+                            self.manifest_name,
                             listed.to_hex()
                         ),
                     ));
                 }
-                let stamp = run.stamp();
-                match plan.baseline.entries.get_mut(&file.rel) {
+                match entry.as_mut() {
                     Some(entry) => {
                         if entry.blake3 != hex {
                             problems.push(Problem::new(
                                 &file.rel,
                                 ProblemKind::Changed,
-                                changed_detail(entry, file.size, &modified, &hex),
+                                changed_detail(entry, file.size, &record.modified, &hex),
                             ));
                         }
-                        entry.verified_at = stamp;
-                        entry.verified_run = run.seq;
+                        entry.verified_at.clone_from(&self.stamp);
+                        entry.verified_run = self.run.seq;
                     }
                     None if incomplete => {}
                     None => {
-                        plan.baseline.entries.insert(
-                            file.rel.clone(),
-                            Entry {
-                                path: file.rel.clone(),
-                                blake3: hex.clone(),
-                                size: file.size,
-                                modified: modified.clone(),
-                                first_seen: stamp.clone(),
-                                verified_at: stamp,
-                                verified_run: run.seq,
-                            },
-                        );
+                        entry = Some(Entry {
+                            path: file.rel.clone(),
+                            blake3: hex.clone(),
+                            size: file.size,
+                            modified: record.modified.clone(),
+                            first_seen: self.stamp.clone(),
+                            verified_at: self.stamp.clone(),
+                            verified_run: self.run.seq,
+                        });
                     }
                 }
                 record.blake3 = Some(hex);
             }
-            record.decoded = outcome.decoded;
-            record.restore = outcome.restore;
-            record.command = outcome.command;
+            record.decoded = outcome.decoded.map(|d| *d);
+            record.restore = outcome.restore.map(|r| *r);
+            record.command = outcome.command.map(|c| *c);
         }
-        if let Some(entry) = plan.baseline.entries.get(&file.rel) {
+        if let Some(entry) = &entry {
             record.first_seen = Some(entry.first_seen.clone());
             record.verified_at = Some(entry.verified_at.clone());
         }
-        records.push(record);
+        (record, entry)
     }
 
-    if plan.listing.is_some() {
-        set_checks(
-            SetParts {
-                set,
-                files,
-                manifest: plan.manifest.as_ref(),
-                dir: &plan.dir,
-            },
-            &mut plan.baseline,
-            run,
-            &mut problems,
-        );
-    }
-
-    problems.sort_by(|a, b| (&a.path, a.kind, &a.detail).cmp(&(&b.path, b.kind, &b.detail)));
-    // A file both listed in the manifest and baselined is missing once.
-    problems.dedup_by(|a, b| a.kind == ProblemKind::Missing && a.kind == b.kind && a.path == b.path);
-    let failing: HashSet<&str> = problems
-        .iter()
-        .filter(|p| p.is_error())
-        .map(|p| p.path.as_str())
-        .collect();
-    for r in &mut records {
-        r.ok = !failing.contains(r.path.as_str());
-    }
-    let checked: Vec<String> = records
-        .iter()
-        .filter(|r| r.checked)
-        .map(|r| r.path.clone())
-        .collect();
-    let checked_bytes = records.iter().filter(|r| r.checked).map(|r| r.size).sum();
-    SetReport {
-        name: set.name.clone(),
-        ok: failing.is_empty(),
-        files: files.len(),
-        bytes: files.iter().map(|f| f.size).sum(),
-        checked,
-        problems,
-        kind: set.kind,
-        path: set.path.display().to_string(),
-        checked_bytes,
-        sample: plan.sample,
-        newest: files.iter().map(|f| f.modified).max().map(|t| run.time(t)),
-        records,
+    /// A baselined file no longer in the set. One younger than `retain` is
+    /// `missing` and stays in the baseline; an older one leaves it:
+    /// rotation removed it, as planned.
+    fn gone(&self, entry: Entry, piece: &mut Piece) {
+        let young = match (self.set.retain, DateTime::parse_from_rfc3339(&entry.modified)) {
+            (Some(retain), Ok(modified)) => {
+                crate::duration::Dur::from_chrono(self.run.now - modified) < retain
+            }
+            _ => false,
+        };
+        if let (true, Some(retain)) = (young, self.set.retain) {
+            piece.problems.push(Problem::new(
+                &entry.path,
+                ProblemKind::Missing,
+                format!(
+                    "first seen on {} and modified {}, it is gone before retain ({retain}) has passed",
+                    entry.first_seen, entry.modified,
+                ),
+            ));
+            piece.entries.push(entry);
+        }
     }
 }
 
@@ -205,21 +323,22 @@ fn changed_detail(entry: &Entry, size: u64, modified: &str, hex: &str) -> String
 /// What the set-wide checks read of a plan.
 struct SetParts<'a> {
     set: &'a BackupSet,
+    /// Sorted by path.
     files: &'a [SetFile],
     manifest: Option<&'a Manifest>,
     dir: &'a Path,
 }
 
-/// Freshness, counts, and files that should be there: checked on every
-/// run, sampled or not.
-fn set_checks(parts: SetParts<'_>, baseline: &mut Baseline, run: &RunInfo, problems: &mut Vec<Problem>) {
+/// Freshness, counts, and files of the manifest that should be there:
+/// checked on every run, sampled or not. (Baselined files that vanished are
+/// found while judging the files.)
+fn set_checks(parts: SetParts<'_>, run: &RunInfo, problems: &mut Vec<Problem>) {
     let SetParts {
         set,
         files,
         manifest,
         dir,
     } = parts;
-    let present: HashSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
 
     if let Some(max_age) = set.max_age {
         match files.iter().max_by_key(|f| f.modified) {
@@ -253,8 +372,9 @@ fn set_checks(parts: SetParts<'_>, baseline: &mut Baseline, run: &RunInfo, probl
     }
     if let (Some(manifest), Some(name)) = (manifest, &set.manifest) {
         for (path, (_, line)) in &manifest.entries {
+            let present = files.binary_search_by(|f| f.rel.as_str().cmp(path)).is_ok();
             // A listed file the include globs leave out is not gone.
-            if !present.contains(path.as_str()) && std::fs::symlink_metadata(dir.join(path)).is_err() {
+            if !present && std::fs::symlink_metadata(dir.join(path)).is_err() {
                 problems.push(Problem::new(
                     path,
                     ProblemKind::Missing,
@@ -263,35 +383,4 @@ fn set_checks(parts: SetParts<'_>, baseline: &mut Baseline, run: &RunInfo, probl
             }
         }
     }
-    let mut gone: Vec<String> = baseline
-        .entries
-        .keys()
-        .filter(|p| !present.contains(p.as_str()))
-        .cloned()
-        .collect();
-    gone.sort_unstable();
-    let mut retired = HashSet::new();
-    for path in gone {
-        let entry = &baseline.entries[&path];
-        let young = match (set.retain, DateTime::parse_from_rfc3339(&entry.modified)) {
-            (Some(retain), Ok(modified)) => crate::duration::Dur::from_chrono(run.now - modified) < retain,
-            _ => false,
-        };
-        if young {
-            problems.push(Problem::new(
-                &path,
-                ProblemKind::Missing,
-                format!(
-                    "first seen on {} and modified {}, it is gone before retain ({}) has passed",
-                    entry.first_seen,
-                    entry.modified,
-                    set.retain.expect("young implies retain")
-                ),
-            ));
-        } else {
-            retired.insert(path);
-        }
-    }
-    // Older files leave the baseline: rotation removed them, as planned.
-    baseline.entries.retain(|p, _| !retired.contains(p));
 }

@@ -170,47 +170,9 @@ pub fn verify(
         .map(|set| Plan::new(project, set, opts, temp_dir.clone()))
         .collect::<Result<Vec<_>, _>>()?;
 
-    // Every file to read, of every set, largest first: a large file
-    // started last would keep one core busy while the others sit idle.
-    let mut jobs: Vec<(usize, usize)> = plans
-        .iter()
-        .enumerate()
-        .flat_map(|(p, plan)| plan.selected.iter().map(move |&f| (p, f)))
-        .collect();
-    let size_of = |&(p, f): &(usize, usize)| plans[p].listing.as_ref().map_or(0, |l| l.files[f].size);
-    jobs.sort_by_key(|job| std::cmp::Reverse(size_of(job)));
-    progress.start(jobs.len() as u64, jobs.iter().map(size_of).sum());
-    let outcomes: Vec<_> = jobs
-        .par_iter()
-        .map(|&(p, f)| {
-            let plan = &plans[p];
-            let job = FileJob {
-                file: &plan.listing.as_ref().expect("selected files are listed").files[f],
-                test: &plan.test,
-                command: plan.command.as_ref(),
-                settings,
-            };
-            // Each worker thread keeps its buffers from file to file: with
-            // many small files, fresh ones would cost more than the reads.
-            BUFFERS.with(|cell| {
-                let mut buffers = cell.take();
-                let outcome = job.run(&mut buffers, progress);
-                cell.replace(buffers);
-                outcome
-            })
-        })
-        .collect();
-    progress.finish();
-
-    let mut per_set: Vec<Vec<Option<file::FileOutcome>>> = plans
-        .iter()
-        .map(|plan| {
-            let n = plan.listing.as_ref().map_or(0, |l| l.files.len());
-            std::iter::repeat_with(|| None).take(n).collect()
-        })
-        .collect();
-    for ((p, f), outcome) in jobs.into_iter().zip(outcomes) {
-        per_set[p][f] = Some(outcome);
+    let mut per_set = read_all(&plans, settings, progress);
+    for (plan, outcomes) in plans.iter_mut().zip(&mut per_set) {
+        plan.settle(outcomes);
     }
     let sets: Vec<SetReport> = plans
         .iter_mut()
@@ -227,24 +189,34 @@ pub fn verify(
         sets,
     };
 
-    for plan in &plans {
-        // A set whose folder could not be listed keeps its baseline as it
-        // was: an unmounted disk must not erase what was known.
-        if plan.listing.is_some() {
-            plan.baseline
-                .save(&plan.baseline_file)
-                .map_err(state_err(plan.baseline_file.clone()))?;
+    // The baselines and the report are written side by side: with many
+    // files each is long, and neither needs the other.
+    let save_baselines = || -> Result<(), VerifyError> {
+        for plan in &plans {
+            // A set whose folder could not be listed keeps its baseline as
+            // it was: an unmounted disk must not erase what was known.
+            if plan.listing.is_some() {
+                plan.baseline
+                    .save(&plan.baseline_file)
+                    .map_err(state_err(plan.baseline_file.clone()))?;
+            }
         }
-    }
+        Ok(())
+    };
     // Compact: with a file's record per backup file it is read by programs
     // (the portal), and pretty printing would double its size.
     let report_path = state_dir.join(REPORT_FILE);
-    let mut compact = serde_json::to_vec(&report).map_err(|e| VerifyError::State {
-        path: report_path.clone(),
-        source: e.into(),
-    })?;
-    compact.push(b'\n');
-    state::write_atomic(&report_path, &compact).map_err(state_err(report_path.clone()))?;
+    let write_report = || {
+        let mut compact = serde_json::to_vec(&report).map_err(|e| VerifyError::State {
+            path: report_path.clone(),
+            source: e.into(),
+        })?;
+        compact.push(b'\n');
+        state::write_atomic(&report_path, &compact).map_err(state_err(report_path.clone()))
+    };
+    let (saved, written) = rayon::join(save_baselines, write_report);
+    saved?;
+    written?;
     let record = RunRecord {
         started_at: report.started_at.clone(),
         finished_at: report.finished_at.clone(),
@@ -253,6 +225,98 @@ pub fn verify(
     };
     state::history::append(&state_dir, &record).map_err(state_err(state_dir.join(state::history::FILE)))?;
     Ok(report)
+}
+
+/// Reads every selected file of every set, on every core. The outcomes of
+/// a set's files are in the order of its listing (`None` for files not
+/// read), each written once, in place: with many small files, moving them
+/// about would cost more than judging them.
+///
+/// Files that may be small (any whose size the listing did not read) are
+/// read first, as they come: they are many and each is quick. Those found
+/// large on opening, and those listed large, are read after, largest
+/// first: a large file started last would keep one core busy while the
+/// others sit idle.
+fn read_all(
+    plans: &[Plan<'_>],
+    settings: &VerifySettings,
+    progress: &dyn Progress,
+) -> Vec<Vec<Option<file::FileOutcome>>> {
+    let mut outcomes: Vec<Vec<Option<file::FileOutcome>>> = plans
+        .iter()
+        .map(|plan| {
+            let n = plan.listing.as_ref().map_or(0, |l| l.files.len());
+            std::iter::repeat_with(|| None).take(n).collect()
+        })
+        .collect();
+    let mut small = Vec::new();
+    let mut large = Vec::new();
+    for (plan, slots) in plans.iter().zip(&mut outcomes) {
+        let Some(listing) = &plan.listing else { continue };
+        let mut slots = slots.iter_mut().enumerate();
+        // `selected` is in the listing's order.
+        for &f in &plan.selected {
+            let (_, slot) = slots.find(|(i, _)| *i == f).expect("selected files are listed");
+            let job = FileJob {
+                dir: &listing.dir,
+                file: &listing.files[f],
+                learns_size: !listing.sized,
+                test: &plan.test,
+                command: plan.command.as_ref(),
+                settings,
+            };
+            match listing.sized.then_some(listing.files[f].size) {
+                Some(size) if size >= pipeline::WHOLE_MAX => large.push((job, slot, size)),
+                _ => small.push((job, slot)),
+            }
+        }
+    }
+    progress.start(
+        (small.len() + large.len()) as u64,
+        small
+            .iter()
+            .filter(|(job, _)| !job.learns_size)
+            .map(|(job, _)| job.file.size)
+            .chain(large.iter().map(|(_, _, size)| *size))
+            .sum(),
+    );
+    let found_large: Vec<_> = small
+        .into_par_iter()
+        .filter_map(
+            |(job, slot)| match with_buffers(|b| job.run_if_small(b, progress)) {
+                Ok(outcome) => {
+                    *slot = Some(outcome);
+                    None
+                }
+                Err(size) => Some((
+                    FileJob {
+                        learns_size: false,
+                        ..job
+                    },
+                    slot,
+                    size,
+                )),
+            },
+        )
+        .collect();
+    large.extend(found_large);
+    large.sort_by_key(|(_, _, size)| std::cmp::Reverse(*size));
+    large.into_par_iter().for_each(|(job, slot, _)| {
+        *slot = Some(with_buffers(|b| job.run(b, progress)));
+    });
+    progress.finish();
+    outcomes
+}
+
+/// Runs `f` with this worker thread's buffers, kept from file to file:
+/// with many small files, fresh ones would cost more than the reads.
+fn with_buffers<T>(f: impl FnOnce(&mut pipeline::Buffers) -> T) -> T {
+    BUFFERS.with(|cell| {
+        let mut buffers = cell.take();
+        let outcome = f(&mut buffers);
+        cell.replace(buffers);
+        outcome
+    })
 }
 
 fn choose_sets<'a>(

@@ -21,7 +21,7 @@
 //! on every core instead ([`hash_mapped`]), as b3sum does.
 
 use std::fs::File;
-use std::io::{self, BufRead, Read};
+use std::io::{self, BufRead, Read, Seek};
 use std::sync::mpsc::{Receiver, Sender, SyncSender};
 
 use super::zst::{DecodeError, Decoder, Limits, Summary};
@@ -35,23 +35,45 @@ pub const OUT_CHUNK: usize = 1 << 20;
 pub const THREAD_MIN: u64 = 16 << 20;
 /// Plain files at least this large are hashed from a memory map.
 pub const MMAP_MIN: u64 = 4 << 20;
+/// Plain files smaller than this are read whole into one buffer
+/// ([`hash_whole`]).
+pub const WHOLE_MAX: u64 = RAW_CHUNK as u64;
 /// Chunks in flight between a producer thread and its consumer.
 const IN_FLIGHT: usize = 4;
 /// Spare buffers kept for the next file.
 const POOL_MAX: usize = IN_FLIGHT + 2;
 
-/// A buffer and how much of it holds data.
+/// Stored bytes mapped at a time, when a file is read through a memory map.
+const MAP_WINDOW: usize = 4 << 20;
+
+/// A buffer, or a window of the file, and how much of it holds data.
 pub struct Chunk {
-    buf: Vec<u8>,
+    data: Data,
     len: usize,
-    /// A read buffer (initialised, full length) rather than a decode
-    /// buffer (length = data).
-    stored: bool,
+}
+
+enum Data {
+    /// A read buffer (initialised, full length).
+    Read(Vec<u8>),
+    /// A decode buffer (length = data).
+    Decoded(Vec<u8>),
+    /// A window of the file, mapped: unmapped when dropped.
+    Mapped(memmap2::Mmap),
 }
 
 impl Chunk {
     pub fn bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
+        match &self.data {
+            Data::Read(buf) | Data::Decoded(buf) => &buf[..self.len],
+            Data::Mapped(map) => &map[..self.len],
+        }
+    }
+
+    fn decoded(buf: Vec<u8>) -> Chunk {
+        Chunk {
+            len: buf.len(),
+            data: Data::Decoded(buf),
+        }
     }
 }
 
@@ -93,10 +115,10 @@ impl Buffers {
     }
 
     fn put(&mut self, chunk: Chunk) {
-        if chunk.stored {
-            self.put_stored(chunk.buf);
-        } else {
-            self.put_decoded(chunk.buf);
+        match chunk.data {
+            Data::Read(buf) => self.put_stored(buf),
+            Data::Decoded(buf) => self.put_decoded(buf),
+            Data::Mapped(_) => {}
         }
     }
 
@@ -124,6 +146,10 @@ pub trait Source {
 /// Reads a file once and decodes it when it is a `.zst`.
 pub struct Producer {
     file: File,
+    /// For a file read through a memory map: the stored bytes not yet
+    /// mapped, up to the size the file had when it was opened (a file that
+    /// has grown since is read on past it).
+    unmapped: Option<std::ops::Range<u64>>,
     decoder: Option<Decoder>,
     buffers: Buffers,
     /// Chunks given back by a consumer on another thread.
@@ -142,6 +168,7 @@ impl Producer {
     pub fn new(file: File, zstd: Option<Limits>, buffers: Buffers) -> Producer {
         Producer {
             file,
+            unmapped: None,
             decoder: zstd.map(Decoder::new),
             buffers,
             returns: None,
@@ -152,6 +179,17 @@ impl Producer {
             failed: false,
             summary: None,
         }
+    }
+
+    /// Takes the file's first `size` bytes from a memory map, a window at a
+    /// time, instead of reading them: no copy out of the page cache, which
+    /// for a large `.zst` costs a tenth of its decoding. Only the windows in
+    /// flight are mapped, so memory stays bounded. Another process cutting
+    /// the file short meanwhile raises SIGBUS: the reason the `mmap` setting
+    /// exists.
+    pub fn mapping(mut self, size: u64) -> Producer {
+        self.unmapped = Some(0..size);
+        self
     }
 
     /// After the last piece: the decoder's counts (for a `.zst` that
@@ -178,12 +216,15 @@ impl Producer {
                 return None;
             }
             if let Some(chunk) = self.current.take() {
-                let Some(decoder) = self.decoder.as_mut() else {
+                if self.decoder.is_none() {
                     return Some(Piece::Plain(chunk));
-                };
+                }
                 if self.failed {
                     return Some(Piece::Stored(chunk));
                 }
+                // Decode buffers handed back since, before a fresh one.
+                self.take_returns();
+                let decoder = self.decoder.as_mut().expect("checked above");
                 let mut out = self.buffers.take_decoded();
                 match decoder.decode(chunk.bytes(), &mut self.pos, &mut out) {
                     Err(e) => {
@@ -199,12 +240,7 @@ impl Producer {
                     }
                     Ok(()) => {
                         self.current = Some(chunk);
-                        let len = out.len();
-                        return Some(Piece::Decoded(Chunk {
-                            buf: out,
-                            len,
-                            stored: false,
-                        }));
+                        return Some(Piece::Decoded(Chunk::decoded(out)));
                     }
                 }
             }
@@ -212,19 +248,11 @@ impl Producer {
                 return self.end();
             }
             self.take_returns();
-            let mut buf = self.buffers.take_stored();
-            match read_some(&mut self.file, &mut buf) {
-                Ok(0) => {
-                    self.buffers.put_stored(buf);
-                    self.eof = true;
-                }
-                Ok(len) => {
+            match self.next_stored() {
+                Ok(None) => self.eof = true,
+                Ok(Some(chunk)) => {
                     self.pos = 0;
-                    self.current = Some(Chunk {
-                        buf,
-                        len,
-                        stored: true,
-                    });
+                    self.current = Some(chunk);
                 }
                 Err(e) => {
                     self.done = true;
@@ -240,12 +268,7 @@ impl Producer {
             let mut out = self.buffers.take_decoded();
             let flushed = decoder.decode(&[], &mut 0, &mut out);
             if !out.is_empty() && flushed.is_ok() {
-                let len = out.len();
-                return Some(Piece::Decoded(Chunk {
-                    buf: out,
-                    len,
-                    stored: false,
-                }));
+                return Some(Piece::Decoded(Chunk::decoded(out)));
             }
             self.buffers.put_decoded(out);
             self.done = true;
@@ -259,6 +282,47 @@ impl Producer {
         }
         self.done = true;
         None
+    }
+
+    /// The next stored bytes, mapped or read; `None` at the end.
+    fn next_stored(&mut self) -> io::Result<Option<Chunk>> {
+        if let Some(unmapped) = &mut self.unmapped {
+            if !unmapped.is_empty() {
+                let len = (unmapped.end - unmapped.start).min(MAP_WINDOW as u64) as usize;
+                // SAFETY: the map is only read, and only while `file` is
+                // open; see `mapping` for a file cut short meanwhile. Windows
+                // start at multiples of MAP_WINDOW, so at page boundaries.
+                let map = unsafe {
+                    memmap2::MmapOptions::new()
+                        .offset(unmapped.start)
+                        .len(len)
+                        .populate()
+                        .map(&self.file)?
+                };
+                unmapped.start += len as u64;
+                return Ok(Some(Chunk {
+                    data: Data::Mapped(map),
+                    len,
+                }));
+            }
+            self.file.seek(io::SeekFrom::Start(unmapped.end))?;
+            self.unmapped = None;
+        }
+        let mut buf = self.buffers.take_stored();
+        match read_some(&mut self.file, &mut buf) {
+            Ok(0) => {
+                self.buffers.put_stored(buf);
+                Ok(None)
+            }
+            Ok(len) => Ok(Some(Chunk {
+                data: Data::Read(buf),
+                len,
+            })),
+            Err(e) => {
+                self.buffers.put_stored(buf);
+                Err(e)
+            }
+        }
     }
 
     fn take_returns(&mut self) {
@@ -467,6 +531,46 @@ pub fn hash_mapped(file: &File, progress: &dyn Progress) -> io::Result<(blake3::
     Ok((hasher.finalize(), map.len() as u64))
 }
 
+/// BLAKE3 of a small plain file, read into one of the worker's buffers
+/// (one `read` and the one that finds the end) and hashed in one call:
+/// with many small files, setting up the streaming pipeline per file would
+/// cost more than the hashing. A file that has grown past the buffer since
+/// it was listed is hashed on as a stream. An error comes with the number of
+/// bytes read before it.
+pub fn hash_whole(
+    file: &mut File,
+    buffers: &mut Buffers,
+    progress: &dyn Progress,
+) -> Result<(blake3::Hash, u64), (io::Error, u64)> {
+    let mut buf = buffers.take_stored();
+    let mut grown: Option<blake3::Hasher> = None;
+    let mut len = 0;
+    let mut total = 0u64;
+    let outcome = loop {
+        if len == buf.len() {
+            grown.get_or_insert_with(blake3::Hasher::new).update(&buf);
+            len = 0;
+        }
+        match read_some(file, &mut buf[len..]) {
+            Ok(0) => {
+                let hash = match grown.as_mut() {
+                    Some(hasher) => hasher.update(&buf[..len]).finalize(),
+                    None => blake3::hash(&buf[..len]),
+                };
+                break Ok((hash, total));
+            }
+            Ok(n) => {
+                len += n;
+                total += n as u64;
+                progress.advance(n as u64);
+            }
+            Err(e) => break Err((e, total)),
+        }
+    };
+    buffers.put_stored(buf);
+    outcome
+}
+
 /// BLAKE3 of a file's stored bytes alone (for `opsbook manifest`): from a
 /// memory map when it is large and `mmap` allows, else streamed.
 pub fn hash_file(file: File, size: u64, mmap: bool, buffers: &mut Buffers) -> io::Result<blake3::Hash> {
@@ -513,43 +617,80 @@ mod tests {
         f
     }
 
-    fn content_of(bytes: &[u8], zstd: bool, threaded: bool) -> (Vec<u8>, Digests, Option<Summary>) {
-        let producer = Producer::new(temp_with(bytes), zstd.then_some(LIMITS), Buffers::default());
-        if threaded {
-            let (tx, returns, remote) = channel();
-            std::thread::scope(|s| {
-                let handle = s.spawn(move || producer.run(tx, returns));
-                let mut content = Content::new(remote, zstd, &Silent);
-                let mut out = Vec::new();
-                let _ = content.read_to_end(&mut out);
-                let (digests, remote) = content.finish();
-                drop(remote);
-                (out, digests, handle.join().unwrap())
-            })
-        } else {
+    /// How a test reads its file.
+    #[derive(Debug, Clone, Copy)]
+    enum Way {
+        Inline,
+        Threaded,
+        /// Threaded, its first bytes mapped (all of them when the count
+        /// is the file's size; fewer, as for a file that has grown since it
+        /// was opened).
+        Mapped(u64),
+    }
+
+    fn content_of(bytes: &[u8], zstd: bool, way: Way) -> (Vec<u8>, Digests, Option<Summary>) {
+        let mut producer = Producer::new(temp_with(bytes), zstd.then_some(LIMITS), Buffers::default());
+        if let Way::Mapped(size) = way {
+            producer = producer.mapping(size);
+        }
+        if let Way::Inline = way {
             let mut content = Content::new(producer, zstd, &Silent);
             let mut out = Vec::new();
             let _ = content.read_to_end(&mut out);
             let (digests, producer) = content.finish();
-            (out, digests, producer.finish().0)
+            return (out, digests, producer.finish().0);
         }
+        let (tx, returns, remote) = channel();
+        std::thread::scope(|s| {
+            let handle = s.spawn(move || producer.run(tx, returns));
+            let mut content = Content::new(remote, zstd, &Silent);
+            let mut out = Vec::new();
+            let _ = content.read_to_end(&mut out);
+            let (digests, remote) = content.finish();
+            drop(remote);
+            (out, digests, handle.join().unwrap())
+        })
+    }
+
+    fn ways(len: usize) -> [Way; 5] {
+        let len = len as u64;
+        [
+            Way::Inline,
+            Way::Threaded,
+            Way::Mapped(len),
+            Way::Mapped(len / 3),
+            Way::Mapped(0),
+        ]
     }
 
     #[test]
-    fn one_read_gives_both_digests_inline_and_threaded() {
-        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 97) as u8).collect();
-        let zst = zstd::encode_all(&data[..], 3).unwrap();
-        for threaded in [false, true] {
-            let (out, d, summary) = content_of(&zst, true, threaded);
-            assert_eq!(out, data);
-            assert_eq!(d.stored, blake3::hash(&zst));
+    fn one_read_gives_both_digests_inline_threaded_and_mapped() {
+        // Noise enough that the stored file spans several map windows.
+        let mut state = 1u64;
+        let data: Vec<u8> = (0..3 * MAP_WINDOW + 12345)
+            .map(|i| {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                if i % 4 == 0 {
+                    (state >> 56) as u8
+                } else {
+                    (i % 7) as u8
+                }
+            })
+            .collect();
+        let zst = zstd::encode_all(&data[..], 1).unwrap();
+        assert!(zst.len() > MAP_WINDOW, "{}", zst.len());
+        for way in ways(zst.len()) {
+            let (out, d, summary) = content_of(&zst, true, way);
+            assert!(out == data, "{way:?}");
+            assert_eq!(d.stored, blake3::hash(&zst), "{way:?}");
             assert_eq!(d.stored_bytes, zst.len() as u64);
             assert_eq!(d.decoded, Some((blake3::hash(&data), data.len() as u64)));
             assert_eq!(summary.unwrap().frames, 1);
-
-            let (out, d, _) = content_of(&data, false, threaded);
-            assert_eq!(out, data);
-            assert_eq!(d.stored, blake3::hash(&data));
+        }
+        for way in ways(data.len()) {
+            let (out, d, _) = content_of(&data, false, way);
+            assert!(out == data, "{way:?}");
+            assert_eq!(d.stored, blake3::hash(&data), "{way:?}");
             assert!(d.decoded.is_none());
         }
     }
@@ -563,8 +704,8 @@ mod tests {
         let mut zst = encoder.finish().unwrap();
         let mid = zst.len() / 3;
         zst[mid] ^= 0xff;
-        for threaded in [false, true] {
-            let (_, d, summary) = content_of(&zst, true, threaded);
+        for way in ways(zst.len()) {
+            let (_, d, summary) = content_of(&zst, true, way);
             assert!(matches!(
                 d.failure,
                 Some(Failure::Decode(DecodeError::Corrupt(_)))
@@ -573,6 +714,28 @@ mod tests {
             assert!(d.decoded.is_none());
             assert!(summary.is_none());
         }
+    }
+
+    #[test]
+    fn a_whole_read_hashes_as_the_stream_does_even_past_its_buffer() {
+        let mut buffers = Buffers::default();
+        for len in [
+            0,
+            1,
+            4096,
+            RAW_CHUNK - 1,
+            RAW_CHUNK,
+            RAW_CHUNK + 1,
+            3 * RAW_CHUNK + 17,
+        ] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 13 % 256) as u8).collect();
+            let (_, streamed, _) = content_of(&data, false, Way::Inline);
+            let whole = hash_whole(&mut temp_with(&data), &mut buffers, &Silent).unwrap();
+            assert_eq!(whole, (streamed.stored, streamed.stored_bytes), "{len} bytes");
+            assert_eq!(whole.0, blake3::hash(&data));
+        }
+        // The buffer is kept for the next file.
+        assert_eq!(buffers.stored.len(), 1);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::load::Project;
 use crate::load::settings::{BackupSet, Sample};
 
 use super::baseline::{self, Baseline};
-use super::file::CommandSpec;
+use super::file::{CommandSpec, FileOutcome};
 use super::manifest::Manifest;
 use super::report::{Problem, ProblemKind};
 use super::restore::TestSpec;
@@ -51,10 +51,21 @@ impl<'a> Plan<'a> {
             error: e.to_string(),
         })?;
         let baseline_file = baseline::path(&project.state_dir(), &set.name);
-        let baseline = Baseline::load(&baseline_file)?;
+        let sample = if opts.full {
+            None
+        } else {
+            opts.sample.or(set.sample)
+        };
+        // Only sampling must know every file's size before reading.
+        let stat = sample.is_some();
+        // Neither needs the other, and each waits on the disk at times.
+        let (baseline, listed) = rayon::join(
+            || Baseline::load(&baseline_file),
+            || set::list(&dir, include.as_ref(), set.manifest.as_deref(), stat),
+        );
+        let baseline = baseline?;
         let mut problems = Vec::new();
-
-        let listing = match set::list(&dir, include.as_ref(), set.manifest.as_deref()) {
+        let listing = match listed {
             Ok(mut l) => {
                 problems.append(&mut l.problems);
                 Some(l)
@@ -84,11 +95,6 @@ impl<'a> Plan<'a> {
             _ => None,
         };
 
-        let sample = if opts.full {
-            None
-        } else {
-            opts.sample.or(set.sample)
-        };
         let selected = listing
             .as_ref()
             .map(|l| sample::select(&l.files, &baseline, sample))
@@ -113,6 +119,57 @@ impl<'a> Plan<'a> {
             problems,
         })
     }
+}
+
+impl Plan<'_> {
+    /// After the reads: see [`settle`].
+    pub fn settle(&mut self, outcomes: &mut Vec<Option<FileOutcome>>) {
+        if let Some(listing) = self.listing.as_mut() {
+            settle(listing, outcomes, &mut self.problems);
+        }
+    }
+}
+
+/// After the reads, `outcomes[i]` being the outcome of `listing.files[i]`:
+/// each file read takes the size and time it had when opened, which its
+/// digest goes with. A file of a listing without sizes that could be neither
+/// opened nor looked at went while the run listed it: it leaves the listing
+/// and its problems become the set's, as the listing reports a name it
+/// cannot look at.
+fn settle(listing: &mut Listing, outcomes: &mut Vec<Option<FileOutcome>>, problems: &mut Vec<Problem>) {
+    let mut gone = false;
+    for (file, outcome) in listing.files.iter_mut().zip(outcomes.iter()) {
+        match outcome.as_ref().map(|o| o.seen) {
+            Some(Some((size, modified))) => {
+                file.size = size;
+                file.modified = modified;
+            }
+            Some(None) => gone |= !listing.sized,
+            None => {}
+        }
+    }
+    if !gone {
+        return;
+    }
+    let mut files = Vec::with_capacity(listing.files.len());
+    let mut kept = Vec::with_capacity(outcomes.len());
+    for (file, outcome) in listing.files.drain(..).zip(outcomes.drain(..)) {
+        match outcome {
+            Some(FileOutcome {
+                seen: None, faults, ..
+            }) => {
+                for fault in faults {
+                    problems.push(Problem::new(&file.rel, fault.kind, fault.detail));
+                }
+            }
+            outcome => {
+                files.push(file);
+                kept.push(outcome);
+            }
+        }
+    }
+    listing.files = files;
+    *outcomes = kept;
 }
 
 fn read_manifest(dir: &std::path::Path, name: &str, problems: &mut Vec<Problem>) -> Option<Manifest> {
@@ -148,4 +205,54 @@ fn read_manifest(dir: &std::path::Path, name: &str, problems: &mut Vec<Problem>)
         ));
     }
     Some(manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyse::verify::restore::Fault;
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn files_take_their_size_when_read_and_vanished_ones_leave_an_unsized_listing() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a", "b", "c"] {
+            std::fs::write(dir.path().join(name), name).unwrap();
+        }
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let outcomes = || {
+            vec![
+                Some(FileOutcome {
+                    seen: Some((7, at)),
+                    ..FileOutcome::default()
+                }),
+                Some(FileOutcome {
+                    seen: None,
+                    faults: vec![Fault::new(ProblemKind::Unreadable, "cannot open: gone")],
+                    ..FileOutcome::default()
+                }),
+                None,
+            ]
+        };
+        for sized in [false, true] {
+            let mut listing = set::list(dir.path(), None, None, sized).unwrap();
+            let mut outs = outcomes();
+            let mut problems = Vec::new();
+            settle(&mut listing, &mut outs, &mut problems);
+            let names: Vec<_> = listing.files.iter().map(|f| (f.rel.as_str(), f.size)).collect();
+            if sized {
+                // Sized: the listing's own size stands for the file not read.
+                assert_eq!(names, [("a", 7), ("b", 1), ("c", 1)]);
+                assert!(problems.is_empty());
+            } else {
+                assert_eq!(names, [("a", 7), ("c", 0)]);
+                assert_eq!(
+                    problems,
+                    [Problem::new("b", ProblemKind::Unreadable, "cannot open: gone")]
+                );
+            }
+            assert_eq!(listing.files[0].modified, at);
+            assert_eq!(outs.len(), listing.files.len());
+        }
+    }
 }

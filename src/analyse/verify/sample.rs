@@ -22,7 +22,7 @@ pub fn select(files: &[SetFile], baseline: &Baseline, sample: Option<Sample>) ->
     let want = (u128::from(total) * u128::from(k)).div_ceil(u128::from(n)) as u64;
     let mut order: Vec<usize> = (0..files.len()).collect();
     order.sort_by_key(|&i| {
-        let last = baseline.entries.get(&files[i].rel).map(|e| e.verified_run);
+        let last = baseline.get(&files[i].rel).map(|e| e.verified_run);
         (last.is_some(), last, i)
     });
     let mut chosen = Vec::new();
@@ -50,7 +50,7 @@ mod tests {
             .enumerate()
             .map(|(i, &size)| SetFile {
                 rel: format!("f{i:02}"),
-                path: format!("f{i:02}").into(),
+                os_rel: None,
                 size,
                 modified: SystemTime::UNIX_EPOCH,
             })
@@ -58,20 +58,17 @@ mod tests {
     }
 
     fn mark(baseline: &mut Baseline, files: &[SetFile], chosen: &[usize], run: u64) {
-        for &i in chosen {
-            baseline.entries.insert(
-                files[i].rel.clone(),
-                Entry {
-                    path: files[i].rel.clone(),
-                    blake3: String::new(),
-                    size: files[i].size,
-                    modified: String::new(),
-                    first_seen: String::new(),
-                    verified_at: String::new(),
-                    verified_run: run,
-                },
-            );
-        }
+        let mut entries = std::mem::take(baseline).into_entries();
+        entries.extend(chosen.iter().map(|&i| Entry {
+            path: files[i].rel.clone(),
+            blake3: String::new(),
+            size: files[i].size,
+            modified: String::new(),
+            first_seen: String::new(),
+            verified_at: String::new(),
+            verified_run: run,
+        }));
+        *baseline = Baseline::from_entries(entries);
     }
 
     #[test]
@@ -93,7 +90,7 @@ mod tests {
         let mut grown = set.clone();
         grown.push(SetFile {
             rel: "new".into(),
-            path: "new".into(),
+            os_rel: None,
             size: 1,
             modified: SystemTime::UNIX_EPOCH,
         });

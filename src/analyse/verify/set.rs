@@ -7,8 +7,11 @@
 //! its own name. Anything else that is no regular file (a pipe, a socket,
 //! a device) is `unreadable` too: opening a pipe would hang the run.
 
-use std::fs::{self, Metadata};
+use std::ffi::CString;
+use std::fs::{self, File};
 use std::io;
+use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -23,16 +26,81 @@ use super::report::{Problem, ProblemKind};
 pub struct SetFile {
     /// Relative to the set's folder, `/`-separated.
     pub rel: String,
-    pub path: PathBuf,
+    /// The exact relative path, only when `rel` had to replace bytes of
+    /// its name that are not UTF-8.
+    pub os_rel: Option<PathBuf>,
     pub size: u64,
     pub modified: SystemTime,
 }
 
+impl SetFile {
+    /// Relative to the set's folder, as the file system names it.
+    pub fn rel_path(&self) -> &Path {
+        self.os_rel.as_deref().unwrap_or(Path::new(&self.rel))
+    }
+}
+
+/// A set's folder, held open: its files are opened relative to it, so the
+/// kernel looks up a file's name in its own folder, not the whole path
+/// from the root of the file system, once per file.
+#[derive(Debug)]
+pub struct SetDir {
+    /// The folder as the settings name it.
+    pub path: PathBuf,
+    handle: File,
+}
+
+impl SetDir {
+    pub fn open(path: &Path) -> io::Result<SetDir> {
+        Ok(SetDir {
+            path: path.to_path_buf(),
+            handle: File::open(path)?,
+        })
+    }
+
+    /// Opens a file of the set for reading. A symbolic link put in the
+    /// file's place since the listing is refused, not followed, and a named
+    /// pipe does not block the open (`O_NONBLOCK`, which regular files
+    /// ignore): callers check what they opened.
+    pub fn open_file(&self, file: &SetFile) -> io::Result<File> {
+        let rel = CString::new(file.rel_path().as_os_str().as_bytes())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL byte in the file name"))?;
+        // SAFETY: `rel` is a NUL-terminated string and `handle` an open
+        // folder; the descriptor returned is owned by the File alone.
+        let fd = unsafe {
+            libc::openat(
+                self.handle.as_raw_fd(),
+                rel.as_ptr(),
+                libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NOFOLLOW | libc::O_NONBLOCK,
+            )
+        };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` was just opened and nothing else owns it.
+        Ok(unsafe { File::from_raw_fd(fd) })
+    }
+
+    /// The file's `lstat`, for a file that cannot be opened.
+    pub fn lstat(&self, file: &SetFile) -> io::Result<fs::Metadata> {
+        fs::symlink_metadata(self.path_of(file))
+    }
+
+    /// The file's full path, for messages and commands.
+    pub fn path_of(&self, file: &SetFile) -> PathBuf {
+        self.path.join(file.rel_path())
+    }
+}
+
 /// What was found under a set's folder.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Listing {
+    pub dir: SetDir,
     /// Sorted by `rel`.
     pub files: Vec<SetFile>,
+    /// The files' sizes and times were read with the listing; else they
+    /// are 0 and the epoch until each file is opened.
+    pub sized: bool,
     /// Links out of the set, special files, unreadable folders.
     pub problems: Vec<Problem>,
 }
@@ -60,80 +128,128 @@ pub fn check_glob(pattern: &str) -> Result<(), globset::Error> {
 }
 
 /// Lists `dir`. An error means the folder itself cannot be read (it is
-/// missing, or not a folder).
-pub fn list(dir: &Path, include: Option<&GlobSet>, manifest: Option<&str>) -> io::Result<Listing> {
+/// missing, or not a folder). With `stat`, each file's size and time are
+/// read too; without, the listing reads folders alone (their entries say
+/// which names are files), and the sizes and times are learnt when each
+/// file is opened: one look-up of each name instead of two.
+pub fn list(
+    dir: &Path,
+    include: Option<&GlobSet>,
+    manifest: Option<&str>,
+    stat: bool,
+) -> io::Result<Listing> {
     let meta = fs::metadata(dir)?;
     if !meta.is_dir() {
         return Err(io::Error::new(io::ErrorKind::NotADirectory, "not a folder"));
     }
     let root = fs::canonicalize(dir)?;
-    let mut stats = Vec::new();
-    let mut problems = Vec::new();
-    walk(dir, "", include, manifest, &mut stats, &mut problems);
-    let mut files = Vec::with_capacity(stats.len());
-    for (rel, path, meta) in stats {
-        let meta = match meta {
-            Ok(m) => m,
+    let set_dir = SetDir::open(dir)?;
+    let top = Folder {
+        path: dir.to_path_buf(),
+        rel: String::new(),
+        os_rel: None,
+    };
+    let Walked { found, mut problems } = walk(top, include, manifest, stat);
+    let mut files = Vec::with_capacity(found.len());
+    for Found { rel, os_rel, what } in found {
+        let (ft, meta) = match what {
+            Ok(w) => w,
             Err(e) => {
                 problems.push(Problem::new(rel, ProblemKind::Unreadable, io_message(&e)));
                 continue;
             }
         };
-        let ft = meta.file_type();
         if ft.is_file() {
+            let (size, modified) = meta.unwrap_or((0, SystemTime::UNIX_EPOCH));
             files.push(SetFile {
                 rel,
-                size: meta.len(),
-                modified: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
-                path,
+                os_rel,
+                size,
+                modified,
             });
         } else if ft.is_symlink() {
+            let path = dir.join(os_rel.as_deref().unwrap_or(Path::new(&rel)));
             if let Some(problem) = link_problem(&root, &rel, &path) {
                 problems.push(problem);
             }
         } else {
-            let what = if ft.is_fifo() {
-                "a named pipe"
-            } else if ft.is_socket() {
-                "a socket"
-            } else if ft.is_block_device() || ft.is_char_device() {
-                "a device"
-            } else {
-                "not a regular file"
-            };
-            problems.push(Problem::new(
-                rel,
-                ProblemKind::Unreadable,
-                format!("is {what}, not a regular file: a backup set holds files"),
-            ));
+            problems.push(not_a_file(rel, ft));
         }
     }
-    files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    files.par_sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
     problems.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Listing { files, problems })
+    Ok(Listing {
+        dir: set_dir,
+        files,
+        sized: stat,
+        problems,
+    })
 }
 
-/// Lists one folder, then its subfolders. Each file's `lstat` is made
-/// relative to its folder (`DirEntry::metadata`), on every core: with many
-/// small files, a full path lookup per file would cost as much as hashing.
-fn walk(
-    dir: &Path,
-    prefix: &str,
-    include: Option<&GlobSet>,
-    manifest: Option<&str>,
-    stats: &mut Vec<(String, PathBuf, io::Result<Metadata>)>,
-    problems: &mut Vec<Problem>,
-) {
-    let unlisted = |problems: &mut Vec<Problem>, rel: &str, e: &io::Error| {
-        problems.push(Problem::new(
-            rel,
+/// The problem of a name in a set that is no regular file, nor a folder or
+/// a link.
+pub fn not_a_file(rel: String, ft: fs::FileType) -> Problem {
+    let what = if ft.is_fifo() {
+        "a named pipe"
+    } else if ft.is_socket() {
+        "a socket"
+    } else if ft.is_block_device() || ft.is_char_device() {
+        "a device"
+    } else if ft.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    };
+    Problem::new(
+        rel,
+        ProblemKind::Unreadable,
+        format!("is {what}, not a regular file: a backup set holds files"),
+    )
+}
+
+/// A name found by [`walk`]: its type, and its size and time when asked
+/// for.
+struct Found {
+    rel: String,
+    os_rel: Option<PathBuf>,
+    what: io::Result<(fs::FileType, Option<(u64, SystemTime)>)>,
+}
+
+/// A folder being listed: its path, and its path relative to the set's
+/// folder (`rel`, lossy UTF-8, with a final `/` unless empty; `os_rel`, the
+/// exact one, only when `rel` lost bytes).
+struct Folder {
+    path: PathBuf,
+    rel: String,
+    os_rel: Option<PathBuf>,
+}
+
+/// What [`walk`] found under a folder.
+#[derive(Default)]
+struct Walked {
+    found: Vec<Found>,
+    problems: Vec<Problem>,
+}
+
+/// Lists one folder, and its subfolders side by side on every core. With
+/// `stat`, each file's `lstat` is made relative to its folder
+/// (`DirEntry::metadata`), on every core too: with many small files, a
+/// full path lookup per file would cost as much as hashing.
+fn walk(folder: Folder, include: Option<&GlobSet>, manifest: Option<&str>, stat: bool) -> Walked {
+    let mut walked = Walked::default();
+    let unlisted = |walked: &mut Walked, e: &io::Error| {
+        walked.problems.push(Problem::new(
+            folder.rel.trim_end_matches('/'),
             ProblemKind::Unreadable,
             format!("cannot list: {}", io_message(e)),
         ))
     };
-    let entries = match fs::read_dir(dir) {
+    let entries = match fs::read_dir(&folder.path) {
         Ok(r) => r,
-        Err(e) => return unlisted(problems, prefix.trim_end_matches('/'), &e),
+        Err(e) => {
+            unlisted(&mut walked, &e);
+            return walked;
+        }
     };
     let mut files = Vec::new();
     let mut folders = Vec::new();
@@ -141,26 +257,60 @@ fn walk(
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                unlisted(problems, prefix.trim_end_matches('/'), &e);
+                unlisted(&mut walked, &e);
                 continue;
             }
         };
-        let rel = format!("{prefix}{}", entry.file_name().to_string_lossy());
-        if entry.file_type().is_ok_and(|t| t.is_dir()) {
-            folders.push((entry.path(), rel));
+        let name = entry.file_name();
+        let rel = format!("{}{}", folder.rel, name.to_string_lossy());
+        let os_rel = (name.to_str().is_none() || folder.os_rel.is_some()).then(|| match &folder.os_rel {
+            Some(p) => p.join(&name),
+            None => Path::new(&folder.rel).join(&name),
+        });
+        // From the folder's entry itself where the file system says (it
+        // does on ext4, XFS, Btrfs, tmpfs); else an `lstat`.
+        let ft = entry.file_type();
+        if ft.as_ref().is_ok_and(|t| t.is_dir()) {
+            folders.push(Folder {
+                path: entry.path(),
+                rel: rel + "/",
+                os_rel,
+            });
         } else if Some(rel.as_str()) != manifest && include.is_none_or(|g| g.is_match(&rel)) {
-            files.push((rel, entry));
+            files.push((rel, os_rel, entry, ft));
         }
     }
-    stats.par_extend(
-        files
+    if stat {
+        walked.found = files
             .into_par_iter()
-            .map(|(rel, entry)| (rel, entry.path(), entry.metadata())),
-    );
-    folders.sort();
-    for (path, rel) in folders {
-        walk(&path, &format!("{rel}/"), include, manifest, stats, problems);
+            .map(|(rel, os_rel, entry, _)| Found {
+                rel,
+                os_rel,
+                what: entry.metadata().map(|m| {
+                    let modified = m.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+                    (m.file_type(), Some((m.len(), modified)))
+                }),
+            })
+            .collect();
+    } else {
+        walked.found = files
+            .into_iter()
+            .map(|(rel, os_rel, _, ft)| Found {
+                rel,
+                os_rel,
+                what: ft.map(|t| (t, None)),
+            })
+            .collect();
     }
+    let below: Vec<Walked> = folders
+        .into_par_iter()
+        .map(|sub| walk(sub, include, manifest, stat))
+        .collect();
+    for mut sub in below {
+        walked.found.append(&mut sub.found);
+        walked.problems.append(&mut sub.problems);
+    }
+    walked
 }
 
 /// `None` for a link to a regular file inside the set (skipped: verified
@@ -224,7 +374,7 @@ mod tests {
         std::os::unix::fs::symlink("nowhere", d.join("dangling.sql.zst")).unwrap();
 
         let g = globs(&["*.sql.zst".into(), "**/*.sql.zst".into()]).unwrap();
-        let l = list(d, g.as_ref(), Some("B3SUMS")).unwrap();
+        let l = list(d, g.as_ref(), Some("B3SUMS"), true).unwrap();
         let names: Vec<_> = l.files.iter().map(|f| f.rel.as_str()).collect();
         assert_eq!(names, ["2025/11/b.sql.zst", "a.sql.zst"]);
         assert_eq!(l.files[0].size, 2);
@@ -238,9 +388,33 @@ mod tests {
         );
         assert!(l.problems[1].detail.contains("outside the set"));
 
-        let all = list(d, None, Some("B3SUMS")).unwrap();
+        let all = list(d, None, Some("B3SUMS"), true).unwrap();
         assert_eq!(all.files.len(), 3);
-        assert!(list(&d.join("absent"), None, None).is_err());
+        assert!(list(&d.join("absent"), None, None, true).is_err());
+
+        // Without stat: the same files and problems, sizes left for later.
+        let bare = list(d, g.as_ref(), Some("B3SUMS"), false).unwrap();
+        assert!(!bare.sized);
+        let names: Vec<_> = bare.files.iter().map(|f| (f.rel.as_str(), f.size)).collect();
+        assert_eq!(names, [("2025/11/b.sql.zst", 0), ("a.sql.zst", 0)]);
+        assert_eq!(bare.problems, l.problems);
+    }
+
+    #[test]
+    fn files_open_relative_to_the_set_and_never_through_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::create_dir_all(d.join("sub")).unwrap();
+        fs::write(d.join("sub/a.bin"), b"abc").unwrap();
+        let l = list(d, None, None, false).unwrap();
+        let mut text = String::new();
+        io::Read::read_to_string(&mut l.dir.open_file(&l.files[0]).unwrap(), &mut text).unwrap();
+        assert_eq!(text, "abc");
+        assert_eq!(l.dir.path_of(&l.files[0]), d.join("sub/a.bin"));
+        // Replaced by a link since the listing: refused.
+        fs::remove_file(d.join("sub/a.bin")).unwrap();
+        std::os::unix::fs::symlink("/etc/hostname", d.join("sub/a.bin")).unwrap();
+        assert!(l.dir.open_file(&l.files[0]).is_err());
     }
 
     #[test]
