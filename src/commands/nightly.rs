@@ -24,7 +24,7 @@ use crate::diag::Diagnostic;
 use crate::period::Every;
 use crate::render::junit::{self, Case, CaseResult, Suite};
 use crate::report::git::{GitHistory, GitLog};
-use crate::report::{Audience, CheckReport};
+use crate::report::{Analyses, Audience, CheckReport};
 use crate::time::Clock;
 
 #[derive(Debug, Clone, Default)]
@@ -158,8 +158,9 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let check = checked.report();
     let logs = logs_stage(ctx, &session);
     let verify = verify_stage(ctx, &session);
-    let (obligations, sla) = contract_stage(&session, &checked);
-    let build = build_stage(&session, &checked, &git.finish());
+    let contract = contract_stage(&session, &checked);
+    let build = build_stage(ctx, &session, &checked, &git.finish(), &contract, &verify, &logs);
+    let (obligations, sla) = contract_sections(&contract);
 
     let ok = check.ok && logs.ok() && verify.ok() && obligations.ok && (sla.ok || !opts.strict) && build.ok();
     let summary = Summary {
@@ -335,24 +336,29 @@ fn logs_cases(report: &LogsReport, tz: chrono_tz::Tz) -> Vec<Case> {
 
 // ---------------------------------------------------------------------------
 
-/// Obligations and SLAs, for the summary: counts and breaches (the
-/// period-by-period calendar and every outcome are the portal's).
-fn contract_stage(session: &Session, checked: &Checked) -> (ObligationsSection, SlaSection) {
-    let ContractReport { obligations, sla } = contract::analyse(
+/// Obligations and SLAs held against the notes.
+fn contract_stage(session: &Session, checked: &Checked) -> ContractReport {
+    contract::analyse(
         &session.project,
         &checked.schedules,
         &checked.notes,
         &session.clock,
-    );
+    )
+}
+
+/// Obligations and SLAs, for the summary: counts and breaches (the
+/// period-by-period calendar and every outcome are the portal's).
+fn contract_sections(report: &ContractReport) -> (ObligationsSection, SlaSection) {
+    let ContractReport { obligations, sla } = report;
     let obligations = ObligationsSection {
         ok: obligations.ok,
         service_period: obligations.service_period,
-        missed: obligations.missed,
+        missed: obligations.missed.clone(),
         obligations: obligations
             .obligations
-            .into_iter()
+            .iter()
             .map(|o| ObligationCounts {
-                name: o.name,
+                name: o.name.clone(),
                 every: o.every,
                 counts: o.counts,
             })
@@ -360,15 +366,45 @@ fn contract_stage(session: &Session, checked: &Checked) -> (ObligationsSection, 
     };
     let sla = SlaSection {
         ok: sla.ok,
-        breaches: sla.breaches,
-        rules: sla.rules,
-        months: sla.months,
+        breaches: sla.breaches.clone(),
+        rules: sla.rules.clone(),
+        months: sla.months.clone(),
     };
     (obligations, sla)
 }
 
-fn build_stage(session: &Session, checked: &Checked, git: &GitHistory) -> Stage<BuildSection> {
-    match build::portal(session, checked, git, Audience::Client, None) {
+/// Builds the client's portal from what the other stages found. Where the
+/// verification did not run, the portal shows the last one on record, as
+/// `opsbook build` does.
+fn build_stage(
+    ctx: &Context,
+    session: &Session,
+    checked: &Checked,
+    git: &GitHistory,
+    contract: &ContractReport,
+    verify: &Stage<VerifyReport>,
+    logs: &Stage<LogsReport>,
+) -> Stage<BuildSection> {
+    let mut warnings = Vec::new();
+    let on_record = match verify {
+        Stage::Ran { .. } => None,
+        _ => build::last_verification(&session.project, &mut warnings),
+    };
+    let history = build::verification_history(&session.project, &mut warnings);
+    ctx.print_diagnostics(&warnings);
+    let analyses = Analyses {
+        contract,
+        verify: match verify {
+            Stage::Ran { report, .. } => Some(report),
+            _ => on_record.as_ref(),
+        },
+        history: &history,
+        logs: match logs {
+            Stage::Ran { report, .. } => Some(report),
+            _ => None,
+        },
+    };
+    match build::portal(session, checked, git, analyses, Audience::Client, None) {
         Ok(site) => Stage::Ran {
             ok: true,
             report: BuildSection {

@@ -1,9 +1,10 @@
 //! `opsbook serve`: preview the portal locally, rebuilt on change.
 //!
 //! It builds the client's portal into `site/` as `opsbook build` does, serves
-//! it on 127.0.0.1, and watches `content/`, `schedules/`, `themes/` and
-//! `opsbook.toml` (by polling their files' sizes and times, which works the
-//! same on every system and file system). After a change it rebuilds, and
+//! it on 127.0.0.1, and watches `content/`, `schedules/`, `themes/`,
+//! `opsbook.toml`, the last verification under `state/` and the log files
+//! (by polling their files' sizes and times, which works the same on every
+//! system and file system). After a change it rebuilds, and
 //! open pages reload themselves: HTML is served with a small script that
 //! asks [`STATUS_PATH`] for the build number once a second. The script is
 //! added only on the way out, so the portal in `site/` stays free of
@@ -113,9 +114,17 @@ fn rebuild(ctx: &Context, status: &Mutex<BuildStatus>) {
             let git = GitLog::start(&session.project.root);
             let checked = session.check();
             ctx.print_diagnostics(&checked.problems);
-            build::portal(&session, &checked, &git.finish(), Audience::Client, None)
-                .map(|site| (site, checked.summary()))
-                .map_err(|e| e.to_string())
+            let analysed = build::Analysed::run(ctx, &session, &checked);
+            build::portal(
+                &session,
+                &checked,
+                &git.finish(),
+                analysed.analyses(),
+                Audience::Client,
+                None,
+            )
+            .map(|site| (site, checked.summary()))
+            .map_err(|e| e.to_string())
         });
     let mut s = status.lock().unwrap_or_else(|e| e.into_inner());
     s.version += 1;
@@ -184,6 +193,15 @@ fn fingerprint(root: &Path) -> u64 {
     }
     if let Ok(meta) = std::fs::metadata(&settings) {
         (meta.len(), meta.modified().ok()).hash(&mut h);
+    }
+    // A new verification or a grown log shows on the portal too.
+    if let Ok(project) = crate::load::Project::open(root) {
+        for path in crate::render::manifest::analysis_inputs(&project) {
+            path.hash(&mut h);
+            if let Ok(meta) = std::fs::metadata(&path) {
+                (meta.len(), meta.modified().ok()).hash(&mut h);
+            }
+        }
     }
     h.finish()
 }

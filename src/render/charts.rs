@@ -21,6 +21,7 @@ const LEFT: f64 = 40.0;
 const RIGHT: f64 = 10.0;
 const TOP: f64 = 28.0;
 const BOTTOM: f64 = 28.0;
+const MAX_BAR: f64 = 48.0;
 
 /// Bars (stacked or side by side) with a legend, axis and table.
 pub fn bar_chart(chart: &SeriesChart, title: &str, names: &Names) -> String {
@@ -69,9 +70,11 @@ pub fn bar_chart(chart: &SeriesChart, title: &str, names: &Names) -> String {
     } else {
         chart.series.len().max(1) as f64
     };
-    let bar_w = band * 0.7 / groups;
+    // Bars fill most of their band, but a chart of a few categories does
+    // not draw them as wide as walls.
+    let bar_w = (band * 0.7 / groups).min(MAX_BAR);
     for (i, x) in chart.x.iter().enumerate() {
-        let x0 = LEFT + band * i as f64 + band * 0.15;
+        let x0 = LEFT + band * i as f64 + (band - bar_w * groups) / 2.0;
         let mut base = 0.0;
         for (k, s) in chart.series.iter().enumerate() {
             let value = s.values.get(i).copied().unwrap_or(0.0);
@@ -306,11 +309,15 @@ fn number(v: f64) -> String {
     }
 }
 
-/// Month categories (`2025-03`) are labelled by their month alone.
+/// Month categories (`2025-03`) are labelled by their month alone, days
+/// (`2025-03-07`) by their day of the month; the table has them whole.
 fn short_x(x: &str) -> &str {
     let b = x.as_bytes();
-    if b.len() == 7 && b[4] == b'-' && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit) {
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() == 7 && b[4] == b'-' && digits(0..4) && digits(5..7) {
         x[5..].trim_start_matches('0')
+    } else if b.len() == 10 && b[4] == b'-' && b[7] == b'-' && digits(0..4) && digits(5..7) && digits(8..10) {
+        x[8..].trim_start_matches('0')
     } else {
         x
     }
@@ -360,6 +367,16 @@ mod tests {
         assert!(html.contains("<title>2025-02 · 重大&lt;b&gt;: 1</title>"));
         assert!(html.contains("<tr><th>2025-02</th><td>2</td><td>1</td></tr>"));
         assert!(!html.contains("<b>"));
+    }
+
+    #[test]
+    fn categories_are_labelled_short() {
+        assert_eq!(short_x("2025-03"), "3");
+        assert_eq!(short_x("2025-12"), "12");
+        assert_eq!(short_x("2025-12-07"), "7");
+        assert_eq!(short_x("2025-12-30"), "30");
+        assert_eq!(short_x("运维"), "运维");
+        assert_eq!(short_x("2025-1x-07"), "2025-1x-07");
     }
 
     #[test]

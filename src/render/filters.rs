@@ -12,6 +12,7 @@ use super::charts::{self, Names};
 use super::markdown;
 use crate::duration::Dur;
 use crate::report::chart::{Calendar, SeriesChart};
+use crate::size::human_bytes;
 
 pub fn register(env: &mut Environment<'static>) {
     env.add_filter("markdown", |text: Option<String>| {
@@ -27,15 +28,16 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("form_date", |t: Option<String>, format: String| {
         t.map(|t| form_date(&t, &format)).unwrap_or_default()
     });
+    // Any other value (a limit of `80%`) is shown as it is.
     env.add_filter(
         "duration",
         |d: Option<String>, units: Serde<BTreeMap<String, String>>| {
-            d.and_then(|d| d.parse::<Dur>().ok())
-                .map(|d| duration(d, &units))
+            d.map(|d| d.parse::<Dur>().map_or(d, |dur| duration(dur, &units)))
                 .unwrap_or_default()
         },
     );
     env.add_filter("percent", |v: Option<f64>| v.map(percent).unwrap_or_default());
+    env.add_filter("bytes", |n: Option<u64>| n.map(human_bytes).unwrap_or_default());
     env.add_function(
         "bar_chart",
         |chart: Option<Serde<SeriesChart>>, title: String, names: Option<Serde<Names>>| {

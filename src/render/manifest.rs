@@ -129,9 +129,10 @@ pub fn up_to_date(site: &Path, audience: Audience, digest: &str) -> Option<Check
 
 /// A digest of everything a build reads, taken from file metadata only:
 /// the settings, schedules, every file under `content/` and the theme
-/// (path, size, modification and change times, inode), the commit `HEAD`
-/// points at, the binary itself, the audience and the day of the clock.
-/// Costs a `stat` per note instead of reading it.
+/// (path, size, modification and change times, inode), what the other
+/// analyses read ([`analysis_inputs`]), the commit `HEAD` points at, the
+/// binary itself, the audience and the day of the clock. Costs a `stat` per
+/// note instead of reading it.
 pub fn inputs_digest(project: &Project, audience: Audience, today: NaiveDate) -> String {
     let mut h = blake3::Hasher::new();
     let mut line = |parts: &[&[u8]]| {
@@ -159,7 +160,7 @@ pub fn inputs_digest(project: &Project, audience: Audience, today: NaiveDate) ->
     if let Some(theme) = &project.settings.site.theme {
         roots.push(project.themes_dir().join(theme));
     }
-    let mut paths = Vec::new();
+    let mut paths = analysis_inputs(project);
     for root in roots {
         for entry in walkdir::WalkDir::new(&root)
             .follow_links(true)
@@ -176,6 +177,20 @@ pub fn inputs_digest(project: &Project, audience: Audience, today: NaiveDate) ->
         line(&[path.as_os_str().as_encoded_bytes(), stat.as_bytes()]);
     }
     h.finalize().to_hex().to_string()
+}
+
+/// The files the portal's other parts are made from, besides the notes: the
+/// last verification and its history under `state/`, and the log files of
+/// `[logs] paths` (none when a pattern is invalid: the build says so). A new
+/// verification or a grown log changes their metadata.
+pub fn analysis_inputs(project: &Project) -> Vec<std::path::PathBuf> {
+    let state = project.state_dir();
+    let mut paths = vec![
+        state.join(crate::analyse::verify::REPORT_FILE),
+        state.join(crate::state::history::FILE),
+    ];
+    paths.extend(crate::analyse::logs::matched_files(project).unwrap_or_default());
+    paths
 }
 
 /// Size, times and inode of a file, as text; empty when it cannot be read.
@@ -237,6 +252,24 @@ mod tests {
         std::fs::write(&note, "y").unwrap();
         let f = std::fs::File::options().write(true).open(&note).unwrap();
         f.set_modified(std::time::SystemTime::UNIX_EPOCH).unwrap();
-        assert_ne!(a, inputs_digest(&project, Audience::Client, day));
+        let b = inputs_digest(&project, Audience::Client, day);
+        assert_ne!(a, b);
+
+        // A verification run, or a log file that grows, changes it too.
+        std::fs::create_dir_all(dir.path().join("state")).unwrap();
+        std::fs::write(dir.path().join("state/verify.json"), "{}").unwrap();
+        let c = inputs_digest(&project, Audience::Client, day);
+        assert_ne!(b, c);
+        std::fs::create_dir_all(dir.path().join("logs")).unwrap();
+        std::fs::write(dir.path().join("logs/app.jsonl"), "{}\n").unwrap();
+        let d = inputs_digest(&project, Audience::Client, day);
+        assert_ne!(c, d);
+        std::fs::write(dir.path().join("logs/app.jsonl"), "{}\n{}\n").unwrap();
+        assert_ne!(d, inputs_digest(&project, Audience::Client, day));
+        // What the analyses keep for themselves does not.
+        let d = inputs_digest(&project, Audience::Client, day);
+        std::fs::create_dir_all(dir.path().join("state/logs")).unwrap();
+        std::fs::write(dir.path().join("state/logs/cache.json"), "{}").unwrap();
+        assert_eq!(d, inputs_digest(&project, Audience::Client, day));
     }
 }

@@ -48,6 +48,7 @@ pub const TEMPLATES: &[(&str, &str)] = compiled_in!("templates":
     "reports.html",
     "backups.html",
     "logs.html",
+    "logs-month.html",
     "search.html",
     "feed.xml",
     "parts/inspection-form.html",
@@ -63,6 +64,10 @@ pub const TEMPLATES: &[(&str, &str)] = compiled_in!("templates":
     "parts/vulnerability-brief.html",
     "parts/training-rows.html",
     "parts/upgrade-rows.html",
+    "parts/sla-outcomes.html",
+    "parts/sla-rules.html",
+    "parts/breach-rows.html",
+    "parts/alert-rows.html",
 );
 
 /// The default theme's static files, copied to `site/static/`.

@@ -82,6 +82,8 @@ pub enum DayState {
     Done,
     /// A past day of the service period without it.
     Missing,
+    /// Without it so far, and still within its grace.
+    Pending,
     /// After the report's day.
     Future,
     /// Outside the service period.

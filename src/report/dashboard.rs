@@ -3,7 +3,9 @@
 
 use serde::Serialize;
 
-use super::chart::Calendar;
+use super::backups::SetBrief;
+use super::contract::{Adherence, SlaBrief};
+use super::logs::AlertRow;
 use super::summary::{PeriodLink, Summary};
 use super::views::*;
 use crate::load::notes::kinds::WorkOrderStatus;
@@ -27,8 +29,13 @@ pub struct Dashboard {
     pub totals: Totals,
     /// The reports of the month, quarter and year of today (or the latest).
     pub current: Vec<PeriodLink>,
-    /// Daily inspection records over each year of the service period.
-    pub calendars: Vec<Calendar>,
+    /// Each backup set's last verification; `None` before the first.
+    pub backups: Option<Vec<SetBrief>>,
+    pub sla: SlaBrief,
+    /// Every obligation over the service period.
+    pub schedule: Vec<Adherence>,
+    /// Alerts of the last days' logs; `None` without logs.
+    pub log_alerts: Option<Vec<AlertRow>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -52,6 +59,10 @@ pub struct Parts<'a> {
     pub trainings: usize,
     pub upgrades: usize,
     pub summaries: &'a [Summary],
+    pub backups: Option<Vec<SetBrief>>,
+    pub sla: SlaBrief,
+    pub schedule: Vec<Adherence>,
+    pub log_alerts: Option<Vec<AlertRow>>,
 }
 
 pub fn build(p: Parts) -> Dashboard {
@@ -123,11 +134,9 @@ pub fn build(p: Parts) -> Dashboard {
             vulnerabilities: p.vulnerabilities.len(),
         },
         current,
-        calendars: p
-            .summaries
-            .iter()
-            .filter(|s| s.every == Every::Year)
-            .filter_map(|s| s.charts.calendar.clone())
-            .collect(),
+        backups: p.backups,
+        sla: p.sla,
+        schedule: p.schedule,
+        log_alerts: p.log_alerts,
     }
 }

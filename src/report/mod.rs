@@ -8,9 +8,12 @@
 //!
 //! The entry point is [`build`]: `report::build(&Inputs { .. }, audience)`.
 
+pub mod backups;
 pub mod chart;
+pub mod contract;
 pub mod dashboard;
 pub mod git;
+pub mod logs;
 pub mod note;
 pub mod redact;
 pub mod summary;
@@ -22,6 +25,11 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::analyse::contract::ContractReport;
+use crate::analyse::contract::obligations::ObligationsReport;
+use crate::analyse::contract::sla::SlaReport;
+use crate::analyse::logs::LogReport;
+use crate::analyse::verify::{RunRecord, VerifyReport};
 use crate::diag::Diagnostic;
 use crate::load::Project;
 pub use crate::load::notes::Audience;
@@ -29,9 +37,12 @@ use crate::load::notes::Note;
 use crate::load::notes::kinds::Meta;
 use crate::load::schedules::{Schedules, Sla};
 use crate::load::settings::{Language, ProjectSettings};
+use crate::state::history::Line;
 use crate::time::Clock;
+use backups::Backups;
 use dashboard::Dashboard;
 use git::GitHistory;
+use logs::Logs;
 use note::{Ctx, NoteInfo, NoteRef, day, url_safe};
 use redact::Redactor;
 use summary::Summary;
@@ -61,22 +72,18 @@ pub struct Report {
     pub summaries: Vec<Summary>,
     pub dashboard: Dashboard,
     /// Backup verification (SPEC 5): each set's last run, files, problems
-    /// and history. Not wired yet: the pages say there is no data.
-    pub backups: Option<Pending>,
+    /// and history; `None` before the first verification.
+    pub backups: Option<Backups>,
     /// Log aggregates (SPEC 6): per day, errors, failed logins, exchange
-    /// failures, metric peaks.
-    pub logs: Option<Pending>,
-    /// Obligations of `schedules/` met or missed per period.
-    pub obligations: Option<Pending>,
-    /// SLA outcome of each incident, upgrade, FAQ entry and vulnerability.
-    pub sla: Option<Pending>,
+    /// failures, metric peaks, alerts; `None` without logs.
+    pub logs: Option<Logs>,
+    /// Obligations of `schedules/` met or missed per period, judged on this
+    /// audience's notes.
+    pub obligations: ObligationsReport,
+    /// SLA outcome of each incident, upgrade and vulnerability of this
+    /// audience's notes.
+    pub sla: SlaReport,
 }
-
-/// The type of a part of the model that the analysis producing it fills in;
-/// it has no values, so such a part is always `None` until that analysis's own
-/// result type takes this one's place.
-#[derive(Debug, Clone, Serialize)]
-pub enum Pending {}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ProjectInfo {
@@ -132,6 +139,19 @@ pub struct Inputs<'a> {
     pub check: CheckReport,
     /// The history of `content/` ([`git::GitLog`]); empty without git.
     pub git: &'a GitHistory,
+    pub analyses: Analyses<'a>,
+}
+
+/// What the other analyses found, for the parts of the portal that show it.
+pub struct Analyses<'a> {
+    /// Obligations and SLA outcomes of every note, at the clock.
+    pub contract: &'a ContractReport,
+    /// The last verification (`state/verify.json`), if any.
+    pub verify: Option<&'a VerifyReport>,
+    /// The verification runs of `state/history.jsonl`, oldest first.
+    pub history: &'a [Line<RunRecord>],
+    /// The log aggregates; `None` when there are no logs.
+    pub logs: Option<&'a LogReport>,
 }
 
 /// Builds the model for `audience`. Fails only on an invalid `[redact]` table
@@ -202,6 +222,13 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
     };
 
     let sla = &inputs.schedules.sla;
+    let analyses = &inputs.analyses;
+    let ContractReport {
+        obligations,
+        sla: outcomes,
+    } = contract::for_audience(analyses.contract, &notes, inputs.clock.now(), &redactor);
+    let outcomes_of = contract::outcomes_by_file(&outcomes);
+    let outcomes_of = |n: &Note| outcomes_of.get(n.path.as_str()).cloned().unwrap_or_default();
     // Each note's view, built in parallel, then sorted into its kind's list.
     let views: Vec<View> = notes
         .par_iter()
@@ -210,7 +237,7 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
             Meta::Inspection(m) => View::Inspection(InspectionView::new(info, n, m, &ctx)),
             Meta::Incident(m) => {
                 let faq = refs(faq_of.get(&m.id));
-                View::Incident(IncidentView::new(info, n, m, faq, &ctx))
+                View::Incident(IncidentView::new(info, n, m, faq, outcomes_of(n), &ctx))
             }
             Meta::WorkOrder(m) => View::WorkOrder(WorkOrderView::new(info, n, m, &ctx)),
             Meta::Faq(m) => {
@@ -232,8 +259,10 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
                 })
             }
             Meta::Training(m) => View::Training(TrainingView::new(info, n, m, &ctx)),
-            Meta::Upgrade(m) => View::Upgrade(UpgradeView::new(info, n, m, sla, &ctx)),
-            Meta::Vulnerability(m) => View::Vulnerability(VulnerabilityView::new(info, n, m, sla, &ctx)),
+            Meta::Upgrade(m) => View::Upgrade(UpgradeView::new(info, n, m, sla, outcomes_of(n), &ctx)),
+            Meta::Vulnerability(m) => {
+                View::Vulnerability(VulnerabilityView::new(info, n, m, sla, outcomes_of(n), &ctx))
+            }
             Meta::Report(m) => View::Text(ReportTextView {
                 note: info,
                 period: m.period.to_string(),
@@ -265,6 +294,10 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         }
     }
 
+    let backups = Backups::new(analyses.verify, analyses.history, &redactor);
+    let logs = analyses.logs.map(|l| Logs::new(l, today, &redactor));
+    let breaches = contract::breach_rows(&outcomes, &ctx);
+
     let service = inputs.project.settings.project.period();
     let sources = summary::Sources {
         inspections: &inspections,
@@ -275,6 +308,10 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         upgrades: &upgrades,
         faq: &faq,
         texts: &texts,
+        obligations: &obligations,
+        sla: &outcomes,
+        breaches: &breaches,
+        runs: backups.as_ref().map(|b| b.runs.as_slice()),
         span: service.or_else(|| note_span(&notes, tz)),
         service,
         today,
@@ -292,6 +329,10 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         trainings: trainings.len(),
         upgrades: upgrades.len(),
         summaries: &summaries,
+        backups: backups.as_ref().map(Backups::briefs),
+        sla: contract::SlaBrief::new(&outcomes, &breaches),
+        schedule: contract::adherence(&obligations, today),
+        log_alerts: logs.as_ref().map(|l| l.overview.recent_alerts.clone()),
     });
     Ok(Report {
         audience,
@@ -309,10 +350,10 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         texts,
         summaries,
         dashboard,
-        backups: None,
-        logs: None,
-        obligations: None,
-        sla: None,
+        backups,
+        logs,
+        obligations,
+        sla: outcomes,
     })
 }
 

@@ -8,8 +8,12 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::backups::RunRow;
 use super::chart::{Calendar, DayState, Series, SeriesChart};
+use super::contract::{BreachRow, used_rules};
 use super::views::*;
+use crate::analyse::contract::obligations::{ObligationsReport, PeriodStatus};
+use crate::analyse::contract::sla::{Compliance, RuleCompliance, SlaReport};
 use crate::duration::Dur;
 use crate::load::notes::kinds::{
     Cycle, IncidentSeverity, Method, Rating, UpgradeOutcome, VulnSeverity, WorkOrderStatus,
@@ -41,6 +45,13 @@ pub struct Summary {
     pub upgrades: UpgradeStats,
     pub faq: FaqStats,
     pub ratings: RatingStats,
+    /// Each obligation's periods that fall in this one.
+    pub obligations: Vec<ObligationStats>,
+    /// Outcomes of the notes dated in the period.
+    pub sla: SlaStats,
+    /// Verification runs started in the period; `None` when no backup was
+    /// ever verified.
+    pub backups: Option<BackupStats>,
     pub charts: SummaryCharts,
 }
 
@@ -168,6 +179,39 @@ pub struct RatingStats {
     pub rows: Vec<ReviewRow>,
 }
 
+/// An obligation's periods that fall in a summary's period: those whose
+/// first day inside the service period does.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObligationStats {
+    pub name: String,
+    pub every: Every,
+    /// The note kind that satisfies it (`inspections`).
+    pub kind: String,
+    pub met: usize,
+    pub missed: usize,
+    pub pending: usize,
+    /// The missed periods, a run of consecutive ones as `first – last`.
+    pub missed_periods: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SlaStats {
+    /// Every outcome of the period together.
+    pub total: Compliance,
+    /// The rules with outcomes in the period.
+    pub rules: Vec<RuleCompliance>,
+    pub breaches: Vec<BreachRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupStats {
+    pub runs: usize,
+    /// Runs that found no error.
+    pub ok: usize,
+    /// `ok / runs` in percent, one decimal.
+    pub percent: Option<f64>,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SummaryCharts {
     /// Incidents per month by severity (quarters and years).
@@ -176,6 +220,8 @@ pub struct SummaryCharts {
     pub inspections_by_month: Option<SeriesChart>,
     /// Knowledge-base entries added and in total, per month (years).
     pub faq_by_month: Option<SeriesChart>,
+    /// SLA outcomes met, breached and pending per month (quarters and years).
+    pub sla_by_month: Option<SeriesChart>,
     /// Days with a daily inspection record.
     pub calendar: Option<Calendar>,
 }
@@ -190,6 +236,13 @@ pub struct Sources<'a> {
     pub upgrades: &'a [UpgradeView],
     pub faq: &'a [FaqView],
     pub texts: &'a [ReportTextView],
+    /// The audience's obligations and SLA outcomes.
+    pub obligations: &'a ObligationsReport,
+    pub sla: &'a SlaReport,
+    /// Every breach, with its note's page.
+    pub breaches: &'a [BreachRow],
+    /// The verification runs; `None` when there is no history.
+    pub runs: Option<&'a [RunRow]>,
     /// The service period, or the span of the notes' dates.
     pub span: Option<(NaiveDate, NaiveDate)>,
     /// The service period as set.
@@ -282,7 +335,86 @@ impl Sources<'_> {
             upgrades: upgrade_stats(upgrades),
             faq: self.faq_stats(&within, &t),
             ratings: rating_stats(inspections, is_month),
+            obligations: self.obligation_stats(p),
+            sla: self.sla_stats(p),
+            backups: self.runs.map(|runs| {
+                let within: Vec<&RunRow> = runs
+                    .iter()
+                    .filter(|r| r.started_at.get(..10).is_some_and(&within))
+                    .collect();
+                let ok = within.iter().filter(|r| r.ok).count();
+                BackupStats {
+                    runs: within.len(),
+                    ok,
+                    percent: percent(ok, within.len()),
+                }
+            }),
             charts: self.charts(p, inspections, incidents),
+        }
+    }
+
+    fn obligation_stats(&self, p: &Period) -> Vec<ObligationStats> {
+        let start = self.service.map(|(from, _)| from);
+        self.obligations
+            .obligations
+            .iter()
+            .map(|ob| {
+                let mut s = ObligationStats {
+                    name: ob.name.clone(),
+                    every: ob.every,
+                    kind: ob.kind.clone(),
+                    met: 0,
+                    missed: 0,
+                    pending: 0,
+                    missed_periods: Vec::new(),
+                };
+                let mut runs: Vec<(Period, Period)> = Vec::new();
+                // A week that began before the service period counts in
+                // the period where the service began.
+                let periods = ob
+                    .periods
+                    .iter()
+                    .filter(|q| p.contains(q.period.first_day().max(start.unwrap_or(NaiveDate::MIN))));
+                for q in periods {
+                    match q.status {
+                        PeriodStatus::Met => s.met += 1,
+                        PeriodStatus::Missed => {
+                            s.missed += 1;
+                            match runs.last_mut() {
+                                Some((_, last)) if last.next() == q.period => *last = q.period,
+                                _ => runs.push((q.period, q.period)),
+                            }
+                        }
+                        PeriodStatus::Pending => s.pending += 1,
+                    }
+                }
+                s.missed_periods = runs
+                    .into_iter()
+                    .map(|(first, last)| {
+                        if first == last {
+                            first.to_string()
+                        } else {
+                            format!("{first} – {last}")
+                        }
+                    })
+                    .collect();
+                s
+            })
+            .collect()
+    }
+
+    fn sla_stats(&self, p: &Period) -> SlaStats {
+        let sla = self.sla.only(|o| p.contains(o.month.first_day()));
+        let (from, to) = (day(p.first_day()), day(p.last_day()));
+        SlaStats {
+            total: sla.total(),
+            rules: used_rules(&sla),
+            breaches: self
+                .breaches
+                .iter()
+                .filter(|b| from[..7] <= *b.month && *b.month <= to[..7])
+                .cloned()
+                .collect(),
         }
     }
 
@@ -381,6 +513,26 @@ impl Sources<'_> {
             chart
         });
 
+        let sla_by_month = by_month.then(|| {
+            let of = |month: &str| self.sla.months.iter().find(|m| m.month.to_string() == month);
+            let series = |key: &str, count: fn(&Compliance) -> usize| Series {
+                key: key.into(),
+                values: months
+                    .iter()
+                    .map(|m| of(m).map_or(0.0, |c| count(&c.compliance) as f64))
+                    .collect(),
+            };
+            SeriesChart {
+                series: vec![
+                    series("met", |c| c.met),
+                    series("breached", |c| c.breached),
+                    series("pending", |c| c.pending),
+                ],
+                x: months.clone(),
+                stacked: true,
+            }
+        });
+
         let mut per_day: HashMap<&str, (bool, u32)> = HashMap::new();
         for v in inspections {
             let e = per_day.entry(v.date.as_str()).or_default();
@@ -404,6 +556,7 @@ impl Sources<'_> {
             incidents_by_month,
             inspections_by_month,
             faq_by_month,
+            sla_by_month,
             calendar: Some(calendar),
         }
     }
@@ -519,9 +672,13 @@ fn rating_stats(list: &[InspectionView], all_rows: bool) -> RatingStats {
             s.rows.extend(ReviewRow::of(v));
         }
     }
-    s.satisfied_percent =
-        (s.reviewed > 0).then(|| (s.satisfied as f64 * 1000.0 / s.reviewed as f64).round() / 10.0);
+    s.satisfied_percent = percent(s.satisfied, s.reviewed);
     s
+}
+
+/// `part / whole` in percent, one decimal; `None` of nothing.
+fn percent(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
 }
 
 /// The items of a date-sorted list dated within `from..=to`.

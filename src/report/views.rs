@@ -9,7 +9,9 @@
 
 use serde::Serialize;
 
+use super::contract::worst;
 use super::note::{Ctx, FormBody, NoteInfo, NoteRef, SectionView, between, day};
+use crate::analyse::contract::sla::{Outcome, Status};
 use crate::duration::Dur;
 use crate::load::notes::kinds::{
     CheckResult, Cycle, Escalation, IncidentSeverity, Method, Rating, RollbackPlan, Signoff, UpgradeOutcome,
@@ -197,6 +199,8 @@ pub struct IncidentView {
     pub timeline: Vec<TimelineEvent>,
     /// The FAQ entry written for it: its own `faq` key, or an entry listing it.
     pub faq: Vec<NoteRef>,
+    /// Its SLA outcomes: resolution, arrival on site, FAQ entry.
+    pub sla: Vec<Outcome>,
     pub intro: Option<String>,
     /// 原因分析
     pub cause: Option<String>,
@@ -219,7 +223,14 @@ pub struct TimelineEvent {
 }
 
 impl IncidentView {
-    pub fn new(info: NoteInfo, note: &Note, m: &kinds::Incident, faq: Vec<NoteRef>, ctx: &Ctx) -> Self {
+    pub fn new(
+        info: NoteInfo,
+        note: &Note,
+        m: &kinds::Incident,
+        faq: Vec<NoteRef>,
+        sla: Vec<Outcome>,
+        ctx: &Ctx,
+    ) -> Self {
         let FormBody { intro, named, other } =
             ctx.form_body(&note.body, &["原因分析", "处理方法", "处理结果", "预防措施"]);
         let mut named = named.into_iter();
@@ -258,6 +269,7 @@ impl IncidentView {
             engineers: ctx.texts(&m.engineers),
             timeline,
             faq,
+            sla,
             intro,
             cause: named.next().flatten(),
             handling: named.next().flatten(),
@@ -279,6 +291,8 @@ pub struct IncidentRow {
     pub resolved_at: Option<String>,
     pub open: bool,
     pub time_to_resolve: Option<Dur>,
+    /// The worst of its SLA outcomes.
+    pub sla: Option<Status>,
 }
 
 impl From<&IncidentView> for IncidentRow {
@@ -293,6 +307,7 @@ impl From<&IncidentView> for IncidentRow {
             resolved_at: v.resolved_at.clone(),
             open: v.open,
             time_to_resolve: v.time_to_resolve,
+            sla: worst(&v.sla),
         }
     }
 }
@@ -518,11 +533,20 @@ pub struct UpgradeView {
     pub rollback_plan: Option<bool>,
     pub rollback_text: Option<String>,
     pub outcome: Option<UpgradeOutcome>,
+    /// Its SLA outcomes: the window and the share tested.
+    pub sla: Vec<Outcome>,
     pub body: String,
 }
 
 impl UpgradeView {
-    pub fn new(info: NoteInfo, note: &Note, m: &kinds::Upgrade, sla: &Sla, ctx: &Ctx) -> Self {
+    pub fn new(
+        info: NoteInfo,
+        note: &Note,
+        m: &kinds::Upgrade,
+        sla: &Sla,
+        outcomes: Vec<Outcome>,
+        ctx: &Ctx,
+    ) -> Self {
         let (rollback_plan, rollback_text) = match &m.rollback_plan {
             None => (None, None),
             Some(p @ RollbackPlan::Present(_)) => (Some(p.is_present()), None),
@@ -540,6 +564,7 @@ impl UpgradeView {
             rollback_plan,
             rollback_text,
             outcome: m.outcome,
+            sla: outcomes,
             body: ctx.text(&note.body.markdown),
         }
     }
@@ -555,6 +580,7 @@ pub struct UpgradeRow {
     pub duration: Dur,
     pub tested_percent: Option<f64>,
     pub outcome: Option<UpgradeOutcome>,
+    pub sla: Option<Status>,
 }
 
 impl From<&UpgradeView> for UpgradeRow {
@@ -568,6 +594,7 @@ impl From<&UpgradeView> for UpgradeRow {
             duration: v.duration,
             tested_percent: v.tested_percent,
             outcome: v.outcome,
+            sla: worst(&v.sla),
         }
     }
 }
@@ -592,6 +619,8 @@ pub struct VulnerabilityView {
     pub limit: Dur,
     /// Fixed later than its limit.
     pub over_limit: bool,
+    /// Its SLA outcome: the fix against its limit (pending while open).
+    pub sla: Vec<Outcome>,
     pub intro: Option<String>,
     /// 漏洞描述
     pub description: Option<String>,
@@ -603,7 +632,14 @@ pub struct VulnerabilityView {
 }
 
 impl VulnerabilityView {
-    pub fn new(info: NoteInfo, note: &Note, m: &kinds::Vulnerability, sla: &Sla, ctx: &Ctx) -> Self {
+    pub fn new(
+        info: NoteInfo,
+        note: &Note,
+        m: &kinds::Vulnerability,
+        sla: &Sla,
+        outcomes: Vec<Outcome>,
+        ctx: &Ctx,
+    ) -> Self {
         let FormBody { intro, named, other } =
             ctx.form_body(&note.body, &["漏洞描述", "修复措施", "复测结果"]);
         let mut named = named.into_iter();
@@ -625,6 +661,7 @@ impl VulnerabilityView {
             time_to_fix,
             limit,
             over_limit: time_to_fix.is_some_and(|t| t > limit),
+            sla: outcomes,
             intro,
             description: named.next().flatten(),
             fix: named.next().flatten(),
@@ -648,6 +685,7 @@ pub struct VulnerabilityRow {
     pub time_to_fix: Option<Dur>,
     pub limit: Dur,
     pub over_limit: bool,
+    pub sla: Option<Status>,
 }
 
 impl From<&VulnerabilityView> for VulnerabilityRow {
@@ -665,6 +703,7 @@ impl From<&VulnerabilityView> for VulnerabilityRow {
             time_to_fix: v.time_to_fix,
             limit: v.limit,
             over_limit: v.over_limit,
+            sla: worst(&v.sla),
         }
     }
 }

@@ -9,11 +9,12 @@ use opsbook::render::search;
 
 use crate::support::{TestProject, have_tool};
 
-/// The example project (this repository's notes), built as at the end of its
-/// service year.
+/// The example project (this repository's notes, backups and logs), its
+/// backups verified and its portal built as at the end of its service year.
 pub fn example_portal() -> TestProject {
     let p = TestProject::example();
-    p.run(&["--now", "2025-12-31", "build"]).expect_code(0);
+    p.run(&["--now", "2025-12-31T09:00:00", "verify"]).expect_code(0);
+    p.run(&["--now", "2025-12-31T09:00:00", "build"]).expect_code(0);
     p
 }
 
@@ -139,8 +140,9 @@ fn the_example_portal_in_a_browser() {
         ("reviews/index.html", "甲方签认与服务评价"),
         ("reports/2025-Q2.html", "阶段工作总结表"),
         ("reports/2025.html", "年终总结报告"),
-        ("backups/index.html", "暂无数据"),
-        ("logs/index.html", "暂无数据"),
+        ("backups/index.html", "SQLite 完整性检查通过"),
+        ("logs/index.html", "每日错误数"),
+        ("logs/2025-12.html", "最常见的错误"),
     ];
     std::thread::scope(|s| {
         for chunk in pages.chunks(pages.len().div_ceil(3)) {
@@ -200,7 +202,10 @@ fn the_example_portal_in_a_browser() {
 
     // Screenshots to look at, kept under target/tmp/portal-browser/.
     for (page, name, height) in [
-        ("index.html", "dashboard", "1700"),
+        ("index.html", "dashboard", "2400"),
+        ("backups/index.html", "backups", "2600"),
+        ("logs/index.html", "logs", "1400"),
+        ("logs/2025-12.html", "logs-month", "2600"),
         ("reports/2025.html", "annual", "4200"),
         ("inspections/250618-01.html", "inspection", "1400"),
     ] {

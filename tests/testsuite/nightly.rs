@@ -3,7 +3,7 @@
 //! line and alerts, a backup file that no longer matches its manifest, a missed day of inspection, SLA breaches of
 //! every kind of note, and a theme whose template does not compile.
 
-use crate::support::{TestProject, example_dir};
+use crate::support::TestProject;
 
 /// The fixture's clock: the morning after the last inspection.
 const NOW: &str = "2025-03-09T08:00:00";
@@ -73,6 +73,19 @@ fn a_broken_note_still_gets_a_portal_that_shows_it() {
     // out (its problems are the team's, listed by check and the summary).
     assert!(p.join("site/incidents/INC-250305-01.html").is_file());
     assert!(!p.join("site/incidents/INC-250306-01.html").exists());
+
+    // The portal shows what this run's stages found: the verification, the
+    // logs' alerts, the missed day and the SLA breaches.
+    let backups = p.read("site/backups/index.html");
+    assert!(backups.contains(r#"data-kind="digest_mismatch""#), "{backups}");
+    assert!(backups.contains("archive-20250308.txt"), "{backups}");
+    assert!(p.read("site/logs/index.html").contains("GW-2025-0308-01"));
+    let dashboard = p.read("site/index.html");
+    assert!(
+        dashboard.contains("<title>2025-03-04 · 未完成</title>"),
+        "{dashboard}"
+    );
+    assert!(dashboard.contains(r#"<td class="late">"#), "{dashboard}");
 }
 
 #[test]
@@ -171,18 +184,7 @@ fn junit_has_one_suite_per_stage() {
 
 #[test]
 fn the_example_project_is_complete() {
-    let p = TestProject::empty();
-    for part in ["opsbook.toml", "schedules", "content", "backups", "logs"] {
-        let from = example_dir().join(part);
-        if !from.exists() {
-            continue;
-        }
-        if from.is_dir() {
-            crate::support::copy_dir(&from, &p.join(part));
-        } else {
-            std::fs::copy(&from, p.join(part)).unwrap();
-        }
-    }
+    let p = TestProject::example();
     // Ten days after the service period: its last days' log alerts are no
     // longer recent, and open items are measured to the period's end.
     let run = p.run(&["--now", "2026-01-10", "nightly", "--json", "-"]);

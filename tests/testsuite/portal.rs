@@ -1,6 +1,7 @@
 //! `opsbook build`: the client portal on the `portal` fixture (one note of
 //! each kind, personal data and secrets in every kind of field, raw HTML in
-//! markdown, one internal note).
+//! markdown, internal notes, SLA breaches, a backup set with a damaged file,
+//! and a day of logs with personal data in its messages).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -14,6 +15,12 @@ const NOW: &str = "2025-03-31";
 
 fn fixture() -> TestProject {
     TestProject::fixture("portal")
+}
+
+/// Verifies the fixture's backup set: one file no longer matches its
+/// manifest.
+fn verify(p: &TestProject) {
+    p.run(&["--now", NOW, "verify"]).expect_code(1);
 }
 
 fn build(p: &TestProject, args: &[&str]) -> String {
@@ -132,6 +139,11 @@ const SECRETS: &[&str] = &[
     "88886666",
     "sk-live-123",
     "Hunter2!",
+    // In a log line's message and user.
+    "13612345678",
+    "ops-alert@example.com",
+    "Sms2025x",
+    "zhang.wei@example.com",
 ];
 
 /// What only the internal note has.
@@ -140,11 +152,15 @@ const INTERNAL: &[&str] = &[
     "WO-250314-01",
     "运维堡垒机账号调整",
     "13700000000",
+    // An internal incident, whose SLA breach is the team's alone.
+    "INC-250323-01",
+    "内部演练故障ABC",
 ];
 
 #[test]
 fn no_output_file_of_the_client_portal_holds_personal_data_secrets_or_internal_notes() {
     let p = fixture();
+    verify(&p);
     build(&p, &[]);
     let patterns = [
         (
@@ -182,6 +198,9 @@ fn no_output_file_of_the_client_portal_holds_personal_data_secrets_or_internal_n
     // Masked, not dropped.
     let wo = p.read("site/workorders/WO-250313-01.html");
     assert!(wo.contains("139****5678"), "the phone is shown masked");
+    let logs = p.read("site/logs/2025-03.html");
+    assert!(logs.contains("136****5678"), "{}", main_of(&logs));
+    assert!(logs.contains("password=****"), "{}", main_of(&logs));
     assert!(!p.join("site/workorders/WO-250314-01.html").exists());
 }
 
@@ -273,7 +292,7 @@ fn the_feed_lists_incidents_and_inspections_with_relative_links() {
     assert!(feed.starts_with(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">"
     ));
-    assert_eq!(feed.matches("<entry>").count(), 3, "{feed}");
+    assert_eq!(feed.matches("<entry>").count(), 4, "{feed}");
     assert!(feed.contains("<id>urn:opsbook:"), "{feed}");
     assert!(
         feed.contains("<updated>2025-03-15T10:50:00+08:00</updated>"),
@@ -459,8 +478,8 @@ fn summaries_count_what_the_notes_say() {
     let data: serde_json::Value = serde_json::from_str(&p.read("site/data/reports/2025-03.json")).unwrap();
     assert_eq!(data["inspections"]["total"], 2);
     assert_eq!(data["inspections"]["daily"], 1);
-    assert_eq!(data["incidents"]["total"], 1);
-    assert_eq!(data["incidents"]["mean_resolve"], "1h30m");
+    assert_eq!(data["incidents"]["total"], 2, "the internal one is not counted");
+    assert_eq!(data["incidents"]["mean_resolve"], "2h20m");
     assert_eq!(data["vulnerabilities"]["found"], 1);
     assert_eq!(data["vulnerabilities"]["fixed"], 1);
     assert_eq!(data["trainings"]["attendees"], 32);
@@ -472,9 +491,32 @@ fn summaries_count_what_the_notes_say() {
     let page = p.read("site/reports/2025-03.html");
     assert!(page.contains("3 月平台运行平稳"));
     let site: serde_json::Value = serde_json::from_str(&p.read("site/data/site.json")).unwrap();
-    assert!(site["backups"].is_null() && site["sla"].is_null());
     assert!(site["check"].is_null(), "the client sees no check diagnostics");
-    assert!(page.contains("暂无数据"));
+
+    // The contract's schedule and limits in the month: 28 days without a
+    // daily record once their grace passed, and two of INC-250322-01's
+    // limits breached (the internal incident's breach is not counted).
+    let daily = &data["obligations"][0];
+    assert_eq!(daily["name"], "软件巡检报告");
+    assert_eq!(
+        (daily["met"].as_u64(), daily["missed"].as_u64()),
+        (Some(1), Some(28))
+    );
+    assert_eq!(daily["missed_periods"][0], "2025-03-01 – 2025-03-10");
+    assert_eq!(data["sla"]["total"]["breached"], 2);
+    assert_eq!(data["sla"]["total"]["met"], 5);
+    let breached: Vec<&str> = data["sla"]["breaches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(breached, ["general_resolve", "faq_after_resolve"]);
+    assert!(page.contains("软件巡检报告 28"), "{}", main_of(&page));
+    assert!(page.contains("71.4%"), "{}", main_of(&page));
+    // No verification yet: the page says so.
+    assert!(data["backups"].is_null());
+    assert!(page.contains("尚无备份校验记录"));
 }
 
 #[test]
@@ -618,4 +660,197 @@ fn every_local_link_of_the_example_portal_resolves() {
         }
     }
     assert!(checked > 10_000, "{checked} links");
+}
+
+#[test]
+fn the_portal_shows_backups_logs_and_service_limits() {
+    let p = fixture();
+    verify(&p);
+    build(&p, &[]);
+
+    // Backups: the set's problem, on its page and the dashboard.
+    let backups = p.read("site/backups/index.html");
+    let row = Regex::new(
+        r#"<tr class="p-error"><td><code>attachments-20250330.txt</code></td><td class="kind" data-kind="digest_mismatch">校验值与清单不符"#,
+    )
+    .unwrap();
+    assert!(row.is_match(&backups), "{}", main_of(&backups));
+    assert!(backups.contains("export-20250330.txt"));
+    let data: serde_json::Value = serde_json::from_str(&p.read("site/data/backups.json")).unwrap();
+    let set = &data["sets"][0];
+    assert_eq!(set["name"], "files");
+    assert_eq!(set["report"]["problems"][0]["kind"], "digest_mismatch");
+    assert_eq!(set["report"]["records"].as_array().unwrap().len(), 2);
+    assert_eq!(data["runs"].as_array().unwrap().len(), 1);
+    let dashboard = p.read("site/index.html");
+    assert!(
+        dashboard.contains(
+            r##"<a href="backups/index.html#set-files">files</a> <span class="late">发现问题 1</span>"##
+        ),
+        "{}",
+        main_of(&dashboard)
+    );
+
+    // Logs: the day's alert and its most frequent error.
+    let logs = p.read("site/logs/index.html");
+    let alert = Regex::new(r#"<td><a href="../logs/2025-03.html#d-2025-03-30">2025-03-30</a></td><td>公文交换失败</td><td>XAGX-0330-007</td><td>1</td>"#).unwrap();
+    assert!(alert.is_match(&logs), "{}", main_of(&logs));
+    assert!(logs.contains("<figcaption>每日错误数</figcaption>"));
+    let month = p.read("site/logs/2025-03.html");
+    let top = Regex::new(r#"<tr><td>oa-web</td><td><code>短信网关发送失败：手机 &lt;n&gt;[^<]*</code><br><span class="muted">首条原文：短信网关发送失败：手机 136\*\*\*\*5678"#).unwrap();
+    assert!(top.is_match(&month), "{}", main_of(&month));
+    assert!(
+        dashboard.contains("XAGX-0330-007"),
+        "a recent alert is on the dashboard"
+    );
+
+    // Service limits: the breached rule, with its limit and the time taken,
+    // on the incident's page; the list marks the breach.
+    let incident = p.read("site/incidents/INC-250322-01.html");
+    assert!(
+        incident.contains(r#"<tr class="sla-breached"><td>一般故障处理</td><td>2 小时</td><td>3 小时 10 分钟</td><td class="status">超时</td></tr>"#),
+        "{}",
+        main_of(&incident)
+    );
+    assert!(
+        p.read("site/incidents/INC-250315-01.html")
+            .contains(r#"<tr class="sla-met"><td>一般故障处理</td><td>2 小时</td><td>1 小时 30 分钟</td><td class="status">达标</td></tr>"#)
+    );
+    let list = p.read("site/incidents/index.html");
+    let marked = Regex::new(r#"INC-250322-01</a>.*?<td class="sla-breached">超时</td></tr>"#).unwrap();
+    assert!(marked.is_match(&list), "{}", main_of(&list));
+    assert!(
+        p.read("site/vulnerabilities/index.html")
+            .contains(r#"<td class="sla-met">达标</td>"#)
+    );
+
+    // The schedule's calendar marks a day missed, and one still in its grace.
+    let missed = Regex::new(r#"<rect class="d-missing" [^>]*><title>2025-03-05 · 未完成</title>"#).unwrap();
+    assert!(missed.is_match(&dashboard), "{}", main_of(&dashboard));
+    assert!(dashboard.contains("<title>2025-03-30 · 宽限期内</title>"));
+    assert!(dashboard.contains("未完成的期次：2025-W09、2025-W10、2025-W12"));
+
+    // The year's report: backup runs, and SLA outcomes per month.
+    let year: serde_json::Value = serde_json::from_str(&p.read("site/data/reports/2025.json")).unwrap();
+    assert_eq!(year["backups"]["runs"], 1);
+    assert_eq!(year["backups"]["ok"], 0);
+    let chart = &year["charts"]["sla_by_month"];
+    assert_eq!(chart["x"][2], "2025-03");
+    assert_eq!(chart["series"][1]["key"], "breached");
+    assert_eq!(chart["series"][1]["values"][2], 2.0);
+    assert!(
+        p.read("site/reports/2025.html")
+            .contains("<figcaption>每月服务时限考核结果</figcaption>")
+    );
+}
+
+#[test]
+fn an_internal_notes_service_limits_are_the_teams_alone() {
+    let p = fixture();
+    build(&p, &[]);
+    let contract = |p: &TestProject| -> serde_json::Value {
+        serde_json::from_str(&p.read("site/data/contract.json")).unwrap()
+    };
+    let breaches = |v: &serde_json::Value| -> Vec<String> {
+        v["sla"]["breaches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| format!("{} {}", b["id"].as_str().unwrap(), b["rule"].as_str().unwrap()))
+            .collect()
+    };
+    let client = contract(&p);
+    assert_eq!(
+        breaches(&client),
+        ["INC-250322-01 general_resolve", "INC-250322-01 faq_after_resolve"]
+    );
+    let major = client["sla"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "major_resolve")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (major["met"].as_u64(), major["breached"].as_u64()),
+        (Some(0), Some(0))
+    );
+
+    build(&p, &["--audience", "internal"]);
+    let internal = contract(&p);
+    assert!(breaches(&internal).contains(&"INC-250323-01 major_resolve".to_string()));
+    assert!(
+        p.read("site/incidents/INC-250323-01.html")
+            .contains(r#"<tr class="sla-breached"><td>重大故障处理</td><td>8 小时</td><td>12 小时</td>"#)
+    );
+}
+
+#[test]
+fn a_new_verification_or_more_logs_rewrite_the_pages_that_show_them() {
+    let p = fixture();
+    build(&p, &[]);
+    let before = site_files(&p);
+    assert!(p.read("site/backups/index.html").contains("尚无备份校验记录"));
+
+    // Nothing else changed: the build would be a no-op, but the new run
+    // rewrites what shows backups, and nothing else.
+    verify(&p);
+    let out = build(&p, &[]);
+    assert!(!out.contains("up to date"), "{out}");
+    let after = site_files(&p);
+    let changed = |before: &BTreeMap<String, (u64, std::time::SystemTime, Vec<u8>)>,
+                   after: &BTreeMap<String, (u64, std::time::SystemTime, Vec<u8>)>| {
+        after
+            .iter()
+            .filter(|(path, (ino, ..))| before.get(*path).is_none_or(|b| b.0 != *ino))
+            .map(|(path, _)| path.clone())
+            .collect::<BTreeSet<String>>()
+    };
+    let expected: BTreeSet<String> = [
+        ".opsbook/manifest",
+        "backups/index.html",
+        "data/backups.json",
+        "data/dashboard.json",
+        "index.html",
+        "data/reports/2025-03.json",
+        "data/reports/2025-Q1.json",
+        "data/reports/2025.json",
+        "reports/2025-03.html",
+        "reports/2025-Q1.html",
+        "reports/2025.html",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(changed(&before, &after), expected);
+    assert!(p.read("site/backups/index.html").contains("digest_mismatch"));
+    assert!(build(&p, &[]).contains("up to date"));
+
+    // A log that grows by a line of a new day: the logs' pages and the
+    // dashboard's alerts, nothing of the notes.
+    let log = p.join("logs/app-2025-03-30.jsonl");
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    text.push_str(r#"{"ts":"2025-03-31T08:00:00+08:00","level":"ERROR","host":"ex-01","service":"exchange","event":"exchange","status":"failed","doc_id":"XAGX-0331-002","msg":"市级平台无响应"}"#);
+    text.push('\n');
+    std::fs::write(&log, text).unwrap();
+    let before = after;
+    let out = build(&p, &[]);
+    assert!(!out.contains("up to date"), "{out}");
+    let after = site_files(&p);
+    let changed = changed(&before, &after);
+    for page in [
+        "logs/index.html",
+        "logs/2025-03.html",
+        "data/logs/2025-03.json",
+        "index.html",
+    ] {
+        assert!(changed.contains(page), "{page} was not rewritten: {changed:?}");
+    }
+    assert!(
+        changed
+            .iter()
+            .all(|f| !f.starts_with("inspections/") && !f.starts_with("incidents/")),
+        "{changed:?}"
+    );
+    assert!(p.read("site/logs/index.html").contains("XAGX-0331-002"));
 }

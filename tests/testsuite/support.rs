@@ -48,10 +48,10 @@ impl TestProject {
     }
 
     /// A copy of the example project: this repository's settings,
-    /// schedules and notes.
+    /// schedules, notes, backup sets and logs.
     pub fn example() -> TestProject {
         let p = TestProject::empty();
-        for part in ["opsbook.toml", "schedules", "content"] {
+        for part in ["opsbook.toml", "schedules", "content", "backups", "logs"] {
             let from = example_dir().join(part);
             if from.is_dir() {
                 copy_dir(&from, &p.join(part));

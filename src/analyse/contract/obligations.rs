@@ -122,6 +122,64 @@ pub fn evaluate(
             judge(ob, satisfying, service, clock.now(), tz)
         })
         .collect();
+    report(
+        service.map(|(start, end)| ServicePeriod {
+            start: Day(start),
+            end: Day(end),
+        }),
+        results,
+    )
+}
+
+impl ObligationsReport {
+    /// The report as if only the notes whose ids `keep` accepts had been
+    /// written: a period met by other notes alone is judged again, missed
+    /// once due and pending before. Judged at `now`, the clock of the
+    /// original report.
+    pub fn only_notes(&self, keep: impl Fn(&str) -> bool, now: DateTime<FixedOffset>) -> ObligationsReport {
+        let results = self
+            .obligations
+            .iter()
+            .map(|ob| {
+                let periods: Vec<PeriodResult> = ob
+                    .periods
+                    .iter()
+                    .map(|p| {
+                        let notes: Vec<String> = p.notes.iter().filter(|id| keep(id)).cloned().collect();
+                        PeriodResult {
+                            status: status(!notes.is_empty(), p.due.0, now),
+                            notes,
+                            ..p.clone()
+                        }
+                    })
+                    .collect();
+                ObligationResult {
+                    counts: Counts::of(&periods),
+                    periods,
+                    ..ob.clone()
+                }
+            })
+            .collect();
+        report(self.service_period, results)
+    }
+}
+
+impl Counts {
+    fn of(periods: &[PeriodResult]) -> Counts {
+        let mut counts = Counts::default();
+        for p in periods {
+            match p.status {
+                PeriodStatus::Met => counts.met += 1,
+                PeriodStatus::Missed => counts.missed += 1,
+                PeriodStatus::Pending => counts.pending += 1,
+            }
+        }
+        counts
+    }
+}
+
+/// The report of judged obligations: every missed period listed.
+fn report(service_period: Option<ServicePeriod>, results: Vec<ObligationResult>) -> ObligationsReport {
     let missed: Vec<Missed> = results
         .iter()
         .flat_map(|r| {
@@ -136,12 +194,21 @@ pub fn evaluate(
         .collect();
     ObligationsReport {
         ok: missed.is_empty(),
-        service_period: service.map(|(start, end)| ServicePeriod {
-            start: Day(start),
-            end: Day(end),
-        }),
+        service_period,
         obligations: results,
         missed,
+    }
+}
+
+/// A period with a satisfying note is met; without one it is missed once
+/// due, pending before.
+fn status(satisfied: bool, due: DateTime<FixedOffset>, now: DateTime<FixedOffset>) -> PeriodStatus {
+    if satisfied {
+        PeriodStatus::Met
+    } else if due <= now {
+        PeriodStatus::Missed
+    } else {
+        PeriodStatus::Pending
     }
 }
 
@@ -164,26 +231,15 @@ fn judge(
         Some((start, end)) => Period::range(ob.every, start, end),
         None => Vec::new(),
     };
-    let mut counts = Counts::default();
-    let periods = periods
+    let periods: Vec<PeriodResult> = periods
         .into_iter()
         .map(|period| {
             let due = start_of_day(period.next().first_day(), tz) + ob.grace.to_chrono();
             let mut notes = by_period.remove(&period).unwrap_or_default();
             notes.sort();
-            let status = if !notes.is_empty() {
-                counts.met += 1;
-                PeriodStatus::Met
-            } else if due <= now {
-                counts.missed += 1;
-                PeriodStatus::Missed
-            } else {
-                counts.pending += 1;
-                PeriodStatus::Pending
-            };
             PeriodResult {
                 period,
-                status,
+                status: status(!notes.is_empty(), due, now),
                 due: Timestamp(due),
                 notes,
             }
@@ -194,7 +250,7 @@ fn judge(
         every: ob.every,
         kind: ob.kind.clone(),
         grace: ob.grace,
-        counts,
+        counts: Counts::of(&periods),
         periods,
     }
 }
@@ -336,6 +392,27 @@ mod tests {
         );
         let jan1 = &r.periods[0];
         assert_eq!(jan1.notes, ["250101-01"]);
+
+        // Without the records of 2025-01-01 and 2025-12-31: the first is
+        // missed, the last still pending (due 2026-01-02, with the grace).
+        let fewer = report.only_notes(
+            |id| id != "250101-01" && id != "251231-01",
+            clock("2026-01-01").now(),
+        );
+        assert_eq!(fewer.missed.len(), 4);
+        assert!(!fewer.ok);
+        let r = &fewer.obligations[0];
+        assert_eq!(
+            r.counts,
+            Counts {
+                met: 360,
+                missed: 4,
+                pending: 1
+            }
+        );
+        assert_eq!(r.periods[0].status, PeriodStatus::Missed);
+        assert!(r.periods[0].notes.is_empty());
+        assert_eq!(r.periods.last().unwrap().status, PeriodStatus::Pending);
     }
 
     #[test]

@@ -183,6 +183,15 @@ pub struct Compliance {
 }
 
 impl Compliance {
+    /// The compliance of outcomes with these statuses.
+    pub fn of(statuses: impl IntoIterator<Item = Status>) -> Compliance {
+        let mut c = Compliance::default();
+        for s in statuses {
+            c.add(s);
+        }
+        c
+    }
+
     fn add(&mut self, status: Status) {
         match status {
             Status::Met => self.met += 1,
@@ -228,6 +237,22 @@ impl SlaReport {
     pub fn outcomes_of<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Outcome> + 'a {
         self.outcomes.iter().filter(move |o| o.id == id)
     }
+
+    /// The report of only the outcomes `keep` accepts, breaches and
+    /// compliance counted again from them: the outcomes of one period, or of
+    /// the notes one audience may see.
+    pub fn only(&self, keep: impl Fn(&Outcome) -> bool) -> SlaReport {
+        let limits: BTreeMap<Rule, Measure> = self.rules.iter().map(|r| (r.rule, r.limit)).collect();
+        tally(
+            self.outcomes.iter().filter(|o| keep(o)).cloned().collect(),
+            |rule| limits[&rule],
+        )
+    }
+
+    /// The compliance of every outcome together.
+    pub fn total(&self) -> Compliance {
+        Compliance::of(self.outcomes.iter().map(|o| o.status))
+    }
 }
 
 /// Applies every rule to every note it concerns.
@@ -260,7 +285,12 @@ pub fn evaluate(notes: &[Note], sla: &Sla, clock: &Clock) -> SlaReport {
         }
     }
     outcomes.sort_by(|a, b| (&a.id, a.rule, &a.file).cmp(&(&b.id, b.rule, &b.file)));
+    tally(outcomes, |rule| limit_of(sla, rule))
+}
 
+/// The report of `outcomes` (sorted): its breaches, and compliance per rule
+/// (every rule, with the limit `limit` gives it) and per month.
+fn tally(outcomes: Vec<Outcome>, limit: impl Fn(Rule) -> Measure) -> SlaReport {
     let breaches: Vec<Breach> = outcomes
         .iter()
         .filter(|o| o.status == Status::Breached)
@@ -288,7 +318,7 @@ pub fn evaluate(notes: &[Note], sla: &Sla, clock: &Clock) -> SlaReport {
             .into_iter()
             .map(|(rule, compliance)| RuleCompliance {
                 rule,
-                limit: limit_of(sla, rule),
+                limit: limit(rule),
                 compliance,
             })
             .collect(),
@@ -875,5 +905,21 @@ mod tests {
             [("2025-03".into(), Some(50.0)), ("2025-04".into(), Some(100.0))]
         );
         assert_eq!(report.outcomes_of("INC-250402-01").count(), 2);
+        assert_eq!(report.total().percent, Some(75.0));
+
+        // The outcomes of one month, counted again.
+        let april = report.only(|o| o.month.to_string() == "2025-04");
+        assert!(april.ok && april.breaches.is_empty());
+        assert_eq!(april.outcomes.len(), 2);
+        assert_eq!(april.months.len(), 1);
+        let general = april
+            .rules
+            .iter()
+            .find(|r| r.rule == Rule::GeneralResolve)
+            .unwrap();
+        assert_eq!((general.compliance.met, general.compliance.breached), (1, 0));
+        assert_eq!(general.limit.to_string(), "2h");
+        assert_eq!(april.rules.len(), Rule::ALL.len());
+        assert_eq!(april.total().percent, Some(100.0));
     }
 }

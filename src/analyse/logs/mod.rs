@@ -110,6 +110,13 @@ pub fn ingest(project: &Project, clock: &Clock, progress: &dyn Progress) -> Resu
     Ok(assemble(results, problems, settings, clock))
 }
 
+/// The log files `[logs] paths` names, sorted, as [`ingest`] finds them:
+/// for the portal's up-to-date check, which looks at their metadata only.
+pub fn matched_files(project: &Project) -> Result<Vec<PathBuf>, LogError> {
+    let (files, _) = files::find(project, &project.settings.logs.paths)?;
+    Ok(files.into_iter().map(|f| f.path).collect())
+}
+
 /// What is to be done with one file.
 struct Plan<'f> {
     file: &'f LogFile,

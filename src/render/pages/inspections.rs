@@ -38,7 +38,7 @@ struct WeekLink {
 struct InspectionsIndex<'a> {
     months: Vec<MonthLink>,
     weeks: Vec<WeekLink>,
-    calendars: &'a [Calendar],
+    calendars: Vec<&'a Calendar>,
 }
 
 #[derive(Serialize)]
@@ -240,7 +240,13 @@ pub(super) fn lists<'a>(plan: &mut Plan<'a>, report: &'a Report, forms: &[usize]
         InspectionsIndex {
             months: links,
             weeks: week_links,
-            calendars: &report.dashboard.calendars,
+            // Daily records over each year of the service period.
+            calendars: report
+                .summaries
+                .iter()
+                .filter(|s| s.every == Every::Year)
+                .filter_map(|s| s.charts.calendar.as_ref())
+                .collect(),
         },
     );
 }

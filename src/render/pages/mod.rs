@@ -15,9 +15,11 @@ use super::feed;
 use super::plan::Plan;
 use super::search;
 use crate::period::Every;
+use crate::report::backups::Backups;
+use crate::report::logs::{LogMonth, LogsOverview};
 use crate::report::summary::Summary;
 use crate::report::views::*;
-use crate::report::{CheckReport, Pending, Report};
+use crate::report::{CheckReport, Report};
 
 /// The site-wide values every page may read (`site` in templates).
 #[derive(Debug, Serialize)]
@@ -29,18 +31,9 @@ pub struct SiteInfo<'a> {
 }
 
 #[derive(Serialize)]
-struct Parts<'a> {
-    backups: &'a Option<Pending>,
-    logs: &'a Option<Pending>,
-    obligations: &'a Option<Pending>,
-    sla: &'a Option<Pending>,
-}
-
-#[derive(Serialize)]
 struct DashboardPage<'a> {
     d: &'a crate::report::dashboard::Dashboard,
     check: &'a Option<CheckReport>,
-    parts: Parts<'a>,
 }
 
 #[derive(Serialize)]
@@ -52,15 +45,27 @@ pub(super) struct NotePage<'a, T> {
 struct IncidentPage<'a> {
     page: &'a IncidentView,
     limits: &'a crate::load::schedules::Sla,
-    sla: &'a Option<Pending>,
 }
 
 #[derive(Serialize)]
 struct ListPage<'a, R> {
     rows: Vec<R>,
-    /// The charts of each year's report, newest first.
-    years: Vec<&'a Summary>,
+    /// The list's charts of each year, newest first.
+    years: Vec<YearCharts<'a>>,
     limits: &'a crate::load::schedules::Sla,
+}
+
+/// A year's chart of incidents per month, for the list of incidents: that
+/// list depends on the chart, not on all of the year's report.
+#[derive(Clone, Copy, Serialize)]
+struct YearCharts<'a> {
+    period: &'a str,
+    charts: IncidentCharts<'a>,
+}
+
+#[derive(Clone, Copy, Serialize)]
+struct IncidentCharts<'a> {
+    incidents_by_month: Option<&'a crate::report::chart::SeriesChart>,
 }
 
 #[derive(Serialize)]
@@ -81,7 +86,6 @@ struct ReviewsPage {
 #[derive(Serialize)]
 struct SummaryPage<'a> {
     page: &'a Summary,
-    parts: Parts<'a>,
 }
 
 /// A report in the list of reports: its key numbers only, so the list is
@@ -106,8 +110,33 @@ struct ReportsIndex<'a> {
 }
 
 #[derive(Serialize)]
-struct PartPage<'a> {
-    part: &'a Option<Pending>,
+struct BackupsPage<'a> {
+    part: &'a Option<Backups>,
+}
+
+#[derive(Serialize)]
+struct LogsPage<'a> {
+    part: Option<&'a LogsOverview>,
+    months: Vec<MonthLink<'a>>,
+}
+
+/// A month of logs in the list of months.
+#[derive(Serialize)]
+struct MonthLink<'a> {
+    period: &'a str,
+    url: &'a str,
+}
+
+#[derive(Serialize)]
+struct LogsMonthPage<'a> {
+    month: &'a LogMonth,
+}
+
+/// `data/contract.json`: obligations and SLA outcomes.
+#[derive(Serialize)]
+struct ContractData<'a> {
+    obligations: &'a crate::analyse::contract::ObligationsReport,
+    sla: &'a crate::analyse::contract::SlaReport,
 }
 
 /// Every output of the site for `report`.
@@ -119,12 +148,6 @@ pub fn plan<'a>(
     base_url: &str,
 ) -> Plan<'a> {
     let mut plan = Plan::new(engine);
-    let parts = || Parts {
-        backups: &report.backups,
-        logs: &report.logs,
-        obligations: &report.obligations,
-        sla: &report.sla,
-    };
 
     plan.page(
         "index.html".into(),
@@ -132,7 +155,6 @@ pub fn plan<'a>(
         DashboardPage {
             d: &report.dashboard,
             check: &report.check,
-            parts: parts(),
         },
     );
     plan.json("data/dashboard.json".into(), &report.dashboard);
@@ -144,8 +166,11 @@ pub fn plan<'a>(
             project: &report.project,
             limits: &report.limits,
             check: &report.check,
-            backups: &report.backups,
-            logs: &report.logs,
+        },
+    );
+    plan.json(
+        "data/contract.json".into(),
+        &ContractData {
             obligations: &report.obligations,
             sla: &report.sla,
         },
@@ -157,12 +182,13 @@ pub fn plan<'a>(
     note_pages(&mut plan, &report.trainings, "training.html");
     note_pages(&mut plan, &report.upgrades, "upgrade.html");
     note_pages(&mut plan, &report.vulnerabilities, "vulnerability.html");
-    // Incident pages also show the limits that apply and the SLA outcome.
+    // Incident pages also show the limits that apply (their SLA outcomes
+    // are in their views).
     let incident_json = view_json(&report.incidents);
     data_chunks(&mut plan, &report.incidents, &incident_json);
     for (v, json) in report.incidents.iter().zip(&incident_json) {
         let mut json = json.clone();
-        json.extend(serde_json::to_vec(&(&report.limits, &report.sla)).expect("limits serialize"));
+        json.extend(serde_json::to_vec(&report.limits).expect("limits serialize"));
         plan.page_json(
             v.note.url.clone(),
             "incident.html",
@@ -170,24 +196,33 @@ pub fn plan<'a>(
             IncidentPage {
                 page: v,
                 limits: &report.limits,
-                sla: &report.sla,
             },
             Vec::new(),
         );
     }
 
     inspections::lists(&mut plan, report, &forms);
-    let years: Vec<&Summary> = report
+    let years: Vec<YearCharts> = report
         .summaries
         .iter()
         .filter(|s| s.every == Every::Year)
         .rev()
+        .map(|s| YearCharts {
+            period: &s.period,
+            charts: IncidentCharts {
+                incidents_by_month: s.charts.incidents_by_month.as_ref(),
+            },
+        })
         .collect();
-    let list = ListArgs {
+    let with_charts = ListArgs {
         years: &years,
         limits: &report.limits,
     };
-    list.add(
+    let list = ListArgs {
+        years: &[],
+        limits: &report.limits,
+    };
+    with_charts.add(
         &mut plan,
         "incidents",
         "incidents.html",
@@ -226,14 +261,7 @@ pub fn plan<'a>(
 
     for s in &report.summaries {
         plan.json(s.data.clone(), s);
-        plan.page(
-            s.url.clone(),
-            "summary.html",
-            SummaryPage {
-                page: s,
-                parts: parts(),
-            },
-        );
+        plan.page(s.url.clone(), "summary.html", SummaryPage { page: s });
     }
     plan.page(
         "reports/index.html".into(),
@@ -257,18 +285,15 @@ pub fn plan<'a>(
                 .collect(),
         },
     );
+    plan.json("data/backups.json".into(), &report.backups);
     plan.page(
         "backups/index.html".into(),
         "backups.html",
-        PartPage {
+        BackupsPage {
             part: &report.backups,
         },
     );
-    plan.page(
-        "logs/index.html".into(),
-        "logs.html",
-        PartPage { part: &report.logs },
-    );
+    logs(&mut plan, report);
 
     plan.page("search.html".into(), "search.html", ());
     let kinds = labels
@@ -299,10 +324,32 @@ struct SiteData<'a> {
     project: &'a crate::report::ProjectInfo,
     limits: &'a crate::load::schedules::Sla,
     check: &'a Option<CheckReport>,
-    backups: &'a Option<Pending>,
-    logs: &'a Option<Pending>,
-    obligations: &'a Option<Pending>,
-    sla: &'a Option<Pending>,
+}
+
+/// The logs' overview page and a page per month, each with its data: a new
+/// day of logs rewrites its month and the overview, not the months before.
+fn logs<'a>(plan: &mut Plan<'a>, report: &'a Report) {
+    let months = report.logs.as_ref().map_or(&[][..], |l| l.months.as_slice());
+    let overview = report.logs.as_ref().map(|l| &l.overview);
+    plan.json("data/logs/index.json".into(), &overview);
+    plan.page(
+        "logs/index.html".into(),
+        "logs.html",
+        LogsPage {
+            part: overview,
+            months: months
+                .iter()
+                .map(|m| MonthLink {
+                    period: &m.period,
+                    url: &m.url,
+                })
+                .collect(),
+        },
+    );
+    for m in months {
+        plan.json(m.data.clone(), &m.days);
+        plan.page(m.url.clone(), "logs-month.html", LogsMonthPage { month: m });
+    }
 }
 
 /// The views' `note` field, for the pages and data of every kind.
@@ -372,7 +419,7 @@ pub(super) fn data_chunks<T: HasNote>(plan: &mut Plan, views: &[T], json: &[Vec<
 
 /// What every kind's list page shares.
 struct ListArgs<'r, 'a> {
-    years: &'r [&'a Summary],
+    years: &'r [YearCharts<'a>],
     limits: &'a crate::load::schedules::Sla,
 }
 
