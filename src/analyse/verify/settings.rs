@@ -9,7 +9,7 @@
 //! restore_timeout = "1h"    # pg_restore and restore_command
 //! temp_dir = "/var/tmp"     # where restored copies are written
 //! pg_restore = "pg_restore" # the program that reads custom-format dumps
-//! mmap = true               # hash large plain files through a memory map
+//! mmap = true               # read large files through a memory map
 //! ```
 
 use std::path::PathBuf;
@@ -40,7 +40,8 @@ pub struct VerifySettings {
     pub temp_dir: Option<PathBuf>,
     /// The program that reads custom-format PostgreSQL dumps.
     pub pg_restore: String,
-    /// Hash large plain files through a memory map, as `b3sum` does: the
+    /// Read large files through a memory map (plain ones hashed on every
+    /// core, as `b3sum` does), without copying them out of the page cache: the
     /// fastest way, but a file cut short by another process while it is
     /// being read stops the whole run (SIGBUS). Set `false` where backup jobs
     /// may still be writing or pruning while opsbook reads.
