@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
-# The nightly run on the example project (a full service year: 496 notes),
-# against `opsbook check` and `opsbook build` alone, so the cost of the
-# contract analysis and the summary shows as the difference.
+# The nightly run on the example project (a full service year: 496 notes,
+# sample logs and backups): from nothing (no `site/`, no `state/`, as on a
+# fresh CI runner without a cache) and again with nothing changed, beside
+# `opsbook check` and a full `opsbook build` alone, so the cost of the other
+# stages shows as the difference. Then the peak memory of a nightly run.
 #
 #   bash benches/nightly.sh        (needs hyperfine: apt-get install -y hyperfine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-bin=target/release/opsbook
+bin=$PWD/target/release/opsbook
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp -r opsbook.toml schedules content "$work/"
+cp -r opsbook.toml schedules content backups logs "$work/"
 
-hyperfine --warmup 3 --runs 20 -N \
-  "$bin -C $work --now 2026-01-01 check" \
-  "$bin -C $work --now 2026-01-01 build" \
-  "$bin -C $work --now 2026-01-01 nightly --json $work/nightly.json --junit $work/nightly.xml"
+nightly="$bin -C $work --quiet nightly --json $work/nightly.json --junit $work/nightly.xml"
+hyperfine --warmup 2 --runs "${BENCH_RUNS:-10}" -N \
+  --prepare true --prepare "rm -rf $work/site" --prepare "rm -rf $work/site $work/state" --prepare true \
+  -n "check" "$bin -C $work --quiet check" \
+  -n "build, no site yet" "$bin -C $work --quiet build" \
+  -n "nightly, no site or state yet" "$nightly" \
+  -n "nightly, nothing changed" "$nightly"
 
-echo "--- peak memory of one nightly run"
-/usr/bin/time -v "$bin" -C "$work" --now 2026-01-01 --quiet nightly 2>&1 >/dev/null |
+echo "--- peak memory of one nightly run from nothing"
+rm -rf "$work/site" "$work/state"
+/usr/bin/time -v "$bin" -C "$work" --quiet nightly 2>&1 >/dev/null |
   grep -E "Maximum resident set size|Elapsed \(wall clock\)"
