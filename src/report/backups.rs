@@ -8,8 +8,6 @@
 //! report (file names, problem details, a restore command's output) is masked
 //! for the audience.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use super::chart::{Series, SeriesChart};
@@ -133,7 +131,10 @@ impl Backups {
             // The history's line of this very run, else one made from the report.
             let brief = latest(&runs, &name).unwrap_or_else(|| SetLast {
                 at: last.map(|r| r.finished_at.clone()).unwrap_or_default(),
-                run: brief_of(report, &name),
+                run: SetRun {
+                    name: name.clone(),
+                    ..SetRun::of(report)
+                },
             });
             sets.push(SetView {
                 anchor: format!("set-{}", url_safe(&name)),
@@ -189,23 +190,6 @@ fn latest(runs: &[RunRow], name: &str) -> Option<SetLast> {
             run: s.clone(),
         })
     })
-}
-
-/// A set's brief made from its report (for a report the history lacks).
-fn brief_of(set: &SetReport, name: &str) -> SetRun {
-    let mut problems = BTreeMap::new();
-    for p in &set.problems {
-        *problems.entry(p.kind).or_insert(0) += 1;
-    }
-    SetRun {
-        name: name.to_string(),
-        ok: set.ok,
-        files: set.files,
-        bytes: set.bytes,
-        checked: set.checked.len(),
-        checked_bytes: set.checked_bytes,
-        problems,
-    }
 }
 
 /// Sets verified ok and with problems in each of the newest runs, oldest
@@ -290,6 +274,7 @@ mod tests {
     use crate::analyse::verify::report::{FileRecord, Problem};
     use crate::load::settings::BackupKind;
     use crate::report::redact::RedactSettings;
+    use std::collections::BTreeMap;
 
     fn set(name: &str, problems: Vec<Problem>) -> SetReport {
         SetReport {

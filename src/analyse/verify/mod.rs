@@ -121,7 +121,8 @@ pub struct SetRun {
 }
 
 impl SetRun {
-    fn of(set: &SetReport) -> SetRun {
+    /// The counts of a set's report, as the history keeps them.
+    pub fn of(set: &SetReport) -> SetRun {
         let mut problems = BTreeMap::new();
         for p in &set.problems {
             *problems.entry(p.kind).or_insert(0) += 1;
