@@ -76,8 +76,8 @@ fn a_failed_build_leaves_the_previous_site() {
     p.file("themes/broken/templates/note.html", "{% for x in %}");
     let run = p.run(&["build"]);
     run.expect_code(2);
-    assert!(run.stderr().contains("syntax error"), "{}", run.stderr());
-    assert!(run.stderr().contains("note.html:1"), "{}", run.stderr());
+    run.expect_stderr("syntax error");
+    run.expect_stderr("note.html:1");
     assert_eq!(p.read("site/index.html"), before);
     let leftovers: Vec<_> = std::fs::read_dir(p.path())
         .unwrap()
@@ -93,11 +93,7 @@ fn broken_notes_are_listed_and_the_rest_is_published() {
     p.file("content/faq/FAQ-009.md", "+++\nid = \"FAQ-009\"\n+++\n");
     let run = p.run(&["build"]);
     run.expect_code(1);
-    assert!(
-        run.stderr().contains("missing required key `question`"),
-        "{}",
-        run.stderr()
-    );
+    run.expect_stderr("missing required key `question`");
     assert!(p.join("site/faq/FAQ-001.html").is_file());
     assert!(!p.join("site/faq/FAQ-009.html").exists());
 }

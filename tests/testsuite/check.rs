@@ -192,7 +192,7 @@ fn unreadable_settings_cannot_run() {
     let none = TestProject::empty();
     let run = none.run(&["check"]);
     run.expect_code(2);
-    assert!(run.stderr().contains("no opsbook.toml"), "{}", run.stderr());
+    run.expect_stderr("no opsbook.toml");
 }
 
 #[test]
@@ -236,6 +236,6 @@ fn an_unreadable_note_is_reported() {
     }
     let run = p.run(&["check"]);
     run.expect_code(1);
-    assert!(run.stderr().contains("content/faq/locked.md"), "{}", run.stderr());
-    assert!(run.stderr().contains("Permission denied"), "{}", run.stderr());
+    run.expect_stderr("content/faq/locked.md");
+    run.expect_stderr("Permission denied");
 }

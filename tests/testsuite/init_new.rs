@@ -77,22 +77,14 @@ fn init_never_writes_over_a_project_or_a_file() {
     let before = p.read("opsbook.toml");
     let run = p.run(&["init", p.path().to_str().unwrap()]);
     run.expect_code(2);
-    assert!(
-        run.stderr().contains("is an opsbook project already"),
-        "{}",
-        run.stderr()
-    );
+    run.expect_stderr("is an opsbook project already");
     assert_eq!(p.read("opsbook.toml"), before);
 
     let q = TestProject::empty();
     q.file("content/faq/FAQ-001.md", "mine");
     let run = q.run(&["init", q.path().to_str().unwrap()]);
     run.expect_code(2);
-    assert!(
-        run.stderr().contains("content/faq/FAQ-001.md"),
-        "{}",
-        run.stderr()
-    );
+    run.expect_stderr("content/faq/FAQ-001.md");
     assert_eq!(q.read("content/faq/FAQ-001.md"), "mine");
     assert!(!q.join("opsbook.toml").exists(), "nothing was written");
 }
@@ -150,14 +142,14 @@ fn new_refuses_past_99_and_never_overwrites() {
     p.file("content/workorders/WO-250311-99.md", "the day's last work order");
     let run = new(&p, &["workorder"]);
     run.expect_code(2);
-    assert!(run.stderr().contains("`WO-250311-99`"), "{}", run.stderr());
-    assert!(run.stderr().contains("at most 99"), "{}", run.stderr());
+    run.expect_stderr("`WO-250311-99`");
+    run.expect_stderr("at most 99");
 
     new(&p, &["report", "--date", "2025-03-02"]).expect_code(0);
     let first = p.read("content/reports/2025-03.md");
     let run = new(&p, &["report", "--date", "2025-03-30"]);
     run.expect_code(2);
-    assert!(run.stderr().contains("exists already"), "{}", run.stderr());
+    run.expect_stderr("exists already");
     assert_eq!(p.read("content/reports/2025-03.md"), first);
 
     for bad in [
@@ -187,7 +179,7 @@ fn new_notes_are_prefilled_and_pass_check() {
     }
     let run = new(&p, &["inspection", "--cycle", "quarterly"]);
     run.expect_code(0);
-    assert!(run.stderr().contains("git has no user.name"), "{}", run.stderr());
+    run.expect_stderr("git has no user.name");
     let quarterly = p.read("content/inspections/2025/03/250311-02.md");
     assert!(quarterly.contains("cycle = \"quarterly\""), "{quarterly}");
     assert_eq!(quarterly.matches("[[checks]]").count(), 8, "{quarterly}");

@@ -283,11 +283,7 @@ fn old_problems_are_listed_but_do_not_fail_the_run() {
         rules_of(&r["days"][0]),
         [("disk".to_string(), "db-01".to_string())]
     );
-    assert!(
-        run.stderr().contains("warning: malformed log line"),
-        "{}",
-        run.stderr()
-    );
+    run.expect_stderr("warning: malformed log line");
 
     // On the day itself the disk alert fails the run.
     let (run, r) = ingest(&p, &["--now", "2025-12-01T20:00:00+08:00"]);
@@ -364,7 +360,7 @@ fn a_truncated_zst_is_reported_and_its_readable_part_counted() {
     let read = r["lines"].as_u64().unwrap();
     assert!(read > 1000 && read < 20_000, "{read}");
     assert_eq!(r["malformed_count"], 0, "a cut last line is not a malformed one");
-    assert!(run.stderr().contains("log file is cut short"), "{}", run.stderr());
+    run.expect_stderr("log file is cut short");
     // The result is kept: an unchanged damaged file is not read again, and
     // is still reported.
     let (run, again) = ingest(&p, &[]);
@@ -633,8 +629,8 @@ fn bad_log_settings_stop_the_run_with_their_line() {
     );
     let run = p.run(&["logs"]);
     run.expect_code(2);
-    assert!(run.stderr().contains("unknown level `LOUD`"), "{}", run.stderr());
-    assert!(run.stderr().contains("opsbook.toml:11"), "{}", run.stderr());
+    run.expect_stderr("unknown level `LOUD`");
+    run.expect_stderr("opsbook.toml:11");
 }
 
 #[test]

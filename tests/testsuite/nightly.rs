@@ -127,7 +127,7 @@ fn sla_breaches_fail_only_with_strict() {
     assert_eq!(v["ok"], false);
     assert_eq!(v["strict"], true);
     assert_eq!(v["sla"]["breaches"].as_array().unwrap().len(), 5);
-    assert!(run.stderr().contains("needs attention: sla"), "{}", run.stderr());
+    run.expect_stderr("needs attention: sla");
 }
 
 #[test]
@@ -204,7 +204,7 @@ fn without_settings_it_cannot_run() {
     let p = TestProject::empty();
     let run = p.run(&["nightly"]);
     run.expect_code(2);
-    assert!(run.stderr().contains("opsbook init"), "{}", run.stderr());
+    run.expect_stderr("opsbook init");
 }
 
 #[test]

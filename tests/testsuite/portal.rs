@@ -408,7 +408,7 @@ fn a_failed_build_leaves_the_previous_site_as_it_was() {
     );
     let run = p.run(&["--now", NOW, "build"]);
     run.expect_code(2);
-    assert!(run.stderr().contains("no_such_filter"), "{}", run.stderr());
+    run.expect_stderr("no_such_filter");
     let after = site_files(&p);
     assert_eq!(before.len(), after.len());
     for (path, (ino, mtime, bytes)) in &before {
@@ -435,8 +435,8 @@ fn a_bad_redact_rule_stops_the_client_build() {
     );
     let run = p.run(&["--now", NOW, "build"]);
     run.expect_code(2);
-    assert!(run.stderr().contains("phones"), "{}", run.stderr());
-    assert!(run.stderr().contains("工号"), "{}", run.stderr());
+    run.expect_stderr("phones");
+    run.expect_stderr("工号");
     assert!(!p.join("site").exists());
 }
 

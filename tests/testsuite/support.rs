@@ -129,6 +129,12 @@ impl Run {
         );
         self
     }
+    /// Fails the test, showing stderr, unless it contains `text`.
+    pub fn expect_stderr(&self, text: &str) -> &Self {
+        let stderr = self.stderr();
+        assert!(stderr.contains(text), "stderr lacks {text:?}:\n{stderr}");
+        self
+    }
 }
 
 pub fn fixtures_dir() -> PathBuf {

@@ -596,22 +596,14 @@ fn usage_errors_exit_two() {
     let p = project("[[backups]]\nname = \"b\"\npath = \"b\"\n");
     let run = p.run(&["verify", "--set", "nope"]);
     run.expect_code(2);
-    assert!(
-        run.stderr().contains("no backup set is named `nope`"),
-        "{}",
-        run.stderr()
-    );
-    assert!(run.stderr().contains("its sets: b"), "{}", run.stderr());
+    run.expect_stderr("no backup set is named `nope`");
+    run.expect_stderr("its sets: b");
     p.run(&["verify", "--sample", "3/2"]).expect_code(2);
     let bad_glob = project("[[backups]]\nname = \"b\"\npath = \"b\"\ninclude = [\"[\"]\n");
     bad_glob.run(&["verify"]).expect_code(2);
     let check = bad_glob.run(&["check"]);
     check.expect_code(1);
-    assert!(
-        check.stderr().contains("invalid include glob"),
-        "{}",
-        check.stderr()
-    );
+    check.expect_stderr("invalid include glob");
 }
 
 #[test]
@@ -639,11 +631,7 @@ fn a_second_run_on_the_same_state_is_refused() {
     fs::write(p.join("state/verify.lock"), "4242\n").unwrap();
     let run = p.run(&["verify"]);
     run.expect_code(2);
-    assert!(
-        run.stderr().contains("held by another opsbook run (pid 4242)"),
-        "{}",
-        run.stderr()
-    );
+    run.expect_stderr("held by another opsbook run (pid 4242)");
     drop(lock);
     // The lock of a run that is gone is taken over.
     p.run(&["verify"]).expect_code(0);
@@ -672,22 +660,18 @@ fn check_reports_an_edited_or_removed_history_line() {
     );
     let run = p.run(&["check"]);
     run.expect_code(1);
-    assert!(run.stderr().contains("state/history.jsonl:3"), "{}", run.stderr());
-    assert!(run.stderr().contains("line 2 was edited"), "{}", run.stderr());
+    run.expect_stderr("state/history.jsonl:3");
+    run.expect_stderr("line 2 was edited");
 
     p.file("state/history.jsonl", format!("{}\n{}\n", lines[0], lines[2]));
     let run = p.run(&["check"]);
     run.expect_code(1);
-    assert!(run.stderr().contains("line 2 is record 3"), "{}", run.stderr());
+    run.expect_stderr("line 2 is record 3");
 
     p.file("state/history.jsonl", format!("{}\n{}\n", lines[0], lines[1]));
     let run = p.run(&["check"]);
     run.expect_code(1);
-    assert!(
-        run.stderr().contains("ends at line 2, but its head names line 3"),
-        "{}",
-        run.stderr()
-    );
+    run.expect_stderr("ends at line 2, but its head names line 3");
 }
 
 #[test]
