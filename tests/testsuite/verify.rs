@@ -149,12 +149,24 @@ pub fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
 
 /// Sets a file's modification time `ago` in the past.
 pub fn age(path: &Path, ago: Duration) {
+    set_mtime(path, SystemTime::now() - ago);
+}
+
+fn set_mtime(path: &Path, at: SystemTime) {
     File::options()
         .write(true)
         .open(path)
         .unwrap()
-        .set_modified(SystemTime::now() - ago)
+        .set_modified(at)
         .unwrap();
+}
+
+/// Writes `bytes` over a file and gives it back its modification time, as
+/// silent bit rot would: same size, same time, other content.
+fn rewrite_silently(path: &Path, bytes: &[u8]) {
+    let mtime = fs::metadata(path).unwrap().modified().unwrap();
+    fs::write(path, bytes).unwrap();
+    set_mtime(path, mtime);
 }
 
 const DAY: Duration = Duration::from_secs(86_400);
@@ -286,15 +298,7 @@ fn a_frame_without_checksum_changed_is_caught_by_its_digest() {
 
     let mut changed = original.clone();
     changed[50_000] ^= 0x01;
-    let path = p.join("b/raw.zst");
-    let mtime = fs::metadata(&path).unwrap().modified().unwrap();
-    fs::write(&path, &changed).unwrap();
-    File::options()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_modified(mtime)
-        .unwrap();
+    rewrite_silently(&p.join("b/raw.zst"), &changed);
 
     let v = verify(&p, &[]);
     v.run.expect_code(1);
@@ -319,16 +323,9 @@ fn bit_rot_with_same_size_and_mtime_is_changed() {
     assert_eq!(baseline.lines().count(), 2);
 
     let path = p.join("b/a.bin");
-    let mtime = fs::metadata(&path).unwrap().modified().unwrap();
     let mut bytes = fs::read(&path).unwrap();
     bytes[1234] ^= 0x80;
-    fs::write(&path, &bytes).unwrap();
-    File::options()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_modified(mtime)
-        .unwrap();
+    rewrite_silently(&path, &bytes);
 
     let v = verify(&p, &[]);
     v.run.expect_code(1);
