@@ -11,6 +11,7 @@ pub mod logs;
 pub mod manifest;
 pub mod new;
 pub mod nightly;
+pub mod pipeline;
 pub mod progress;
 pub mod serve;
 pub mod session;

@@ -12,18 +12,18 @@ use std::collections::BTreeMap;
 
 use serde::{Serialize, Serializer};
 
+use super::pipeline;
 use super::progress::Bar;
 use super::session::{Checked, Session};
 use super::{Context, Exit, Fatal, plural};
+use crate::analyse::contract::ContractReport;
 use crate::analyse::contract::obligations::{Counts, Missed, ServicePeriod};
 use crate::analyse::contract::sla::{Breach, MonthCompliance, Rule, RuleCompliance};
-use crate::analyse::contract::{self, ContractReport};
 use crate::analyse::{logs, verify};
-use crate::commands::build;
 use crate::diag::Diagnostic;
+use crate::load::git::{GitHistory, GitLog};
 use crate::period::Every;
 use crate::render::junit::{self, Case, CaseResult, Suite};
-use crate::report::git::{GitHistory, GitLog};
 use crate::report::{Analyses, Audience, CheckReport};
 use crate::time::Clock;
 
@@ -158,7 +158,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let check = checked.report();
     let logs = logs_stage(ctx, &session);
     let verify = verify_stage(ctx, &session);
-    let contract = contract_stage(&session, &checked);
+    let contract = pipeline::contract_of(&session, &checked);
     let build = build_stage(ctx, &session, &checked, &git.finish(), &contract, &verify, &logs);
     let (obligations, sla) = contract_sections(&contract);
 
@@ -336,16 +336,6 @@ fn logs_cases(report: &LogsReport, tz: chrono_tz::Tz) -> Vec<Case> {
 
 // ---------------------------------------------------------------------------
 
-/// Obligations and SLAs held against the notes.
-fn contract_stage(session: &Session, checked: &Checked) -> ContractReport {
-    contract::analyse(
-        &session.project,
-        &checked.schedules,
-        &checked.notes,
-        &session.clock,
-    )
-}
-
 /// Obligations and SLAs, for the summary: counts and breaches (the
 /// period-by-period calendar and every outcome are the portal's).
 fn contract_sections(report: &ContractReport) -> (ObligationsSection, SlaSection) {
@@ -388,9 +378,9 @@ fn build_stage(
     let mut warnings = Vec::new();
     let on_record = match verify {
         Stage::Ran { .. } => None,
-        _ => build::last_verification(&session.project, &mut warnings),
+        _ => pipeline::last_verification(&session.project, &mut warnings),
     };
-    let history = build::verification_history(&session.project, &mut warnings);
+    let history = pipeline::verification_history(&session.project, &mut warnings);
     ctx.print_diagnostics(&warnings);
     let analyses = Analyses {
         contract,
@@ -404,7 +394,7 @@ fn build_stage(
             _ => None,
         },
     };
-    match build::portal(session, checked, git, analyses, Audience::Client, None) {
+    match pipeline::portal(session, checked, git, analyses, Audience::Client, None) {
         Ok(site) => Stage::Ran {
             ok: true,
             report: BuildSection {

@@ -21,10 +21,10 @@ use std::time::{Duration, Instant};
 use tiny_http::{Header, Method, Request, Response, Server};
 
 use super::session::Session;
-use super::{Context, Exit, Fatal, build};
+use super::{Context, Exit, Fatal, pipeline};
+use crate::load::git::GitLog;
 use crate::load::{LoadError, settings};
 use crate::report::Audience;
-use crate::report::git::GitLog;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -114,8 +114,8 @@ fn rebuild(ctx: &Context, status: &Mutex<BuildStatus>) {
             let git = GitLog::start(&session.project.root);
             let checked = session.check();
             ctx.print_diagnostics(&checked.problems);
-            let analysed = build::Analysed::run(ctx, &session, &checked);
-            build::portal(
+            let analysed = pipeline::Analysed::run(ctx, &session, &checked);
+            pipeline::portal(
                 &session,
                 &checked,
                 &git.finish(),
@@ -196,7 +196,7 @@ fn fingerprint(root: &Path) -> u64 {
     }
     // A new verification or a grown log shows on the portal too.
     if let Ok(project) = crate::load::Project::open(root) {
-        for path in crate::render::manifest::analysis_inputs(&project) {
+        for path in super::pipeline::analysis_inputs(&project) {
             path.hash(&mut h);
             if let Ok(meta) = std::fs::metadata(&path) {
                 (meta.len(), meta.modified().ok()).hash(&mut h);

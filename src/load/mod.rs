@@ -1,9 +1,13 @@
 //! The first stage: read what is on disk into typed values.
 //!
-//! Settings ([`settings`]), the contract's schedules ([`schedules`]) and the
-//! engineers' notes ([`notes`]). Loading never stops at the first problem: it
-//! returns what it could read together with a diagnostic for everything else.
+//! Settings ([`settings`]), the contract's schedules ([`schedules`]), the
+//! engineers' notes ([`notes`]), their history in git ([`git`]) and the
+//! digest of every input's metadata ([`inputs`]). Loading never stops at the
+//! first problem: it returns what it could read together with a diagnostic
+//! for everything else.
 
+pub mod git;
+pub mod inputs;
 pub mod notes;
 pub mod schedules;
 pub mod settings;

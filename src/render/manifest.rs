@@ -10,8 +10,10 @@
 //! * the next build renders only the files whose fingerprint changed and
 //!   deletes those no longer made;
 //! * [`up_to_date`] compares the header's inputs digest with one taken from
-//!   file metadata alone ([`inputs_digest`]): when nothing changed, `opsbook
-//!   build` stops there, without reading a single note.
+//!   file metadata alone (`load::inputs::digest`), and the run's clock with
+//!   the span the last build's model holds for ([`Validity`]): when nothing
+//!   changed and no deadline has passed, `opsbook build` stops there,
+//!   without reading a single note.
 //!
 //! The manifest holds no text of any note, only digests and site paths, so
 //! it is safe to publish with the client's portal.
@@ -20,17 +22,15 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use chrono::NaiveDate;
-use rayon::prelude::*;
+use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
-use crate::load::Project;
-use crate::report::Audience;
+use crate::report::{Audience, Validity};
 
 /// The manifest's path inside the site.
 pub const PATH: &str = ".opsbook/manifest";
 /// Bumped when the manifest or the fingerprints change meaning.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Header {
@@ -38,8 +38,10 @@ pub struct Header {
     pub version: String,
     /// `client` or `internal`.
     pub audience: String,
-    /// [`inputs_digest`] of the build, when the build took one.
+    /// `load::inputs::digest` of the build, when the build took one.
     pub inputs: Option<String>,
+    /// The clocks the build's model holds for, recorded with `inputs`.
+    pub valid: Option<Validity>,
     pub check: CheckCounts,
 }
 
@@ -52,11 +54,14 @@ pub struct CheckCounts {
 }
 
 impl Header {
-    pub fn new(audience: Audience, inputs: Option<String>, check: CheckCounts) -> Header {
+    /// The header of a build; `valid` is kept only with an inputs digest,
+    /// as only a build that took one can be found up to date.
+    pub fn new(audience: Audience, inputs: Option<String>, valid: Validity, check: CheckCounts) -> Header {
         Header {
             format: FORMAT,
             version: env!("CARGO_PKG_VERSION").to_string(),
             audience: audience_name(audience).to_string(),
+            valid: inputs.is_some().then_some(valid),
             inputs,
             check,
         }
@@ -118,110 +123,47 @@ impl Manifest {
 }
 
 /// The check counts of the site's last build, when the site was built for
-/// `audience` from exactly the inputs `digest` describes.
-pub fn up_to_date(site: &Path, audience: Audience, digest: &str) -> Option<CheckCounts> {
+/// `audience` from exactly the inputs `digest` describes, and its model
+/// still holds at `now`: the clock is not before the build's, and has not
+/// reached a deadline the model depends on.
+pub fn up_to_date(
+    site: &Path,
+    audience: Audience,
+    digest: &str,
+    now: DateTime<FixedOffset>,
+) -> Option<CheckCounts> {
     let file = std::fs::File::open(site.join(PATH)).ok()?;
     let mut first = String::new();
     BufReader::new(file).read_line(&mut first).ok()?;
     let header: Header = serde_json::from_str(&first).ok()?;
-    (header.compatible(audience) && header.inputs.as_deref() == Some(digest)).then_some(header.check)
-}
-
-/// A digest of everything a build reads, taken from file metadata only:
-/// the settings, schedules, every file under `content/` and the theme
-/// (path, size, modification and change times, inode), what the other
-/// analyses read ([`analysis_inputs`]), the commit `HEAD` points at, the
-/// binary itself, the audience and the day of the clock. Costs a `stat` per
-/// note instead of reading it.
-pub fn inputs_digest(project: &Project, audience: Audience, today: NaiveDate) -> String {
-    let mut h = blake3::Hasher::new();
-    let mut line = |parts: &[&[u8]]| {
-        for p in parts {
-            h.update(p);
-            h.update(&[0]);
-        }
-        h.update(b"\n");
-    };
-    line(&[
-        env!("CARGO_PKG_VERSION").as_bytes(),
-        audience_name(audience).as_bytes(),
-    ]);
-    line(&[today.to_string().as_bytes()]);
-    if let Ok(exe) = std::env::current_exe() {
-        line(&[b"exe", stat(&exe).as_bytes()]);
-    }
-    let head = crate::report::git::head(&project.root).unwrap_or_default();
-    line(&[b"head", head.as_bytes()]);
-    let mut roots = vec![
-        project.root.join(crate::load::settings::FILE_NAME),
-        project.schedules_dir(),
-        project.content_dir(),
-    ];
-    if let Some(theme) = &project.settings.site.theme {
-        roots.push(project.themes_dir().join(theme));
-    }
-    let mut paths = analysis_inputs(project);
-    for root in roots {
-        for entry in walkdir::WalkDir::new(&root)
-            .follow_links(true)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(Result::ok)
-        {
-            paths.push(entry.into_path());
-        }
-    }
-    // The stats are what this costs; two threads take them about twice as fast.
-    let stats: Vec<String> = paths.par_iter().map(|p| stat(p)).collect();
-    for (path, stat) in paths.iter().zip(&stats) {
-        line(&[path.as_os_str().as_encoded_bytes(), stat.as_bytes()]);
-    }
-    h.finalize().to_hex().to_string()
-}
-
-/// The files the portal's other parts are made from, besides the notes: the
-/// last verification and its history under `state/`, and the log files of
-/// `[logs] paths` (none when a pattern is invalid: the build says so). A new
-/// verification or a grown log changes their metadata.
-pub fn analysis_inputs(project: &Project) -> Vec<std::path::PathBuf> {
-    let state = project.state_dir();
-    let mut paths = vec![
-        state.join(crate::analyse::verify::REPORT_FILE),
-        state.join(crate::state::history::FILE),
-    ];
-    paths.extend(crate::analyse::logs::matched_files(project).unwrap_or_default());
-    paths
-}
-
-/// Size, times and inode of a file, as text; empty when it cannot be read.
-fn stat(path: &Path) -> String {
-    let Ok(m) = std::fs::metadata(path) else {
-        return String::new();
-    };
-    let mtime = m
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos());
-    #[cfg(unix)]
-    let extra = {
-        use std::os::unix::fs::MetadataExt;
-        format!("{} {} {}", m.ctime(), m.ctime_nsec(), m.ino())
-    };
-    #[cfg(not(unix))]
-    let extra = String::new();
-    format!("{} {mtime} {extra}", m.len())
+    let holds = header.valid.is_some_and(|v| v.holds_at(now));
+    (header.compatible(audience) && header.inputs.as_deref() == Some(digest) && holds).then_some(header.check)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn clock(text: &str) -> DateTime<FixedOffset> {
+        crate::time::Clock::parse(text, crate::time::DEFAULT_TIMEZONE)
+            .unwrap()
+            .now()
+    }
+
     #[test]
-    fn the_manifest_round_trips_and_knows_its_audience() {
+    fn the_manifest_round_trips_and_knows_its_audience_and_clocks() {
         let dir = tempfile::tempdir().unwrap();
+        let valid = Validity {
+            from: clock("2025-03-11T09:30"),
+            until: clock("2025-03-11T11:00"),
+        };
         let m = Manifest {
-            header: Header::new(Audience::Client, Some("abc".into()), CheckCounts::default()),
+            header: Header::new(
+                Audience::Client,
+                Some("abc".into()),
+                valid,
+                CheckCounts::default(),
+            ),
             files: [("index.html".to_string(), "00ff".to_string())].into(),
         };
         std::fs::create_dir_all(dir.path().join(".opsbook")).unwrap();
@@ -230,46 +172,14 @@ mod tests {
         assert_eq!(back.header, m.header);
         assert_eq!(back.files["index.html"], "00ff");
         assert!(Manifest::read(dir.path(), Audience::Internal).is_none());
-        assert!(up_to_date(dir.path(), Audience::Client, "abc").is_some());
-        assert!(up_to_date(dir.path(), Audience::Client, "abd").is_none());
-    }
-
-    #[test]
-    fn touching_a_note_changes_the_digest() {
-        let dir = tempfile::tempdir().unwrap();
-        let project = Project::with_settings(dir.path().to_path_buf(), Default::default());
-        std::fs::create_dir_all(dir.path().join("content/faq")).unwrap();
-        let note = dir.path().join("content/faq/a.md");
-        std::fs::write(&note, "x").unwrap();
-        let day = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
-        let a = inputs_digest(&project, Audience::Client, day);
-        assert_eq!(a, inputs_digest(&project, Audience::Client, day));
-        assert_ne!(a, inputs_digest(&project, Audience::Internal, day));
-        assert_ne!(
-            a,
-            inputs_digest(&project, Audience::Client, day.succ_opt().unwrap())
-        );
-        std::fs::write(&note, "y").unwrap();
-        let f = std::fs::File::options().write(true).open(&note).unwrap();
-        f.set_modified(std::time::SystemTime::UNIX_EPOCH).unwrap();
-        let b = inputs_digest(&project, Audience::Client, day);
-        assert_ne!(a, b);
-
-        // A verification run, or a log file that grows, changes it too.
-        std::fs::create_dir_all(dir.path().join("state")).unwrap();
-        std::fs::write(dir.path().join("state/verify.json"), "{}").unwrap();
-        let c = inputs_digest(&project, Audience::Client, day);
-        assert_ne!(b, c);
-        std::fs::create_dir_all(dir.path().join("logs")).unwrap();
-        std::fs::write(dir.path().join("logs/app.jsonl"), "{}\n").unwrap();
-        let d = inputs_digest(&project, Audience::Client, day);
-        assert_ne!(c, d);
-        std::fs::write(dir.path().join("logs/app.jsonl"), "{}\n{}\n").unwrap();
-        assert_ne!(d, inputs_digest(&project, Audience::Client, day));
-        // What the analyses keep for themselves does not.
-        let d = inputs_digest(&project, Audience::Client, day);
-        std::fs::create_dir_all(dir.path().join("state/logs")).unwrap();
-        std::fs::write(dir.path().join("state/logs/cache.json"), "{}").unwrap();
-        assert_eq!(d, inputs_digest(&project, Audience::Client, day));
+        let now = clock("2025-03-11T10:00");
+        assert!(up_to_date(dir.path(), Audience::Client, "abc", now).is_some());
+        assert!(up_to_date(dir.path(), Audience::Client, "abd", now).is_none());
+        for stale in ["2025-03-11T11:00", "2025-03-11T13:00", "2025-03-11T09:00"] {
+            assert!(
+                up_to_date(dir.path(), Audience::Client, "abc", clock(stale)).is_none(),
+                "{stale}"
+            );
+        }
     }
 }

@@ -62,8 +62,8 @@ impl RenderError {
 /// How [`build_site`] is asked to build.
 #[derive(Debug, Clone, Default)]
 pub struct SiteOptions {
-    /// [`manifest::inputs_digest`] of this build, when the caller took one,
-    /// so that the next `opsbook build` can tell nothing changed.
+    /// `load::inputs::digest` of this build, when the caller took one, so
+    /// that the next `opsbook build` can tell nothing changed.
     pub inputs: Option<String>,
     /// The check's counts, replayed when the site is found up to date.
     pub check: CheckCounts,
@@ -120,7 +120,12 @@ pub fn build_site(
     let mut writer = SiteWriter::open(&out).map_err(write_error(&project.rel(&out)))?;
     let old = Manifest::read(&out, report.audience);
     let new = Manifest {
-        header: Header::new(report.audience, options.inputs.clone(), options.check),
+        header: Header::new(
+            report.audience,
+            options.inputs.clone(),
+            report.validity,
+            options.check,
+        ),
         files: outputs
             .iter()
             .map(|o| (o.path.clone(), o.fingerprint.to_hex().to_string()))

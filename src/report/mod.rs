@@ -12,11 +12,11 @@ pub mod backups;
 pub mod chart;
 pub mod contract;
 pub mod dashboard;
-pub mod git;
 pub mod logs;
 pub mod note;
 pub mod redact;
 pub mod summary;
+pub mod validity;
 pub mod views;
 
 use std::collections::{HashMap, HashSet};
@@ -32,6 +32,7 @@ use crate::analyse::logs::LogReport;
 use crate::analyse::verify::{RunRecord, VerifyReport};
 use crate::diag::Diagnostic;
 use crate::load::Project;
+use crate::load::git::GitHistory;
 pub use crate::load::notes::Audience;
 use crate::load::notes::Note;
 use crate::load::notes::kinds::Meta;
@@ -41,11 +42,11 @@ use crate::state::history::Line;
 use crate::time::Clock;
 use backups::Backups;
 use dashboard::Dashboard;
-use git::GitHistory;
 use logs::Logs;
 use note::{Ctx, NoteInfo, NoteRef, day, url_safe};
 use redact::Redactor;
 use summary::Summary;
+pub use validity::Validity;
 use views::*;
 
 /// The whole portal's data for one audience.
@@ -54,6 +55,10 @@ pub struct Report {
     pub audience: Audience,
     /// The report's day: the date of the run's clock.
     pub as_of: String,
+    /// The clocks at which this is the same model: from the run's clock to
+    /// the first deadline it depends on.
+    #[serde(skip)]
+    pub validity: Validity,
     pub project: ProjectInfo,
     /// The check of the notes; for the team only (`None` for the client).
     pub check: Option<CheckReport>,
@@ -137,7 +142,7 @@ pub struct Inputs<'a> {
     /// Every note loaded, of every audience.
     pub notes: &'a [Note],
     pub check: CheckReport,
-    /// The history of `content/` ([`git::GitLog`]); empty without git.
+    /// The history of `content/` (`load::git::GitLog`); empty without git.
     pub git: &'a GitHistory,
     pub analyses: Analyses<'a>,
 }
@@ -223,10 +228,12 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
 
     let sla = &inputs.schedules.sla;
     let analyses = &inputs.analyses;
+    let contract = contract::for_audience(analyses.contract, &notes, inputs.clock.now(), &redactor);
+    let validity = Validity::of(inputs.clock.now(), tz, &contract, &notes);
     let ContractReport {
         obligations,
         sla: outcomes,
-    } = contract::for_audience(analyses.contract, &notes, inputs.clock.now(), &redactor);
+    } = contract;
     let outcomes_of = contract::outcomes_by_file(&outcomes);
     let outcomes_of = |n: &Note| outcomes_of.get(n.path.as_str()).cloned().unwrap_or_default();
     // Each note's view, built in parallel, then sorted into its kind's list.
@@ -337,6 +344,7 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
     Ok(Report {
         audience,
         as_of,
+        validity,
         project: ProjectInfo::new(&inputs.project.settings.project, &redactor),
         check: (audience == Audience::Internal).then_some(inputs.check),
         limits: sla.clone(),

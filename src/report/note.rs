@@ -7,9 +7,9 @@ use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::git::{Commit, GitHistory};
 use super::redact::Redactor;
 use crate::duration::Dur;
+use crate::load::git::{Commit, GitHistory};
 use crate::load::notes::body::Body;
 use crate::load::notes::{Audience, Kind};
 use crate::time::Timestamp;

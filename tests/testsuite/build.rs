@@ -97,3 +97,41 @@ fn broken_notes_are_listed_and_the_rest_is_published() {
     assert!(p.join("site/faq/FAQ-001.html").is_file());
     assert!(!p.join("site/faq/FAQ-009.html").exists());
 }
+
+/// An open general incident reported at 09:00 has a 2 h limit: a build at
+/// 09:30 shows it pending, and a build at 13:00 the same day must not find
+/// that site up to date, as the limit has passed since.
+#[test]
+fn a_deadline_passed_since_the_last_build_rebuilds_the_site() {
+    let p = TestProject::new();
+    p.file(
+        "content/incidents/INC-250311-01.md",
+        "+++\nid = \"INC-250311-01\"\ntitle = \"公文交换接口超时\"\nseverity = \"general\"\nreported_at = 2025-03-11T09:00:00\nengineers = [\"张伟\"]\n+++\n",
+    );
+    let page = "site/incidents/INC-250311-01.html";
+    let sla_status = |html: &str| -> String {
+        let start = html.find("<td class=\"status\">").expect("an SLA status cell");
+        html[start..].split("</td>").next().unwrap().to_string()
+    };
+
+    let run = p.run(&["--now", "2025-03-11T09:30", "build"]);
+    run.expect_code(0);
+    assert!(sla_status(&p.read(page)).contains("进行中"), "{}", p.read(page));
+
+    // Nothing changed and no deadline passed: up to date.
+    let run = p.run(&["--now", "2025-03-11T10:00", "build"]);
+    run.expect_code(0);
+    assert!(run.stdout().contains("up to date"), "{}", run.stdout());
+
+    // 11:00 passed: built again, and the breach shown.
+    let run = p.run(&["--now", "2025-03-11T13:00", "build"]);
+    run.expect_code(0);
+    assert!(!run.stdout().contains("up to date"), "{}", run.stdout());
+    assert!(sla_status(&p.read(page)).contains("超时"), "{}", p.read(page));
+
+    // A clock before the last build's is another night, not this one.
+    let run = p.run(&["--now", "2025-03-11T09:30", "build"]);
+    run.expect_code(0);
+    assert!(!run.stdout().contains("up to date"), "{}", run.stdout());
+    assert!(sla_status(&p.read(page)).contains("进行中"));
+}

@@ -1,0 +1,164 @@
+//! The wiring `build`, `nightly` and `serve` share: from a checked project
+//! to the portal, load → analyse → report → render.
+//!
+//! `build` and `serve` take the analyses as they find them on disk (the
+//! last verification on record, the logs); `nightly` runs its own stages
+//! first and hands their reports in. Both end in [`portal`].
+
+use std::path::PathBuf;
+
+use super::session::{Checked, Session};
+use super::{Context, Fatal};
+use crate::analyse::contract::{self, ContractReport};
+use crate::analyse::logs::{self, LogReport};
+use crate::analyse::verify::{self, RunRecord, VerifyReport};
+use crate::diag::{self, Diagnostic};
+use crate::load::git::GitHistory;
+use crate::load::{LoadError, Project};
+use crate::progress::Silent;
+use crate::render::manifest::CheckCounts;
+use crate::render::{self, SiteOptions, SiteSummary};
+use crate::report::{self, Analyses, Audience, Inputs};
+use crate::state::history::{self, Line};
+
+/// What the portal shows besides the notes, as `build` and `serve` find it
+/// (`nightly` has the same from its own stages).
+pub struct Analysed {
+    pub contract: ContractReport,
+    pub verify: Option<VerifyReport>,
+    pub history: Vec<Line<RunRecord>>,
+    pub logs: Option<LogReport>,
+}
+
+impl Analysed {
+    /// Holds the checked notes against the contract, reads the last
+    /// verification and its history from `state/`, and ingests the logs.
+    /// What cannot be read is said as a warning, and the portal shows no
+    /// data for it.
+    pub fn run(ctx: &Context, session: &Session, checked: &Checked) -> Analysed {
+        let project = &session.project;
+        let mut warnings = Vec::new();
+        let verify = last_verification(project, &mut warnings);
+        let history = verification_history(project, &mut warnings);
+        let logs = match logs::ingest(project, &session.clock, &Silent) {
+            Ok(report) if report.files.is_empty() && report.problems.is_empty() => None,
+            Ok(report) => Some(report),
+            Err(e) => {
+                warnings.push(Diagnostic::warning(
+                    crate::load::settings::FILE_NAME,
+                    format!("the logs could not be read, the portal shows none: {e}"),
+                ));
+                None
+            }
+        };
+        ctx.print_diagnostics(&warnings);
+        Analysed {
+            contract: contract_of(session, checked),
+            verify,
+            history,
+            logs,
+        }
+    }
+
+    pub fn analyses(&self) -> Analyses<'_> {
+        Analyses {
+            contract: &self.contract,
+            verify: self.verify.as_ref(),
+            history: &self.history,
+            logs: self.logs.as_ref(),
+        }
+    }
+}
+
+/// Obligations and SLAs held against the checked notes, at the session's
+/// clock.
+pub fn contract_of(session: &Session, checked: &Checked) -> ContractReport {
+    contract::analyse(
+        &session.project,
+        &checked.schedules,
+        &checked.notes,
+        &session.clock,
+    )
+}
+
+/// The last verification on record (`state/verify.json`); when it cannot be
+/// read, none, and a warning.
+pub fn last_verification(project: &Project, warnings: &mut Vec<Diagnostic>) -> Option<VerifyReport> {
+    verify::last_report(project).unwrap_or_else(|e| {
+        warnings.push(Diagnostic::warning(
+            project.rel(&project.state_dir().join(verify::REPORT_FILE)),
+            format!("cannot read the last verification, the portal shows none: {e}"),
+        ));
+        None
+    })
+}
+
+/// The verification runs on record (`state/history.jsonl`); when they cannot
+/// be read, none, and a warning.
+pub fn verification_history(project: &Project, warnings: &mut Vec<Diagnostic>) -> Vec<Line<RunRecord>> {
+    verify::history(project).unwrap_or_else(|e| {
+        warnings.push(Diagnostic::warning(
+            project.rel(&project.state_dir().join(history::FILE)),
+            format!("cannot read the verification history, the portal shows none: {e}"),
+        ));
+        Vec::new()
+    })
+}
+
+/// The files the portal's other parts are made from, besides the notes: the
+/// last verification and its history under `state/`, and the log files of
+/// `[logs] paths` (none when a pattern is invalid: the build says so). A new
+/// verification or a grown log changes their metadata.
+pub fn analysis_inputs(project: &Project) -> Vec<PathBuf> {
+    let state = project.state_dir();
+    let mut paths = vec![state.join(verify::REPORT_FILE), state.join(history::FILE)];
+    paths.extend(logs::matched_files(project).unwrap_or_default());
+    paths
+}
+
+/// The digest of everything a build for `audience` reads
+/// (`load::inputs::digest`), the analyses' inputs included.
+pub fn inputs_digest(project: &Project, audience: Audience) -> String {
+    crate::load::inputs::digest(project, audience, &analysis_inputs(project))
+}
+
+/// Builds the report model for `audience` from checked notes and the other
+/// analyses, and renders the portal. `inputs` is [`inputs_digest`] when the
+/// caller took one.
+pub fn portal(
+    session: &Session,
+    checked: &Checked,
+    git: &GitHistory,
+    analyses: Analyses,
+    audience: Audience,
+    inputs: Option<String>,
+) -> Result<SiteSummary, Fatal> {
+    let errors = diag::count_errors(&checked.problems);
+    let counts = CheckCounts {
+        notes: checked.files,
+        errors,
+        warnings: checked.problems.len() - errors,
+    };
+    let model = report::build(
+        Inputs {
+            project: &session.project,
+            clock: &session.clock,
+            schedules: &checked.schedules,
+            notes: &checked.notes,
+            check: checked.report(),
+            git,
+            analyses,
+        },
+        audience,
+    )
+    .map_err(|problems| Fatal::Load(LoadError::Invalid(problems)))?;
+    render::build_site(
+        &session.project,
+        &model,
+        &SiteOptions {
+            inputs,
+            check: counts,
+        },
+    )
+    .map_err(|e| Fatal::Other(e.into()))
+}
