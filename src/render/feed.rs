@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::markdown::plain_text;
 use crate::report::Report;
+use crate::report::redact::Redactor;
 use crate::time::local_to_instant;
 
 /// How many of the newest records the feed carries.
@@ -43,7 +44,11 @@ struct Candidate<'a> {
     text: [&'a Option<String>; 2],
 }
 
-pub fn build(report: &Report, base_url: &str) -> Feed {
+/// The feed of `report`. Each entry's summary is cut from the note's text,
+/// so that text is masked first (`mask`), lest the cut leave part of a
+/// phone number the mask would no longer recognise; the rest is masked when
+/// the feed is serialized.
+pub fn build(report: &Report, mask: &Redactor, base_url: &str) -> Feed {
     let tz: Tz = report
         .project
         .timezone
@@ -100,7 +105,7 @@ pub fn build(report: &Report, base_url: &str) -> Feed {
         .map(|c| {
             let text: Vec<&str> = c.text.iter().filter_map(|t| t.as_deref()).collect();
             Entry {
-                summary: plain_text(&text.join("\n\n"), SUMMARY_CHARS),
+                summary: plain_text(&mask.mask(&text.join("\n\n")), SUMMARY_CHARS),
                 ..c.entry
             }
         })

@@ -105,7 +105,7 @@ pub fn build_site(
         audience: report.audience,
         lang: theme::language_code(report.project.language),
     };
-    env.add_global("site", Value::from(Serde(&site_info)));
+    env.add_global("site", Value::from(Serde(report.mask.masked(&site_info))));
     let engine = engine_digest(&sources, &labels, &site_info);
     let Plan {
         outputs, fragments, ..

@@ -8,10 +8,16 @@
 //! own page and the lists and summaries that show it, and nothing else.
 //! Templates must read only their context and the site-wide `site` and `t`
 //! values, never the whole report.
+//!
+//! Every context and every data file is serialized through the audience's
+//! masking ([`Plan::mask`]): that is where the client's portal has personal
+//! data and secrets masked, whatever part of the model they come from.
 
 use minijinja::Value;
 use minijinja::value::Serde;
 use serde::Serialize;
+
+use crate::report::redact::Redactor;
 
 /// One file of the site.
 pub struct Output<'a> {
@@ -48,17 +54,31 @@ pub struct Fragment<'a> {
 /// Every output of the site, and the fragments its pages are made with.
 pub struct Plan<'a> {
     engine: blake3::Hash,
+    mask: &'a Redactor,
     pub outputs: Vec<Output<'a>>,
     pub fragments: Vec<Fragment<'a>>,
 }
 
 impl<'a> Plan<'a> {
-    pub fn new(engine: blake3::Hash) -> Plan<'a> {
+    /// A plan whose contexts and data are masked by `mask`.
+    pub fn new(engine: blake3::Hash, mask: &'a Redactor) -> Plan<'a> {
         Plan {
             engine,
+            mask,
             outputs: Vec::new(),
             fragments: Vec::new(),
         }
+    }
+
+    /// The audience's masking, for data serialized before it is planned
+    /// ([`Plan::page_json`]) and texts made into files directly.
+    pub fn mask(&self) -> &'a Redactor {
+        self.mask
+    }
+
+    /// `value` as masked JSON.
+    pub fn to_json<T: Serialize + ?Sized>(&self, value: &T) -> Vec<u8> {
+        serde_json::to_vec(&self.mask.masked(value)).expect("the model serializes")
     }
 
     /// A page rendered from `template` with `context`.
@@ -68,12 +88,12 @@ impl<'a> Plan<'a> {
         template: &'static str,
         context: T,
     ) {
-        let json = serde_json::to_vec(&context).expect("page contexts serialize");
+        let json = self.to_json(&context);
         self.page_json(path, template, &json, context, Vec::new());
     }
 
-    /// A page whose context's JSON is already at hand. The page's
-    /// fingerprint covers its fragments' too.
+    /// A page whose context's JSON (masked, [`Plan::to_json`]) is already at
+    /// hand. The page's fingerprint covers its fragments' too.
     pub fn page_json<T: Serialize + Send + Sync + 'a>(
         &mut self,
         path: String,
@@ -87,12 +107,13 @@ impl<'a> Plan<'a> {
         for f in &fragments {
             h.update(self.fragments[*f].fingerprint.as_bytes());
         }
+        let mask = self.mask;
         self.outputs.push(Output {
             path,
             fingerprint: h.finalize(),
             content: Content::Page {
                 template,
-                context: Box::new(move || Value::from(Serde(&context))),
+                context: Box::new(move || Value::from(Serde(mask.masked(&context)))),
                 fragments,
             },
         });
@@ -108,10 +129,11 @@ impl<'a> Plan<'a> {
     ) -> usize {
         let mut h = self.hasher(template);
         h.update(json);
+        let mask = self.mask;
         self.fragments.push(Fragment {
             template,
             fingerprint: h.finalize(),
-            context: Box::new(move || Value::from(Serde(&context))),
+            context: Box::new(move || Value::from(Serde(mask.masked(&context)))),
         });
         self.fragments.len() - 1
     }
@@ -133,8 +155,9 @@ impl<'a> Plan<'a> {
         });
     }
 
+    /// A data file: `value` as masked JSON.
     pub fn json<T: Serialize + ?Sized>(&mut self, path: String, value: &T) {
-        let mut bytes = serde_json::to_vec(value).expect("data serializes");
+        let mut bytes = self.to_json(value);
         bytes.push(b'\n');
         self.bytes(path, bytes);
     }

@@ -12,8 +12,6 @@ use serde::Serialize;
 
 use super::chart::{Series, SeriesChart};
 use super::note::url_safe;
-use super::redact::Redactor;
-use crate::analyse::verify::report::{CommandRun, Restore, TableRows};
 use crate::analyse::verify::{ProblemKind, RunRecord, SetReport, SetRun, VerifyReport};
 use crate::state::history::Line;
 
@@ -104,15 +102,10 @@ impl From<&SetView> for SetBrief {
 impl Backups {
     /// The part from the last report and the history; `None` when no
     /// verification has run yet.
-    pub fn new(
-        last: Option<&VerifyReport>,
-        history: &[Line<RunRecord>],
-        redact: &Redactor,
-    ) -> Option<Backups> {
+    pub fn new(last: Option<&VerifyReport>, history: &[Line<RunRecord>]) -> Option<Backups> {
         if last.is_none() && history.is_empty() {
             return None;
         }
-        let text = |s: &str| redact.mask(s).into_owned();
         let runs: Vec<RunRow> = history
             .iter()
             .rev()
@@ -121,13 +114,13 @@ impl Backups {
                 started_at: line.entry.started_at.clone(),
                 finished_at: line.entry.finished_at.clone(),
                 ok: line.entry.ok,
-                sets: line.entry.sets.iter().map(|s| masked_run(s, redact)).collect(),
+                sets: line.entry.sets.clone(),
             })
             .collect();
 
         let mut sets: Vec<SetView> = Vec::new();
         for report in last.iter().flat_map(|r| &r.sets) {
-            let name = text(&report.name);
+            let name = report.name.clone();
             // The history's line of this very run, else one made from the report.
             let brief = latest(&runs, &name).unwrap_or_else(|| SetLast {
                 at: last.map(|r| r.finished_at.clone()).unwrap_or_default(),
@@ -138,7 +131,7 @@ impl Backups {
             });
             sets.push(SetView {
                 anchor: format!("set-{}", url_safe(&name)),
-                report: Some(masked_set(report, redact)),
+                report: Some(report.clone()),
                 last: brief,
                 name,
             });
@@ -167,9 +160,7 @@ impl Backups {
                 finished_at: r.finished_at.clone(),
                 ok: r.ok,
             }),
-            warnings: last
-                .map(|r| r.warnings.iter().map(|w| text(w)).collect())
-                .unwrap_or_default(),
+            warnings: last.map(|r| r.warnings.clone()).unwrap_or_default(),
             chart: chart(&runs),
             sets,
             runs,
@@ -224,56 +215,12 @@ fn chart(runs: &[RunRow]) -> Option<SeriesChart> {
     })
 }
 
-fn masked_run(run: &SetRun, redact: &Redactor) -> SetRun {
-    SetRun {
-        name: redact.mask(&run.name).into_owned(),
-        ..run.clone()
-    }
-}
-
-/// A set's report with every text masked: names and paths, problem details,
-/// what restore tests and commands printed.
-fn masked_set(set: &SetReport, redact: &Redactor) -> SetReport {
-    let text = |s: &mut String| {
-        if let std::borrow::Cow::Owned(masked) = redact.mask(s) {
-            *s = masked;
-        }
-    };
-    let mut set = set.clone();
-    text(&mut set.name);
-    text(&mut set.path);
-    set.checked.iter_mut().for_each(text);
-    for p in &mut set.problems {
-        text(&mut p.path);
-        text(&mut p.detail);
-    }
-    for r in &mut set.records {
-        text(&mut r.path);
-        match &mut r.restore {
-            Some(Restore::Sqlite { tables, .. }) => {
-                for TableRows { name, .. } in tables {
-                    text(name);
-                }
-            }
-            Some(Restore::SqlDump { tool, .. }) => text(tool),
-            Some(Restore::PgRestore { output }) => text(output),
-            Some(Restore::Skipped { reason }) => text(reason),
-            Some(Restore::Tar { .. }) | None => {}
-        }
-        if let Some(CommandRun { command, output, .. }) = &mut r.command {
-            text(command);
-            text(output);
-        }
-    }
-    set
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyse::verify::report::{FileRecord, Problem};
+    use crate::analyse::verify::report::{CommandRun, FileRecord, Problem, Restore, TableRows};
     use crate::load::settings::BackupKind;
-    use crate::report::redact::RedactSettings;
+    use crate::report::redact::{RedactSettings, Redactor};
     use std::collections::BTreeMap;
 
     fn set(name: &str, problems: Vec<Problem>) -> SetReport {
@@ -362,8 +309,7 @@ mod tests {
             line(1, "2025-03-30", &[("db", true), ("files", true)]),
             line(2, "2025-03-31", &[("db", false)]),
         ];
-        let redact = Redactor::new(&RedactSettings::default()).unwrap();
-        let b = Backups::new(Some(&report), &history, &redact).unwrap();
+        let b = Backups::new(Some(&report), &history).unwrap();
         assert_eq!(b.runs.iter().map(|r| r.seq).collect::<Vec<_>>(), [2, 1]);
         let names: Vec<&str> = b.sets.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["db", "files"]);
@@ -384,7 +330,8 @@ mod tests {
         assert_eq!(chart.series[1].values, [0.0, 1.0]);
 
         // Commands and their output are masked like every other text.
-        let json = serde_json::to_string(&db.report).unwrap();
+        let redact = Redactor::new(&RedactSettings::default()).unwrap();
+        let json = serde_json::to_string(&redact.masked(&db.report)).unwrap();
         assert!(
             !json.contains("hunter2") && !json.contains("ops@example.com"),
             "{json}"
@@ -394,8 +341,8 @@ mod tests {
 
     #[test]
     fn without_a_report_or_a_history_there_is_no_part() {
-        assert!(Backups::new(None, &[], &Redactor::none()).is_none());
-        let b = Backups::new(None, &[line(1, "2025-03-30", &[("db", true)])], &Redactor::none()).unwrap();
+        assert!(Backups::new(None, &[]).is_none());
+        let b = Backups::new(None, &[line(1, "2025-03-30", &[("db", true)])]).unwrap();
         assert!(b.last_run.is_none());
         assert_eq!(b.sets[0].last.run.checked, 1);
     }

@@ -14,7 +14,6 @@ use serde::Serialize;
 
 use super::chart::{Calendar, DayState};
 use super::note::{Ctx, NoteRef};
-use super::redact::Redactor;
 use crate::analyse::contract::ContractReport;
 use crate::analyse::contract::obligations::{Counts, ObligationsReport, PeriodResult, PeriodStatus};
 use crate::analyse::contract::sla::{Compliance, Measure, Outcome, Rule, RuleCompliance, SlaReport, Status};
@@ -24,42 +23,15 @@ use crate::period::Every;
 /// How many breaches the dashboard lists, the newest.
 const DASHBOARD_BREACHES: usize = 10;
 
-/// `report` restricted to `notes` (the audience's), every text masked.
-/// `now` is the clock the obligations were judged at.
-pub fn for_audience(
-    report: &ContractReport,
-    notes: &[&Note],
-    now: DateTime<FixedOffset>,
-    redact: &Redactor,
-) -> ContractReport {
+/// `report` restricted to `notes` (the audience's). `now` is the clock the
+/// obligations were judged at.
+pub fn for_audience(report: &ContractReport, notes: &[&Note], now: DateTime<FixedOffset>) -> ContractReport {
     let files: HashSet<&str> = notes.iter().map(|n| n.path.as_str()).collect();
     let ids: HashSet<String> = notes.iter().map(|n| n.id()).collect();
-    let text = |s: &mut String| {
-        if let std::borrow::Cow::Owned(masked) = redact.mask(s) {
-            *s = masked;
-        }
-    };
-    let mut obligations = report.obligations.only_notes(|id| ids.contains(id), now);
-    for ob in &mut obligations.obligations {
-        text(&mut ob.name);
-        text(&mut ob.kind);
-        for p in &mut ob.periods {
-            p.notes.iter_mut().for_each(text);
-        }
+    ContractReport {
+        obligations: report.obligations.only_notes(|id| ids.contains(id), now),
+        sla: report.sla.only(|o| files.contains(o.file.as_str())),
     }
-    for m in &mut obligations.missed {
-        text(&mut m.name);
-    }
-    // Files stay as they are, like every note's `path`: they are how the
-    // views find their outcomes.
-    let mut sla = report.sla.only(|o| files.contains(o.file.as_str()));
-    for o in &mut sla.outcomes {
-        text(&mut o.id);
-    }
-    for b in &mut sla.breaches {
-        text(&mut b.id);
-    }
-    ContractReport { obligations, sla }
 }
 
 /// The SLA outcomes of each note, by its file.

@@ -11,7 +11,6 @@ use serde::Serialize;
 
 use super::chart::{Series, SeriesChart};
 use super::note::day;
-use super::redact::Redactor;
 use crate::analyse::logs::report::Alert;
 use crate::analyse::logs::{DayReport, FileProblem, LogReport};
 use crate::period::{Every, Period};
@@ -86,13 +85,13 @@ pub struct LogMonth {
 }
 
 impl Logs {
-    /// The part from an ingest, masked by `redact`, at the report's day.
-    pub fn new(report: &LogReport, today: NaiveDate, redact: &Redactor) -> Logs {
-        let days: Vec<DayReport> = report.days.iter().map(|d| masked_day(d, redact)).collect();
+    /// The part from an ingest, at the report's day.
+    pub fn new(report: &LogReport, today: NaiveDate) -> Logs {
+        let days = &report.days;
         let url = |d: NaiveDate| format!("logs/{}.html#d-{}", Period::containing(Every::Month, d), day(d));
 
         let mut months: Vec<LogMonth> = Vec::new();
-        for d in &days {
+        for d in days {
             let month = Period::containing(Every::Month, d.date);
             if months.last().is_none_or(|m| m.period != month.to_string()) {
                 months.push(LogMonth {
@@ -138,24 +137,15 @@ impl Logs {
                 .checked_sub_days(chrono::Days::new(CHART_DAYS - 1))
                 .unwrap_or(NaiveDate::MIN)
                 .max(days[0].date);
-            errors_per_day(&days, from, last.date)
+            errors_per_day(days, from, last.date)
         });
-        let text = |s: &str| redact.mask(s).into_owned();
         let overview = LogsOverview {
             from: days.first().map(|d| day(d.date)),
             to: days.last().map(|d| day(d.date)),
             files: report.files.len(),
             lines: report.lines,
             malformed: report.malformed_count,
-            problems: report
-                .problems
-                .iter()
-                .map(|p| FileProblem {
-                    file: text(&p.file),
-                    detail: text(&p.detail),
-                    ..p.clone()
-                })
-                .collect(),
+            problems: report.problems.clone(),
             days: days
                 .iter()
                 .rev()
@@ -197,49 +187,4 @@ fn errors_per_day(days: &[DayReport], from: NaiveDate, to: NaiveDate) -> SeriesC
         }],
         stacked: false,
     }
-}
-
-/// A day with every logged text masked.
-fn masked_day(d: &DayReport, redact: &Redactor) -> DayReport {
-    let text = |s: &mut String| {
-        if let std::borrow::Cow::Owned(masked) = redact.mask(s) {
-            *s = masked;
-        }
-    };
-    let mut d = d.clone();
-    for a in &mut d.alerts {
-        text(&mut a.rule);
-        text(&mut a.subject);
-    }
-    for s in &mut d.services {
-        text(&mut s.service);
-    }
-    for e in &mut d.top_errors {
-        text(&mut e.service);
-        text(&mut e.pattern);
-        text(&mut e.example);
-    }
-    for f in &mut d.logins.failed {
-        text(&mut f.user);
-        text(&mut f.host);
-    }
-    for f in &mut d.exchange.failures {
-        text(&mut f.doc_id);
-        text(&mut f.msg);
-    }
-    for o in &mut d.exchange.overdue {
-        text(&mut o.doc_id);
-    }
-    for m in &mut d.metrics {
-        text(&mut m.host);
-    }
-    for b in &mut d.backups {
-        text(&mut b.set);
-        if let Some(job) = &mut b.last {
-            text(&mut job.status);
-            text(&mut job.host);
-            text(&mut job.msg);
-        }
-    }
-    d
 }

@@ -3,8 +3,10 @@
 //! Templates render only from [`Report`], and the portal's `data/*.json` files
 //! are written from the same structs, so a page and its data cannot disagree.
 //! Building the model is where the audience is applied: the client's report
-//! has no internal notes in it, no check diagnostics, and every text masked by
-//! [`redact`]. Everything made from it is therefore clean by construction.
+//! has no internal notes in it and no check diagnostics, and carries the
+//! audience's masking ([`Report::mask`]), through which every text is
+//! serialized on its way out ([`redact::Masked`]). Everything made from it is
+//! therefore clean by construction.
 //!
 //! The entry point is [`build`]: `report::build(&Inputs { .. }, audience)`.
 
@@ -59,6 +61,11 @@ pub struct Report {
     /// the first deadline it depends on.
     #[serde(skip)]
     pub validity: Validity,
+    /// The audience's masking: the model keeps texts as written, and
+    /// whatever leaves it is serialized through this
+    /// ([`Redactor::masked`]); for the team, it masks nothing.
+    #[serde(skip)]
+    pub mask: Redactor,
     pub project: ProjectInfo,
     /// The check of the notes; for the team only (`None` for the client).
     pub check: Option<CheckReport>,
@@ -102,12 +109,11 @@ pub struct ProjectInfo {
 }
 
 impl ProjectInfo {
-    fn new(p: &ProjectSettings, redact: &Redactor) -> Self {
-        let text = |s: &str| redact.mask(s).into_owned();
+    fn new(p: &ProjectSettings) -> Self {
         ProjectInfo {
-            name: text(&p.name),
-            client: text(&p.client),
-            contractor: text(&p.contractor),
+            name: p.name.clone(),
+            client: p.client.clone(),
+            contractor: p.contractor.clone(),
             start: p.start.map(|d| d.to_string()),
             end: p.end.map(|d| d.to_string()),
             timezone: p.timezone.name().to_string(),
@@ -179,12 +185,14 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
 
     let ctx_index = Ctx {
         tz,
-        redact: &redactor,
         git: inputs.git,
         index: HashMap::new(),
     };
     let mut taken = HashSet::new();
-    let infos: Vec<NoteInfo> = notes.iter().map(|n| info(n, &ctx_index, &mut taken)).collect();
+    let infos: Vec<NoteInfo> = notes
+        .iter()
+        .map(|n| info(n, &ctx_index, &redactor, &mut taken))
+        .collect();
     let ctx = Ctx {
         index: infos
             .iter()
@@ -228,7 +236,7 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
 
     let sla = &inputs.schedules.sla;
     let analyses = &inputs.analyses;
-    let contract = contract::for_audience(analyses.contract, &notes, inputs.clock.now(), &redactor);
+    let contract = contract::for_audience(analyses.contract, &notes, inputs.clock.now());
     let validity = Validity::of(inputs.clock.now(), tz, &contract, &notes);
     let ContractReport {
         obligations,
@@ -301,8 +309,8 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         }
     }
 
-    let backups = Backups::new(analyses.verify, analyses.history, &redactor);
-    let logs = analyses.logs.map(|l| Logs::new(l, today, &redactor));
+    let backups = Backups::new(analyses.verify, analyses.history);
+    let logs = analyses.logs.map(|l| Logs::new(l, today));
     let breaches = contract::breach_rows(&outcomes, &ctx);
 
     let service = inputs.project.settings.project.period();
@@ -345,7 +353,8 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         audience,
         as_of,
         validity,
-        project: ProjectInfo::new(&inputs.project.settings.project, &redactor),
+        mask: redactor,
+        project: ProjectInfo::new(&inputs.project.settings.project),
         check: (audience == Audience::Internal).then_some(inputs.check),
         limits: sla.clone(),
         inspections,
@@ -385,15 +394,16 @@ fn push_unique(list: &mut Vec<String>, id: &str) {
 
 /// A note's identity in the model. Pages are `{folder}/{id}.html`; two notes
 /// with one id (an error `check` reports) get `-2`, `-3` … so neither page is
-/// lost.
-fn info(n: &Note, ctx: &Ctx, taken: &mut HashSet<String>) -> NoteInfo {
+/// lost. The page's name is made from the id as the audience may see it:
+/// file names are not serialized, so they are masked here.
+fn info(n: &Note, ctx: &Ctx, mask: &Redactor, taken: &mut HashSet<String>) -> NoteInfo {
     let id = n.id();
     let date = note_date(n, ctx.tz).map(day);
     let folder = n.kind.folder();
     // A report text is shown on top of its period's report.
     let base = match &n.meta {
         Meta::Report(m) => format!("reports/{}", m.period),
-        _ => format!("{folder}/{}", url_safe(&id)),
+        _ => format!("{folder}/{}", url_safe(&mask.mask(&id))),
     };
     let mut url = format!("{base}.html");
     let mut k = 2;

@@ -7,7 +7,6 @@ use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::redact::Redactor;
 use crate::duration::Dur;
 use crate::load::git::{Commit, GitHistory};
 use crate::load::notes::body::Body;
@@ -62,16 +61,16 @@ pub struct FormBody {
 /// Everything note views are built from, besides the note itself.
 pub struct Ctx<'a> {
     pub tz: Tz,
-    pub redact: &'a Redactor,
     pub git: &'a GitHistory,
     /// The page and title of every note in this audience's portal, by id.
     pub index: HashMap<String, (String, String)>,
 }
 
 impl Ctx<'_> {
-    /// A text from a note, masked for the audience.
+    /// A text from a note, as written: it is masked for the audience when
+    /// it leaves the model (`redact::Masked`).
     pub fn text(&self, s: &str) -> String {
-        self.redact.mask(s).into_owned()
+        s.to_string()
     }
 
     pub fn opt(&self, s: &Option<String>) -> Option<String> {
@@ -205,10 +204,9 @@ pub fn url_safe(id: &str) -> String {
 mod tests {
     use super::*;
 
-    fn ctx<'a>(redact: &'a Redactor, git: &'a GitHistory) -> Ctx<'a> {
+    fn ctx(git: &GitHistory) -> Ctx<'_> {
         Ctx {
             tz: crate::time::DEFAULT_TIMEZONE,
-            redact,
             git,
             index: HashMap::new(),
         }
@@ -216,13 +214,13 @@ mod tests {
 
     #[test]
     fn form_body_finds_named_intro_and_other_sections() {
-        let (r, g) = (Redactor::none(), GitHistory::default());
+        let g = GitHistory::default();
         let body = Body::new(
             "前言\n\n## 原因分析\n\n磁盘满\n\n### 细节\n\n日志\n\n## 附录\n\n清单\n\n## 处理方法\n\n扩容\n"
                 .into(),
             5,
         );
-        let parts = ctx(&r, &g).form_body(&body, &["原因分析", "处理方法", "预防措施"]);
+        let parts = ctx(&g).form_body(&body, &["原因分析", "处理方法", "预防措施"]);
         assert_eq!(parts.intro.as_deref(), Some("前言"));
         assert_eq!(parts.named[0].as_deref(), Some("磁盘满\n\n### 细节\n\n日志"));
         assert_eq!(parts.named[1].as_deref(), Some("扩容"));
@@ -233,13 +231,13 @@ mod tests {
 
     #[test]
     fn a_wrapping_heading_is_not_shown_twice() {
-        let (r, g) = (Redactor::none(), GitHistory::default());
+        let g = GitHistory::default();
         let body = Body::new("# 记录\n\n## 检查内容\n\nA\n\n## 巡检结果分析\n\nB\n".into(), 1);
-        let parts = ctx(&r, &g).form_body(&body, &["检查内容", "巡检结果分析"]);
+        let parts = ctx(&g).form_body(&body, &["检查内容", "巡检结果分析"]);
         assert!(parts.other.is_empty());
         assert_eq!(parts.named[1].as_deref(), Some("B"));
         let plain = Body::new("只有正文。\n".into(), 1);
-        let parts = ctx(&r, &g).form_body(&plain, &["检查内容"]);
+        let parts = ctx(&g).form_body(&plain, &["检查内容"]);
         assert_eq!(parts.intro.as_deref(), Some("只有正文。"));
     }
 }

@@ -599,6 +599,65 @@ fn git_gives_the_recorder_and_each_page_its_last_commit_in_one_call() {
     assert_eq!(logs.len(), 1, "one `git log` for the whole tree: {calls}");
 }
 
+/// Names `[redact]` lists are masked wherever they come from, git authors
+/// included: they reach the client's portal through the pages' "last
+/// changed by" line, the recorder taken from git and `data/*.json`.
+#[test]
+fn git_authors_listed_in_redact_appear_in_no_file_of_the_client_portal() {
+    if !crate::support::have_tool("git", "the portal reads authors from git") {
+        return;
+    }
+    let p = fixture();
+    p.file(
+        "opsbook.toml",
+        format!(
+            "{}\n[[redact.patterns]]\nname = \"engineers\"\nregex = \"赵保密|钱保密\"\n",
+            p.read("opsbook.toml")
+        ),
+    );
+    let git = |author: &str, args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(p.path())
+            .args([
+                "-c",
+                &format!("user.name={author}"),
+                "-c",
+                "user.email=x@example.invalid",
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    git("赵保密", &["init", "-q"]);
+    git("赵保密", &["add", "."]);
+    git("赵保密", &["commit", "-qm", "记录"]);
+    let note = "content/faq/FAQ-001.md";
+    p.file(note, format!("{}\n补充。\n", p.read(note)));
+    git("钱保密", &["commit", "-qam", "补充"]);
+
+    build(&p, &["--audience", "internal"]);
+    let internal: String = site_files(&p)
+        .values()
+        .map(|(_, _, bytes)| String::from_utf8_lossy(bytes).into_owned())
+        .collect();
+    assert!(
+        internal.contains("赵保密") && internal.contains("钱保密"),
+        "the team's portal shows who wrote the notes"
+    );
+
+    build(&p, &[]);
+    let files = site_files(&p);
+    for (path, (_, _, bytes)) in &files {
+        let text = String::from_utf8_lossy(bytes);
+        for name in ["赵保密", "钱保密"] {
+            assert!(!text.contains(name), "{path} holds `{name}`");
+        }
+    }
+    let faq = p.read("site/data/faq.json");
+    assert!(faq.contains("\"author\":\"***\""), "{faq}");
+}
+
 #[test]
 fn without_git_the_portal_is_built_all_the_same() {
     let p = fixture();

@@ -3,10 +3,13 @@
 use crate::render::search::Doc;
 use crate::report::Report;
 use crate::report::note::NoteInfo;
+use crate::report::redact::Redactor;
 
 /// What the search index holds of each note: its title, id, the fields a
-/// person would search for, and its text.
-pub(super) fn search_docs(report: &Report) -> Vec<Doc> {
+/// person would search for, and its text. The index is not serialized from
+/// the model but made of its words, so what it shows (title, link) and what
+/// it is made of (text) are masked here, before they are cut into words.
+pub(super) fn search_docs(report: &Report, mask: &Redactor) -> Vec<Doc> {
     let mut docs = Vec::new();
     let mut push = |info: &NoteInfo, parts: Vec<&str>| {
         let mut text = format!("{} {}", info.id, info.title);
@@ -15,11 +18,11 @@ pub(super) fn search_docs(report: &Report) -> Vec<Doc> {
             text.push_str(p);
         }
         docs.push(Doc {
-            url: info.url.clone(),
-            title: info.title.clone(),
+            url: mask.mask(&info.url).into_owned(),
+            title: mask.mask(&info.title).into_owned(),
             kind: info.kind.singular().to_string(),
             date: info.date.clone().unwrap_or_default(),
-            text,
+            text: mask.mask(&text).into_owned(),
         });
     };
     let opt = |s: &Option<String>| s.as_deref().unwrap_or("").to_string();

@@ -91,7 +91,7 @@ struct FormContext<'a> {
 /// A page per inspection record, made of its form (a fragment, shared with
 /// the month's print view); returns each record's fragment.
 pub(super) fn pages<'a>(plan: &mut Plan<'a>, views: &'a [InspectionView]) -> Vec<usize> {
-    let json = view_json(views);
+    let json = view_json(plan, views);
     data_chunks(plan, views, &json);
     views
         .iter()
@@ -187,7 +187,7 @@ pub(super) fn lists<'a>(plan: &mut Plan<'a>, report: &'a Report, forms: &[usize]
         let context = PrintPage {
             period: month.to_string(),
         };
-        let json = serde_json::to_vec(&context).expect("page contexts serialize");
+        let json = plan.to_json(&context);
         let forms = forms_of.get(month).cloned().unwrap_or_default();
         plan.page_json(print_url, "inspections-print.html", &json, context, forms);
     }

@@ -147,7 +147,7 @@ pub fn plan<'a>(
     labels: &toml::Table,
     base_url: &str,
 ) -> Plan<'a> {
-    let mut plan = Plan::new(engine);
+    let mut plan = Plan::new(engine, &report.mask);
 
     plan.page(
         "index.html".into(),
@@ -184,7 +184,7 @@ pub fn plan<'a>(
     note_pages(&mut plan, &report.vulnerabilities, "vulnerability.html");
     // Incident pages also show the limits that apply (their SLA outcomes
     // are in their views).
-    let incident_json = view_json(&report.incidents);
+    let incident_json = view_json(&plan, &report.incidents);
     data_chunks(&mut plan, &report.incidents, &incident_json);
     for (v, json) in report.incidents.iter().zip(&incident_json) {
         let mut json = json.clone();
@@ -305,10 +305,11 @@ pub fn plan<'a>(
                 .collect()
         })
         .unwrap_or_default();
-    for (path, bytes) in search::build(&docs::search_docs(report), kinds) {
+    for (path, bytes) in search::build(&docs::search_docs(report, plan.mask()), kinds) {
         plan.bytes(path, bytes);
     }
-    plan.page("feed.xml".into(), "feed.xml", feed::build(report, base_url));
+    let feed = feed::build(report, plan.mask(), base_url);
+    plan.page("feed.xml".into(), "feed.xml", feed);
     for (path, bytes) in static_files {
         plan.bytes(path, bytes);
     }
@@ -371,10 +372,12 @@ has_note!(
     ReportTextView
 );
 
-pub(super) fn view_json<T: Serialize + Sync>(views: &[T]) -> Vec<Vec<u8>> {
+/// Each view as masked JSON, for its page's fingerprint and its data file.
+pub(super) fn view_json<T: Serialize + Sync>(plan: &Plan, views: &[T]) -> Vec<Vec<u8>> {
+    let mask = plan.mask();
     views
         .par_iter()
-        .map(|v| serde_json::to_vec(v).expect("views serialize"))
+        .map(|v| serde_json::to_vec(&mask.masked(v)).expect("views serialize"))
         .collect()
 }
 
@@ -384,7 +387,7 @@ fn note_pages<'a, T: HasNote + Serialize + Send + Sync + 'a>(
     views: &'a [T],
     template: &'static str,
 ) {
-    let json = view_json(views);
+    let json = view_json(plan, views);
     data_chunks(plan, views, &json);
     // The context is `{"page": …}`; its fingerprint is made of the view's own JSON.
     for (v, json) in views.iter().zip(&json) {

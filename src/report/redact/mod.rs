@@ -1,10 +1,13 @@
 //! Masking of personal data and secrets in the client's portal.
 //!
 //! Phone numbers, Chinese ID-card numbers, e-mail addresses and secrets
-//! written as `password=…`, `token=…` and the like are masked in every text the
-//! client's report model holds. Every output file of the client portal (pages,
-//! `data/*.json`, the search index, the feed) is made from that model, so none
-//! of them can hold an unmasked value.
+//! written as `password=…`, `token=…` and the like are masked in every text
+//! that leaves the client's report model. The model keeps each text as it
+//! was written, with the audience's [`Redactor`]; every output file of the
+//! client portal (pages, `data/*.json`, the feed, the search index) is made
+//! by serializing the model through [`Masked`], which masks every string at
+//! any depth, git authors, log lines and names of backup files included. No
+//! field is masked by hand, so none can be forgotten.
 //!
 //! The `[redact]` table of `opsbook.toml` changes the rules:
 //!
@@ -23,6 +26,8 @@
 //! A rule whose regex has a group named `value` masks only that group (the
 //! built-in `secret` rule keeps `password=` and masks what follows).
 
+mod masked;
+
 use std::borrow::Cow;
 
 use regex::{Regex, RegexSet};
@@ -30,6 +35,7 @@ use serde::Deserialize;
 
 use crate::diag::Diagnostic;
 use crate::load::settings::FILE_NAME;
+pub use masked::Masked;
 
 /// The `[redact]` table of `opsbook.toml`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -202,6 +208,16 @@ impl Redactor {
             )]
         })?;
         Ok(Redactor { set, rules })
+    }
+
+    /// Whether this redactor masks nothing (the team's own portal).
+    pub fn is_none(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// `value`, serialized with every string in it masked.
+    pub fn masked<'a, T: serde::Serialize + ?Sized>(&'a self, value: &'a T) -> Masked<'a, T> {
+        Masked::new(value, self)
     }
 
     /// `text` with every match of every rule masked.
