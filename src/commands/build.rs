@@ -45,7 +45,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     ctx.print_diagnostics(&checked.problems);
     let ok = !checked.problems.iter().any(|d| d.is_error());
     let analysed = Analysed::run(ctx, &session, &checked);
-    let site = pipeline::portal(
+    let built = pipeline::portal(
         &session,
         &checked,
         &git.finish(),
@@ -54,12 +54,14 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         Some(digest),
     )?;
     ctx.say(checked.summary());
+    let site = &built.site;
     ctx.say(format!(
-        "built {} ({} files: {} written, {} removed) in {:.2?}",
+        "built {} ({} files: {} written, {} removed{}) in {:.2?}",
         session.project.rel(&site.out),
         site.files,
         site.written,
         site.removed,
+        built.corrections_note(),
         started.elapsed()
     ));
     Ok(Exit::from_problems(!ok))

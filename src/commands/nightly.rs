@@ -24,6 +24,7 @@ use crate::diag::Diagnostic;
 use crate::load::git::{GitHistory, GitLog};
 use crate::period::Every;
 use crate::render::junit::{self, Case, CaseResult, Suite};
+use crate::report::corrections::Correction;
 use crate::report::{Analyses, Audience, CheckReport};
 use crate::time::Clock;
 
@@ -146,6 +147,11 @@ pub struct BuildSection {
     pub written: usize,
     /// Files removed because nothing makes them any more.
     pub removed: usize,
+    /// The notes that fail `check` are not left out of the client's portal:
+    /// they are shown as records being corrected (those that could not be
+    /// read as their kind, `"typed": false`, are judged nothing). These are
+    /// they.
+    pub corrections: Vec<Correction>,
 }
 
 pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
@@ -395,14 +401,15 @@ fn build_stage(
         },
     };
     match pipeline::portal(session, checked, git, analyses, Audience::Client, None) {
-        Ok(site) => Stage::Ran {
+        Ok(built) => Stage::Ran {
             ok: true,
             report: BuildSection {
                 ok: true,
-                out: session.project.rel(&site.out),
-                files: site.files,
-                written: site.written,
-                removed: site.removed,
+                out: session.project.rel(&built.site.out),
+                files: built.site.files,
+                written: built.site.written,
+                removed: built.site.removed,
+                corrections: built.corrections,
             },
         },
         Err(e) => {
@@ -484,7 +491,14 @@ fn summary_text(s: &Summary, checked: &Checked, session: &Session) -> String {
             )
         },
         Row::of_stage("build", &s.build, |b| {
-            format!("{} ({} files, {} written)", b.out, b.files, b.written)
+            let corrections = match b.corrections.len() {
+                0 => String::new(),
+                n => format!("; {} being corrected", plural(n, "record")),
+            };
+            format!(
+                "{} ({} files, {} written{corrections})",
+                b.out, b.files, b.written
+            )
         }),
     ];
     for r in &rows {
@@ -519,6 +533,22 @@ fn summary_text(s: &Summary, checked: &Checked, session: &Session) -> String {
         }
         if s.sla.breaches.len() > SHOWN {
             let _ = writeln!(t, "  and {} more", s.sla.breaches.len() - SHOWN);
+        }
+    }
+    if let Stage::Ran { report: b, .. } = &s.build
+        && !b.corrections.is_empty()
+    {
+        t.push_str("\nshown in the client's portal as being corrected (fix them and build again):\n");
+        for c in b.corrections.iter().take(SHOWN) {
+            let judged = if c.typed {
+                "judged as written"
+            } else {
+                "could not be read, not judged"
+            };
+            let _ = writeln!(t, "  {} ({judged}): {}", c.id, c.path);
+        }
+        if b.corrections.len() > SHOWN {
+            let _ = writeln!(t, "  and {} more", b.corrections.len() - SHOWN);
         }
     }
     let failing: Vec<&str> = rows.iter().filter(|r| !r.ok).map(|r| r.stage).collect();

@@ -18,6 +18,7 @@ use crate::load::{LoadError, Project};
 use crate::progress::Silent;
 use crate::render::manifest::CheckCounts;
 use crate::render::{self, SiteOptions, SiteSummary};
+use crate::report::corrections::Correction;
 use crate::report::{self, Analyses, Audience, Inputs};
 use crate::state::history::{self, Line};
 
@@ -122,6 +123,24 @@ pub fn inputs_digest(project: &Project, audience: Audience) -> String {
     crate::load::inputs::digest(project, audience, &analysis_inputs(project))
 }
 
+/// A portal that was built.
+pub struct Built {
+    pub site: SiteSummary,
+    /// The records the portal shows as being corrected.
+    pub corrections: Vec<Correction>,
+}
+
+impl Built {
+    /// `; 2 records shown as being corrected`, or nothing.
+    pub fn corrections_note(&self) -> String {
+        match self.corrections.len() {
+            0 => String::new(),
+            1 => "; 1 record shown as being corrected".into(),
+            n => format!("; {n} records shown as being corrected"),
+        }
+    }
+}
+
 /// Builds the report model for `audience` from checked notes and the other
 /// analyses, and renders the portal. `inputs` is [`inputs_digest`] when the
 /// caller took one.
@@ -132,7 +151,7 @@ pub fn portal(
     analyses: Analyses,
     audience: Audience,
     inputs: Option<String>,
-) -> Result<SiteSummary, Fatal> {
+) -> Result<Built, Fatal> {
     let errors = diag::count_errors(&checked.problems);
     let counts = CheckCounts {
         notes: checked.files,
@@ -145,6 +164,7 @@ pub fn portal(
             clock: &session.clock,
             schedules: &checked.schedules,
             notes: &checked.notes,
+            partial: &checked.partial,
             check: checked.report(),
             git,
             analyses,
@@ -152,7 +172,7 @@ pub fn portal(
         audience,
     )
     .map_err(|problems| Fatal::Load(LoadError::Invalid(problems)))?;
-    render::build_site(
+    let site = render::build_site(
         &session.project,
         &model,
         &SiteOptions {
@@ -160,5 +180,9 @@ pub fn portal(
             check: counts,
         },
     )
-    .map_err(|e| Fatal::Other(e.into()))
+    .map_err(|e| Fatal::Other(e.into()))?;
+    Ok(Built {
+        site,
+        corrections: model.corrections,
+    })
 }

@@ -123,7 +123,7 @@ fn rebuild(ctx: &Context, status: &Mutex<BuildStatus>) {
                 Audience::Client,
                 None,
             )
-            .map(|site| (site, checked.summary()))
+            .map(|built| (built.site, checked.summary()))
             .map_err(|e| e.to_string())
         });
     let mut s = status.lock().unwrap_or_else(|e| e.into_inner());

@@ -4,7 +4,7 @@
 use crate::analyse;
 use crate::diag::{self, Diagnostic};
 use crate::load::Project;
-use crate::load::notes::{self, Note};
+use crate::load::notes::{self, Note, Partial};
 use crate::load::schedules::{self, Schedules};
 use crate::report::CheckReport;
 use crate::time::Clock;
@@ -44,6 +44,7 @@ impl Session {
             files: loaded.files,
             schedules,
             notes: loaded.notes,
+            partial: loaded.partial,
             problems,
         }
     }
@@ -56,6 +57,8 @@ pub struct Checked {
     pub schedules: Schedules,
     /// The notes that could be read (with or without problems).
     pub notes: Vec<Note>,
+    /// What could be read of the notes that could not be typed.
+    pub partial: Vec<Partial>,
     pub problems: Vec<Diagnostic>,
 }
 

@@ -43,6 +43,7 @@ pub const TEMPLATES: &[(&str, &str)] = compiled_in!("templates":
     "upgrades.html",
     "vulnerability.html",
     "vulnerabilities.html",
+    "correction.html",
     "reviews.html",
     "summary.html",
     "reports.html",
@@ -68,6 +69,7 @@ pub const TEMPLATES: &[(&str, &str)] = compiled_in!("templates":
     "parts/sla-rules.html",
     "parts/breach-rows.html",
     "parts/alert-rows.html",
+    "parts/correction-rows.html",
 );
 
 /// The default theme's static files, copied to `site/static/`.

@@ -13,6 +13,7 @@
 pub mod backups;
 pub mod chart;
 pub mod contract;
+pub mod corrections;
 pub mod dashboard;
 pub mod logs;
 pub mod note;
@@ -36,13 +37,14 @@ use crate::diag::Diagnostic;
 use crate::load::Project;
 use crate::load::git::GitHistory;
 pub use crate::load::notes::Audience;
-use crate::load::notes::Note;
 use crate::load::notes::kinds::Meta;
+use crate::load::notes::{Note, Partial};
 use crate::load::schedules::{Schedules, Sla};
 use crate::load::settings::{Language, ProjectSettings};
 use crate::state::history::Line;
 use crate::time::Clock;
 use backups::Backups;
+use corrections::{Correction, PartialView};
 use dashboard::Dashboard;
 use logs::Logs;
 use note::{Ctx, NoteInfo, NoteRef, day, url_safe};
@@ -80,6 +82,12 @@ pub struct Report {
     pub vulnerabilities: Vec<VulnerabilityView>,
     /// Hand-written report texts (`content/reports/`).
     pub texts: Vec<ReportTextView>,
+    /// Every record being corrected: this audience's notes that fail
+    /// `check` ([`corrections`]).
+    pub corrections: Vec<Correction>,
+    /// The notes that could not be read as their kind, as far as they
+    /// could be read: each has a page, and is judged nothing.
+    pub partial: Vec<PartialView>,
     /// Years, then quarters, then months.
     pub summaries: Vec<Summary>,
     pub dashboard: Dashboard,
@@ -147,6 +155,8 @@ pub struct Inputs<'a> {
     pub schedules: &'a Schedules,
     /// Every note loaded, of every audience.
     pub notes: &'a [Note],
+    /// What could be read of the notes that could not be typed.
+    pub partial: &'a [Partial],
     pub check: CheckReport,
     /// The history of `content/` (`load::git::GitLog`); empty without git.
     pub git: &'a GitHistory,
@@ -188,16 +198,47 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         git: inputs.git,
         index: HashMap::new(),
     };
+    // A note with an error keeps its place, marked as being corrected.
+    let failing: HashSet<&str> = inputs
+        .check
+        .problems
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.file.as_str())
+        .collect();
     let mut taken = HashSet::new();
     let infos: Vec<NoteInfo> = notes
         .iter()
-        .map(|n| info(n, &ctx_index, &redactor, &mut taken))
+        .map(|n| {
+            let info = info(n, &ctx_index, &redactor, &mut taken);
+            NoteInfo {
+                correcting: failing.contains(n.path.as_str()),
+                ..info
+            }
+        })
         .collect();
+    let partial_notes: Vec<&Partial> = inputs
+        .partial
+        .iter()
+        .filter(|p| corrections::shown(p, audience))
+        .collect();
+    let partial = corrections::partial_views(&partial_notes, audience, &ctx_index, &redactor, &mut taken);
+    let corrections = corrections::list(
+        infos.iter(),
+        &partial,
+        partial_notes.iter().copied().filter(|p| p.kind.is_none()),
+    );
     let ctx = Ctx {
-        index: infos
+        // A typed note wins over a partial one of the same id.
+        index: partial
             .iter()
-            .zip(&notes)
-            .map(|(i, n)| (n.id(), (i.url.clone(), i.title.clone())))
+            .map(|p| (p.note.id.clone(), (p.note.url.clone(), p.note.title.clone())))
+            .chain(
+                infos
+                    .iter()
+                    .zip(&notes)
+                    .map(|(i, n)| (n.id(), (i.url.clone(), i.title.clone()))),
+            )
             .collect(),
         ..ctx_index
     };
@@ -365,6 +406,8 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         upgrades,
         vulnerabilities,
         texts,
+        corrections,
+        partial,
         summaries,
         dashboard,
         backups,
@@ -428,6 +471,7 @@ fn info(n: &Note, ctx: &Ctx, mask: &Redactor, taken: &mut HashSet<String>) -> No
         audience: n.audience,
         source: ctx.source(&n.path),
         data,
+        correcting: false,
     }
 }
 

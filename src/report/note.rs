@@ -30,6 +30,9 @@ pub struct NoteInfo {
     pub source: Option<Commit>,
     /// The `data/*.json` file that holds this note's data.
     pub data: String,
+    /// The note fails `check`: its pages say it is being corrected
+    /// (see `report::corrections`).
+    pub correcting: bool,
 }
 
 /// A link to another note; `url` is `None` when the note is not in this

@@ -95,43 +95,111 @@ fn broken_notes_are_listed_and_the_rest_is_published() {
     run.expect_code(1);
     run.expect_stderr("missing required key `question`");
     assert!(p.join("site/faq/FAQ-001.html").is_file());
-    assert!(!p.join("site/faq/FAQ-009.html").exists());
+    // The broken note keeps its place, as a record being corrected.
+    assert!(p.read("site/faq/FAQ-009.html").contains("更正中"));
 }
 
-/// An open general incident reported at 09:00 has a 2 h limit: a build at
-/// 09:30 shows it pending, and a build at 13:00 the same day must not find
-/// that site up to date, as the limit has passed since.
+/// One typo in an incident must not take it out of the client's portal: it
+/// stays listed, with a page that says it is being corrected and judges
+/// nothing, and the dashboard and the nightly summary count it.
 #[test]
-fn a_deadline_passed_since_the_last_build_rebuilds_the_site() {
+fn a_note_that_fails_check_stays_in_the_portal_as_being_corrected() {
     let p = TestProject::new();
     p.file(
         "content/incidents/INC-250311-01.md",
-        "+++\nid = \"INC-250311-01\"\ntitle = \"公文交换接口超时\"\nseverity = \"general\"\nreported_at = 2025-03-11T09:00:00\nengineers = [\"张伟\"]\n+++\n",
+        "+++\nid = \"INC-250311-01\"\ntitle = \"公文交换接口超时\"\nseverity = \"urgent\"\nreported_at = 2025-03-11T09:00:00\nresolved_at = 2025-03-11T10:00:00\nengineers = [\"张伟\"]\n+++\n\n## 原因分析\n\n证书过期，联系 13912345678。\n",
     );
-    let page = "site/incidents/INC-250311-01.html";
-    let sla_status = |html: &str| -> String {
-        let start = html.find("<td class=\"status\">").expect("an SLA status cell");
-        html[start..].split("</td>").next().unwrap().to_string()
-    };
+    p.file(
+        "content/incidents/INC-250312-01.md",
+        "+++\nid = \"INC-250312-01\"\ntitle = \"会议管理页面报错\"\nseverity = \"general\"\nreported_at = 2025-03-12T09:00:00\nresolved_at = 2025-03-12T10:00:00\nengineers = [\"张伟\"]\n+++\n",
+    );
+    p.file(
+        "content/faq/FAQ-001.md",
+        "+++\nid = \"FAQ-001\"\nquestion = \"证书过期怎么办\"\nincidents = [\"INC-250311-01\"]\naudience = \"intern\"\n+++\n内部步骤\n",
+    );
+    let run = p.run(&["--now", "2025-03-31", "build"]);
+    run.expect_code(1);
+    run.expect_stderr("urgent");
+    assert!(
+        run.stdout().contains("2 records shown as being corrected"),
+        "{}",
+        run.stdout()
+    );
 
-    let run = p.run(&["--now", "2025-03-11T09:30", "build"]);
-    run.expect_code(0);
-    assert!(sla_status(&p.read(page)).contains("进行中"), "{}", p.read(page));
+    // Its page: what could be read, the notice, no judgement; masked.
+    let page = p.read("site/incidents/INC-250311-01.html");
+    for text in [
+        "更正中",
+        "不判定其服务时限",
+        "公文交换接口超时",
+        "urgent",
+        "证书过期",
+        "139****5678",
+    ] {
+        assert!(page.contains(text), "the page lacks {text}: {page}");
+    }
+    assert!(!page.contains("13912345678"));
+    // Its row, under the list of incidents.
+    let list = p.read("site/incidents/index.html");
+    assert!(list.contains("更正中的记录"), "{list}");
+    assert!(
+        list.contains("href=\"../incidents/INC-250311-01.html\""),
+        "{list}"
+    );
+    assert!(list.contains("INC-250312-01"));
+    // The dashboard counts and names both records being corrected.
+    let index = p.read("site/index.html");
+    assert!(index.contains("2 条记录正在更正"), "{index}");
+    assert!(index.contains("INC-250311-01") && index.contains("FAQ-001"));
+    // A note whose audience cannot be read shows its place, not its text.
+    let faq = p.read("site/faq/FAQ-001.html");
+    assert!(faq.contains("更正中") && !faq.contains("内部步骤") && !faq.contains("证书过期怎么办"));
+    let data = p.read("site/data/corrections.json");
+    assert!(
+        data.contains("\"INC-250311-01\"") && !data.contains("内部步骤"),
+        "{data}"
+    );
 
-    // Nothing changed and no deadline passed: up to date.
-    let run = p.run(&["--now", "2025-03-11T10:00", "build"]);
-    run.expect_code(0);
-    assert!(run.stdout().contains("up to date"), "{}", run.stdout());
+    // The nightly summary says so, in its text and its JSON.
+    let run = p.run(&["--now", "2025-03-31", "nightly", "--json", "summary.json"]);
+    run.expect_code(1);
+    let out = run.stdout();
+    assert!(out.contains("2 records being corrected"), "{out}");
+    assert!(
+        out.contains("INC-250311-01 (could not be read, not judged): content/incidents/INC-250311-01.md"),
+        "{out}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&p.read("summary.json")).unwrap();
+    let records = json["build"]["corrections"].as_array().unwrap();
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert!(
+        records
+            .iter()
+            .any(|r| r["id"] == "INC-250311-01" && r["typed"] == false)
+    );
+}
 
-    // 11:00 passed: built again, and the breach shown.
-    let run = p.run(&["--now", "2025-03-11T13:00", "build"]);
-    run.expect_code(0);
-    assert!(!run.stdout().contains("up to date"), "{}", run.stdout());
-    assert!(sla_status(&p.read(page)).contains("超时"), "{}", p.read(page));
-
-    // A clock before the last build's is another night, not this one.
-    let run = p.run(&["--now", "2025-03-11T09:30", "build"]);
-    run.expect_code(0);
-    assert!(!run.stdout().contains("up to date"), "{}", run.stdout());
-    assert!(sla_status(&p.read(page)).contains("进行中"));
+/// A note read as its kind but failing a check (its id's date is not its
+/// date) keeps its own page, judged as written, with the notice on it.
+#[test]
+fn a_typed_note_with_an_error_is_marked_on_its_page() {
+    let p = TestProject::new();
+    p.file(
+        "content/inspections/250312-01.md",
+        "+++\nid = \"250312-01\"\ndate = 2025-03-11\ninspector = \"张昊\"\nmethod = \"remote\"\n+++\n",
+    );
+    p.file(
+        "content/inspections/250313-01.md",
+        "+++\nid = \"250313-01\"\ndate = 2025-03-13\ninspector = \"张昊\"\nmethod = \"remote\"\n+++\n",
+    );
+    let run = p.run(&["--now", "2025-03-31", "build"]);
+    run.expect_code(1);
+    let page = p.read("site/inspections/250312-01.html");
+    assert!(page.contains("本记录未通过校验"), "{page}");
+    assert!(page.contains("软件巡检记录单"), "its own form: {page}");
+    assert!(
+        !p.read("site/inspections/250313-01.html")
+            .contains("本记录未通过校验")
+    );
+    assert!(p.read("site/index.html").contains("1 条记录正在更正"));
 }

@@ -69,10 +69,14 @@ fn a_broken_note_still_gets_a_portal_that_shows_it() {
         out.contains("needs attention: check, logs, verify, obligations\n"),
         "{out}"
     );
-    // The client's portal has the notes that loaded; the broken one is left
-    // out (its problems are the team's, listed by check and the summary).
+    // The client's portal has the notes that loaded, and the broken one as
+    // a record being corrected, which the summary names.
     assert!(p.join("site/incidents/INC-250305-01.html").is_file());
-    assert!(!p.join("site/incidents/INC-250306-01.html").exists());
+    assert!(p.read("site/incidents/INC-250306-01.html").contains("更正中"));
+    assert!(
+        out.contains("shown in the client's portal as being corrected"),
+        "{out}"
+    );
 
     // The portal shows what this run's stages found: the verification, the
     // logs' alerts, the missed day and the SLA breaches.

@@ -4,6 +4,7 @@ pub mod body;
 pub mod frontmatter;
 pub mod id;
 pub mod kinds;
+pub mod partial;
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +17,7 @@ use crate::load::Project;
 use crate::load::toml_doc::KeyIndex;
 pub use body::Body;
 pub use kinds::{Kind, Meta};
+pub use partial::Partial;
 
 /// Notes larger than this are refused: a note is a form, not a data dump, and
 /// a runaway file should not make a page of tens of megabytes.
@@ -100,6 +102,8 @@ impl Note {
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub notes: Vec<Note>,
+    /// What could be read of each file that could not be typed.
+    pub partial: Vec<Partial>,
     pub diagnostics: Vec<Diagnostic>,
     /// Markdown files found (read or not).
     pub files: usize,
@@ -129,14 +133,17 @@ pub fn load_all(project: &Project) -> Loaded {
     }
     loaded.files = paths.len();
     let tz = project.tz();
-    let results: Vec<Result<Note, Vec<Diagnostic>>> = paths
+    let results: Vec<Result<Note, (Vec<Diagnostic>, Partial)>> = paths
         .par_iter()
         .map(|path| read_note(project, path, tz))
         .collect();
     for r in results {
         match r {
             Ok(note) => loaded.notes.push(note),
-            Err(diags) => loaded.diagnostics.extend(diags),
+            Err((diags, partial)) => {
+                loaded.diagnostics.extend(diags);
+                loaded.partial.push(partial);
+            }
         }
     }
     loaded
@@ -161,19 +168,37 @@ fn walk_error(project: &Project, err: &walkdir::Error) -> Diagnostic {
     Diagnostic::error(path, format!("cannot read this folder entry: {reason}"))
 }
 
-fn read_note(project: &Project, path: &Path, tz: Tz) -> Result<Note, Vec<Diagnostic>> {
+/// A note, or its problems and what could be read of it.
+fn read_note(project: &Project, path: &Path, tz: Tz) -> Result<Note, (Vec<Diagnostic>, Partial)> {
     let rel = project.rel(path);
-    let unreadable = |e: std::io::Error| {
-        vec![Diagnostic::error(
-            rel.clone(),
-            format!("cannot read the note: {e}"),
-        )]
-    };
+    let folder = path.strip_prefix(project.content_dir()).ok().and_then(|p| {
+        let mut parts = p.components();
+        let first = parts.next()?;
+        // A file directly in content/ has no kind folder.
+        parts.next()?;
+        Some(first.as_os_str().to_string_lossy().into_owned())
+    });
+    let mut bytes = None;
+    read_bytes(&rel, path, &mut bytes)
+        .and_then(|bytes| parse_note(&rel, bytes, folder.as_deref(), tz))
+        .map_err(|diags| {
+            let partial = Partial::read(&rel, bytes.as_deref(), folder.as_deref());
+            (diags, partial)
+        })
+}
+
+/// Reads the note at `path` into `bytes`, unless it is too large.
+fn read_bytes<'b>(
+    rel: &str,
+    path: &Path,
+    bytes: &'b mut Option<Vec<u8>>,
+) -> Result<&'b [u8], Vec<Diagnostic>> {
+    let unreadable = |e: std::io::Error| vec![Diagnostic::error(rel, format!("cannot read the note: {e}"))];
     let size = std::fs::metadata(path).map_err(unreadable)?.len();
     if size > MAX_NOTE_BYTES {
         return Err(vec![
             Diagnostic::error(
-                rel.clone(),
+                rel,
                 format!(
                     "the note is {:.1} MB; notes may be at most {} MB",
                     size as f64 / 1e6,
@@ -183,15 +208,7 @@ fn read_note(project: &Project, path: &Path, tz: Tz) -> Result<Note, Vec<Diagnos
             .with_hint("move large attachments or logs out of content/ and link to them"),
         ]);
     }
-    let bytes = std::fs::read(path).map_err(unreadable)?;
-    let folder = path.strip_prefix(project.content_dir()).ok().and_then(|p| {
-        let mut parts = p.components();
-        let first = parts.next()?;
-        // A file directly in content/ has no kind folder.
-        parts.next()?;
-        Some(first.as_os_str().to_string_lossy().into_owned())
-    });
-    parse_note(&rel, &bytes, folder.as_deref(), tz)
+    Ok(bytes.insert(std::fs::read(path).map_err(unreadable)?))
 }
 
 /// Parses one note from its bytes. `folder` is the folder directly under

@@ -71,6 +71,11 @@ pub(super) fn search_docs(report: &Report, mask: &Redactor) -> Vec<Doc> {
         parts.extend([&v.intro, &v.description, &v.fix, &v.retest].map(opt));
         push(&v.note, parts.iter().map(String::as_str).collect());
     }
+    for v in &report.partial {
+        let mut parts: Vec<&str> = v.fields.iter().map(|f| f.value.as_str()).collect();
+        parts.extend(v.body.as_deref());
+        push(&v.note, parts);
+    }
     // A report text is found on its period's report, when that has a page.
     let reports: std::collections::HashSet<&str> = report.summaries.iter().map(|s| s.url.as_str()).collect();
     for v in report

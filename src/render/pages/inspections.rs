@@ -37,6 +37,7 @@ struct WeekLink {
 #[derive(Serialize)]
 struct InspectionsIndex<'a> {
     months: Vec<MonthLink>,
+    corrections: Vec<&'a crate::report::corrections::Correction>,
     weeks: Vec<WeekLink>,
     calendars: Vec<&'a Calendar>,
 }
@@ -239,6 +240,7 @@ pub(super) fn lists<'a>(plan: &mut Plan<'a>, report: &'a Report, forms: &[usize]
         "inspections.html",
         InspectionsIndex {
             months: links,
+            corrections: super::partial_of(report, "inspections"),
             weeks: week_links,
             // Daily records over each year of the service period.
             calendars: report

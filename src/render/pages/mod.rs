@@ -16,6 +16,7 @@ use super::plan::Plan;
 use super::search;
 use crate::period::Every;
 use crate::report::backups::Backups;
+use crate::report::corrections::{Correction, PartialView};
 use crate::report::logs::{LogMonth, LogsOverview};
 use crate::report::summary::Summary;
 use crate::report::views::*;
@@ -34,6 +35,8 @@ pub struct SiteInfo<'a> {
 struct DashboardPage<'a> {
     d: &'a crate::report::dashboard::Dashboard,
     check: &'a Option<CheckReport>,
+    /// Every record being corrected.
+    corrections: &'a [Correction],
 }
 
 #[derive(Serialize)]
@@ -50,6 +53,9 @@ struct IncidentPage<'a> {
 #[derive(Serialize)]
 struct ListPage<'a, R> {
     rows: Vec<R>,
+    /// The kind's records that could not be read as such, listed under
+    /// the others.
+    corrections: Vec<&'a Correction>,
     /// The list's charts of each year, newest first.
     years: Vec<YearCharts<'a>>,
     limits: &'a crate::load::schedules::Sla,
@@ -71,6 +77,7 @@ struct IncidentCharts<'a> {
 #[derive(Serialize)]
 struct FaqTable<'a> {
     entries: &'a [FaqView],
+    corrections: Vec<&'a Correction>,
 }
 
 #[derive(Serialize)]
@@ -155,8 +162,10 @@ pub fn plan<'a>(
         DashboardPage {
             d: &report.dashboard,
             check: &report.check,
+            corrections: &report.corrections,
         },
     );
+    corrections(&mut plan, report);
     plan.json("data/dashboard.json".into(), &report.dashboard);
     plan.json(
         "data/site.json".into(),
@@ -217,10 +226,12 @@ pub fn plan<'a>(
     let with_charts = ListArgs {
         years: &years,
         limits: &report.limits,
+        report,
     };
     let list = ListArgs {
         years: &[],
         limits: &report.limits,
+        report,
     };
     with_charts.add(
         &mut plan,
@@ -255,7 +266,10 @@ pub fn plan<'a>(
     plan.page(
         "faq/index.html".into(),
         "faq.html",
-        FaqTable { entries: &report.faq },
+        FaqTable {
+            entries: &report.faq,
+            corrections: partial_of(report, "faq"),
+        },
     );
     reviews(&mut plan, report);
 
@@ -369,7 +383,8 @@ has_note!(
     TrainingView,
     UpgradeView,
     VulnerabilityView,
-    ReportTextView
+    ReportTextView,
+    PartialView
 );
 
 /// Each view as masked JSON, for its page's fingerprint and its data file.
@@ -424,6 +439,7 @@ pub(super) fn data_chunks<T: HasNote>(plan: &mut Plan, views: &[T], json: &[Vec<
 struct ListArgs<'r, 'a> {
     years: &'r [YearCharts<'a>],
     limits: &'a crate::load::schedules::Sla,
+    report: &'a Report,
 }
 
 impl<'a> ListArgs<'_, 'a> {
@@ -441,9 +457,47 @@ impl<'a> ListArgs<'_, 'a> {
             template,
             ListPage {
                 rows,
+                corrections: partial_of(self.report, kind),
                 years: self.years.to_vec(),
                 limits: self.limits,
             },
+        );
+    }
+}
+
+/// The records of the kind whose folder is `folder` that could not be read
+/// as such: they have no row of their kind, so the list shows them apart.
+pub(super) fn partial_of<'a>(report: &'a Report, folder: &str) -> Vec<&'a Correction> {
+    report
+        .corrections
+        .iter()
+        .filter(|c| !c.typed && c.kind.is_some_and(|k| k.folder() == folder))
+        .collect()
+}
+
+/// `data/corrections.json`, every record being corrected, and a page for
+/// each note that could not be read as its kind.
+fn corrections<'a>(plan: &mut Plan<'a>, report: &'a Report) {
+    #[derive(Serialize)]
+    struct CorrectionsData<'a> {
+        records: &'a [Correction],
+        partial: &'a [PartialView],
+    }
+    plan.json(
+        "data/corrections.json".into(),
+        &CorrectionsData {
+            records: &report.corrections,
+            partial: &report.partial,
+        },
+    );
+    let json = view_json(plan, &report.partial);
+    for (v, json) in report.partial.iter().zip(&json) {
+        plan.page_json(
+            v.note.url.clone(),
+            "correction.html",
+            json,
+            NotePage { page: v },
+            Vec::new(),
         );
     }
 }
