@@ -11,9 +11,10 @@ use chrono_tz::Tz;
 
 use super::progress::Bar;
 use super::session::Session;
-use super::{Context, Exit, Fatal, write_output};
+use super::{Context, Exit, Fatal, pipeline, write_output};
 use crate::analyse::logs::report::Alert;
-use crate::analyse::logs::{self, LogReport, ReadKind};
+use crate::analyse::logs::{LogReport, ReadKind};
+use crate::diag::Diagnostic;
 use crate::size::human_bytes;
 
 #[derive(Debug, Clone, Default)]
@@ -24,9 +25,18 @@ pub struct Options {
 
 pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let session = Session::open(ctx)?;
+    let lock = pipeline::lock_state(&session.project);
+    if let Err(e) = &lock {
+        ctx.print_diagnostics(&[Diagnostic::warning(
+            session.project.rel(&session.project.state_dir()),
+            format!("what this run reads is not kept for the next run: {e}"),
+        )]);
+    }
     let bar = Bar::new(ctx.progress, "reading logs");
-    let report = logs::ingest(&session.project, &session.clock, &bar).map_err(|e| Fatal::Other(e.into()))?;
+    let report =
+        pipeline::ingest_logs(&session, lock.as_ref().ok(), &bar).map_err(|e| Fatal::Other(e.into()))?;
     drop(bar);
+    drop(lock);
     ctx.print_diagnostics(&report.diagnostics());
     if let Some(target) = &opts.json {
         let mut text = serde_json::to_string_pretty(&report).map_err(|e| Fatal::Other(e.into()))?;

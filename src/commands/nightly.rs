@@ -26,6 +26,7 @@ use crate::period::Every;
 use crate::render::junit::{self, Case, CaseResult, Suite};
 use crate::report::corrections::Correction;
 use crate::report::{Analyses, Audience, CheckReport};
+use crate::state::{LockError, StateLock};
 use crate::time::Clock;
 
 #[derive(Debug, Clone, Default)]
@@ -162,8 +163,12 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let checked = session.check();
     ctx.print_diagnostics(&checked.problems);
     let check = checked.report();
-    let logs = logs_stage(ctx, &session);
-    let verify = verify_stage(ctx, &session);
+    // What the stages keep under `state/` is written while the run holds its
+    // lock; without it they still run, and keep nothing.
+    let lock = pipeline::lock_state(&session.project);
+    let logs = logs_stage(ctx, &session, &lock);
+    let verify = verify_stage(ctx, &session, &lock);
+    drop(lock);
     let contract = pipeline::contract_of(&session, &checked);
     let build = build_stage(ctx, &session, &checked, &git.finish(), &contract, &verify, &logs);
     let (obligations, sla) = contract_sections(&contract);
@@ -227,17 +232,27 @@ pub type LogsReport = logs::LogReport;
 
 /// Verifies every backup set (sampling as the sets say), printing its
 /// problems like `opsbook verify` does.
-fn verify_stage(ctx: &Context, session: &Session) -> Stage<VerifyReport> {
+fn verify_stage(
+    ctx: &Context,
+    session: &Session,
+    lock: &Result<StateLock, LockError>,
+) -> Stage<VerifyReport> {
     if session.project.settings.backups.is_empty() {
         return Stage::Skipped("opsbook.toml has no [[backups]] sets".into());
     }
+    let lock = match lock {
+        Ok(lock) => lock,
+        Err(e) => return Stage::Failed(e.to_string()),
+    };
     let bar = Bar::new(ctx.progress, "verifying");
     let result = verify::verify(
         &session.project,
         &session.clock,
         &verify::Options::default(),
         &bar,
-    );
+        lock,
+    )
+    .and_then(|run| run.save(&session.project, lock));
     drop(bar);
     match result {
         Ok(report) => {
@@ -253,9 +268,15 @@ fn verify_stage(ctx: &Context, session: &Session) -> Stage<VerifyReport> {
 
 /// Ingests the logs of `[logs] paths`, printing malformed lines and damaged
 /// files like `opsbook logs` does.
-fn logs_stage(ctx: &Context, session: &Session) -> Stage<LogsReport> {
+fn logs_stage(ctx: &Context, session: &Session, lock: &Result<StateLock, LockError>) -> Stage<LogsReport> {
+    if let Err(e) = lock {
+        ctx.print_diagnostics(&[Diagnostic::warning(
+            session.project.rel(&session.project.state_dir()),
+            format!("what the logs' ingest learnt is not kept for the next run: {e}"),
+        )]);
+    }
     let bar = Bar::new(ctx.progress, "reading logs");
-    let result = logs::ingest(&session.project, &session.clock, &bar);
+    let result = pipeline::ingest_logs(session, lock.as_ref().ok(), &bar);
     drop(bar);
     match result {
         Ok(report) if report.files.is_empty() && report.problems.is_empty() => {

@@ -4,6 +4,12 @@
 //! `build` and `serve` take the analyses as they find them on disk (the
 //! last verification on record, the logs); `nightly` runs its own stages
 //! first and hands their reports in. Both end in [`portal`].
+//!
+//! The analyses write nothing: what a run keeps under `state/` (the log
+//! cache here, a verification's baselines and history in `verify` and
+//! `nightly`) is written by the command, while it holds `state/`'s lock
+//! ([`lock_state`]). A command that cannot have the lock (another run holds
+//! it) still reads and reports, and keeps nothing.
 
 use std::path::PathBuf;
 
@@ -15,12 +21,13 @@ use crate::analyse::verify::{self, RunRecord, VerifyReport};
 use crate::diag::{self, Diagnostic};
 use crate::load::git::GitHistory;
 use crate::load::{LoadError, Project};
-use crate::progress::Silent;
+use crate::progress::{Progress, Silent};
 use crate::render::manifest::CheckCounts;
 use crate::render::{self, SiteOptions, SiteSummary};
 use crate::report::corrections::Correction;
 use crate::report::{self, Analyses, Audience, Inputs};
 use crate::state::history::{self, Line};
+use crate::state::{LockError, StateLock};
 
 /// What the portal shows besides the notes, as `build` and `serve` find it
 /// (`nightly` has the same from its own stages).
@@ -41,7 +48,13 @@ impl Analysed {
         let mut warnings = Vec::new();
         let verify = last_verification(project, &mut warnings);
         let history = verification_history(project, &mut warnings);
-        let logs = match logs::ingest(project, &session.clock, &Silent) {
+        let lock = lock_state(project).map_err(|e| {
+            warnings.push(Diagnostic::warning(
+                project.rel(&project.state_dir()),
+                format!("what the logs' ingest learnt is not kept for the next run: {e}"),
+            ))
+        });
+        let logs = match ingest_logs(session, lock.as_ref().ok(), &Silent) {
             Ok(report) if report.files.is_empty() && report.problems.is_empty() => None,
             Ok(report) => Some(report),
             Err(e) => {
@@ -68,6 +81,25 @@ impl Analysed {
             history: &self.history,
             logs: self.logs.as_ref(),
         }
+    }
+}
+
+/// `state/`'s lock, for a run that writes there.
+pub fn lock_state(project: &Project) -> Result<StateLock, LockError> {
+    StateLock::of_state(&project.state_dir())
+}
+
+/// Ingests the logs; with `state/`'s `lock` held, keeps what was learnt for
+/// the next run (without it, the next run reads the same again).
+pub fn ingest_logs(
+    session: &Session,
+    lock: Option<&StateLock>,
+    progress: &dyn Progress,
+) -> Result<LogReport, logs::LogError> {
+    let ingested = logs::ingest(&session.project, &session.clock, progress)?;
+    match lock {
+        Some(lock) => ingested.save(&session.project, lock),
+        None => Ok(ingested.report),
     }
 }
 

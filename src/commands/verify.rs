@@ -42,6 +42,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     };
     let session = Session::open(ctx)?;
     let started = Instant::now();
+    let lock = super::pipeline::lock_state(&session.project).map_err(|e| Fatal::Other(e.into()))?;
     let bar = Bar::new(ctx.progress, "verifying");
     let report = verify::verify(
         &session.project,
@@ -52,9 +53,12 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
             full: opts.full,
         },
         &bar,
+        &lock,
     )
+    .and_then(|run| run.save(&session.project, &lock))
     .map_err(|e| Fatal::Other(e.into()))?;
     drop(bar);
+    drop(lock);
 
     ctx.print_diagnostics(&diagnostics(&session.project, &report));
     let to_stderr = opts.json.as_deref() == Some("-");

@@ -29,7 +29,18 @@ pub enum LockError {
     Io { path: PathBuf, source: io::Error },
 }
 
+/// The lock of a project's `state/`, in that folder. Every run that
+/// writes `state/` holds it from before it reads what it will update until
+/// it has written. (Named after its first user, the verification, so that
+/// projects keep the name they have in `.gitignore`.)
+pub const FILE: &str = "verify.lock";
+
 impl StateLock {
+    /// Takes the lock of the `state/` folder `state_dir`.
+    pub fn of_state(state_dir: &Path) -> Result<StateLock, LockError> {
+        StateLock::acquire(&state_dir.join(FILE))
+    }
+
     /// Takes the lock at `path` (creating the file and its folder), or says
     /// which process holds it.
     pub fn acquire(path: &Path) -> Result<StateLock, LockError> {

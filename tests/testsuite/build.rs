@@ -203,3 +203,29 @@ fn a_typed_note_with_an_error_is_marked_on_its_page() {
     );
     assert!(p.read("site/index.html").contains("1 条记录正在更正"));
 }
+
+/// A build keeps what its log ingest learnt under `state/logs/` only while
+/// it holds `state/`'s lock: with another run holding it, the portal is
+/// built all the same and `state/` is left alone.
+#[test]
+fn a_build_writes_state_only_under_its_lock() {
+    let p = TestProject::new();
+    p.file(
+        "logs/app.jsonl",
+        "{\"ts\":\"2025-03-11T09:00:00+08:00\",\"level\":\"ERROR\",\"service\":\"oa\",\"msg\":\"timeout\"}\n",
+    );
+    let held = opsbook::state::StateLock::of_state(&p.join("state")).unwrap();
+    let run = p.run(&["--now", "2025-03-11T10:00", "build"]);
+    run.expect_code(0);
+    run.expect_stderr("is not kept for the next run");
+    assert!(p.read("site/logs/index.html").contains("2025-03-11"));
+    assert!(
+        !p.join("state/logs").exists(),
+        "state/ was written without the lock"
+    );
+
+    drop(held);
+    p.run(&["--now", "2025-03-12T10:00", "build"]).expect_code(0);
+    let kept = std::fs::read_dir(p.join("state/logs")).unwrap().count();
+    assert_eq!(kept, 1, "the ingest is kept once the lock is free");
+}

@@ -154,21 +154,55 @@ impl Cache {
             .then_some(entry)
     }
 
-    /// Digests the ends of what `entry` covers of the log at `log` and
-    /// writes the entry; returns the bytes read for the digests.
-    pub fn store(&self, entry: &mut Entry, log: &Path) -> io::Result<u64> {
+    /// Digests the ends of what `entry` covers of the log at `log`, so the
+    /// next run can tell the part is unchanged; returns the bytes read.
+    pub fn seal(&self, entry: &mut Entry, log: &Path) -> io::Result<u64> {
         let mut read = 0;
         if entry.consumed > 0 {
             (entry.head, entry.tail, read) = ends(log, entry.consumed)?;
         }
-        state::write_json_atomic(&self.file_of(&entry.path), entry)?;
         Ok(read)
     }
 
-    /// Removes the entries of log files that are gone (or no longer matched
-    /// by `[logs] paths`), so `state/` does not grow for ever.
-    pub fn prune<'a>(&self, keep: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
-        let keep: BTreeSet<PathBuf> = keep.into_iter().map(|rel| self.file_of(rel)).collect();
+    /// The update that keeps `store` (new or changed entries) and `keep`
+    /// (the log files still matched), for [`Update::save`].
+    pub fn update<'a>(&self, store: &[&Entry], keep: impl IntoIterator<Item = &'a str>) -> Update {
+        Update {
+            dir: self.dir.clone(),
+            writes: store
+                .iter()
+                .map(|e| {
+                    (
+                        self.file_of(&e.path),
+                        serde_json::to_vec_pretty(e).expect("entries serialize"),
+                    )
+                })
+                .collect(),
+            keep: keep.into_iter().map(|rel| self.file_of(rel)).collect(),
+        }
+    }
+}
+
+/// What an ingest learnt, to be kept under `state/logs/` by the command
+/// that holds `state/`'s lock.
+#[derive(Debug, Default)]
+pub struct Update {
+    dir: PathBuf,
+    /// Entry files and their JSON.
+    writes: Vec<(PathBuf, Vec<u8>)>,
+    /// Entry files of the log files still matched; the others are removed,
+    /// so `state/` does not grow for ever.
+    keep: BTreeSet<PathBuf>,
+}
+
+impl Update {
+    /// Writes the new entries and removes those of vanished log files.
+    /// `_lock` is `state/`'s, held by the caller.
+    pub fn save(self, _lock: &state::StateLock) -> io::Result<()> {
+        for (file, mut bytes) in self.writes {
+            bytes.push(b'\n');
+            state::write_atomic(&file, &bytes)?;
+        }
         let entries = match fs::read_dir(&self.dir) {
             Ok(e) => e,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -181,7 +215,7 @@ impl Cache {
                     .file_stem()
                     .and_then(|s| s.to_str())
                     .is_some_and(|s| s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit()));
-            if ours && !keep.contains(&path) {
+            if ours && !self.keep.contains(&path) {
                 fs::remove_file(&path)?;
             }
         }

@@ -36,6 +36,7 @@ use crate::load::Project;
 use crate::progress::Progress;
 use crate::time::Clock;
 use aggregate::Aggregate;
+pub use cache::Update as CacheUpdate;
 use cache::{Cache, Entry, Known, Modified};
 use files::LogFile;
 use reader::{Chunk, ChunkOut, Reading};
@@ -60,7 +61,7 @@ pub enum LogError {
 ///
 /// `clock` decides what is recent (`[logs] recent`) and how long a
 /// still-pending document has waited.
-pub fn ingest(project: &Project, clock: &Clock, progress: &dyn Progress) -> Result<LogReport, LogError> {
+pub fn ingest(project: &Project, clock: &Clock, progress: &dyn Progress) -> Result<Ingested, LogError> {
     let settings = &project.settings.logs;
     let (files, problems) = files::find(project, &settings.paths)?;
     let cache = Cache::new(&project.state_dir(), project.tz(), settings);
@@ -100,14 +101,36 @@ pub fn ingest(project: &Project, clock: &Clock, progress: &dyn Progress) -> Resu
         .zip(per_file)
         .map(|(plan, outs)| plan.finish(outs, &cache))
         .collect::<Result<_, _>>()?;
-    cache
-        .prune(files.iter().map(|f| f.rel.as_str()))
-        .map_err(|source| LogError::State {
+    let learnt: Vec<&Entry> = results
+        .iter()
+        .filter(|r| r.learnt)
+        .filter_map(|r| r.entry.as_ref())
+        .collect();
+    let cache = cache.update(&learnt, files.iter().map(|f| f.rel.as_str()));
+
+    Ok(Ingested {
+        report: assemble(results, problems, settings, clock),
+        cache,
+    })
+}
+
+/// An ingest: the report, and what it learnt of the files for the next
+/// run, which the command keeps ([`Ingested::save`]) while it holds
+/// `state/`'s lock.
+pub struct Ingested {
+    pub report: LogReport,
+    pub cache: CacheUpdate,
+}
+
+impl Ingested {
+    /// Keeps what the ingest learnt under `state/logs/`; returns the report.
+    pub fn save(self, project: &Project, lock: &crate::state::StateLock) -> Result<LogReport, LogError> {
+        self.cache.save(lock).map_err(|source| LogError::State {
             path: project.state_dir().join("logs"),
             source,
         })?;
-
-    Ok(assemble(results, problems, settings, clock))
+        Ok(self.report)
+    }
 }
 
 /// The log files `[logs] paths` names, sorted, as [`ingest`] finds them:
@@ -212,6 +235,7 @@ impl<'f> Plan<'f> {
             bytes_read: outs.iter().map(|o| o.read).sum(),
             bytes_checked: self.checked,
             problem: None,
+            learnt: false,
         };
         let (len, modified) = match self.now {
             Ok(now) => now,
@@ -259,13 +283,13 @@ impl<'f> Plan<'f> {
         result.problem = entry.problem.clone();
         // A file that could not be read to its end is read again next time.
         if !matches!(entry.problem, Some((ProblemKind::Unreadable, _))) {
-            result.bytes_checked +=
-                cache
-                    .store(&mut entry, &file.path)
-                    .map_err(|source| LogError::State {
-                        path: cache.dir().to_path_buf(),
-                        source,
-                    })?;
+            result.bytes_checked += cache
+                .seal(&mut entry, &file.path)
+                .map_err(|source| LogError::State {
+                    path: cache.dir().to_path_buf(),
+                    source,
+                })?;
+            result.learnt = true;
         }
         result.entry = Some(entry);
         Ok(result)
@@ -283,6 +307,8 @@ struct FileResult {
     /// Bytes read to check or digest it.
     bytes_checked: u64,
     problem: Option<(ProblemKind, String)>,
+    /// `entry` is new or changed, to be kept for the next run.
+    learnt: bool,
 }
 
 /// The report of all files.

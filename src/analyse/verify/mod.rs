@@ -5,14 +5,16 @@
 //! vanished files are checked per set.
 //!
 //! [`verify`] is the one entry point, used by `opsbook verify` and by
-//! `opsbook nightly`. It returns the [`VerifyReport`] (SPEC 5.2) and leaves
-//! behind, under `state/`:
+//! `opsbook nightly`. It reads the baselines and the backups and returns a
+//! [`Verified`] run: the [`VerifyReport`] (SPEC 5.2) and what the run has to
+//! keep. It writes nothing: the command, holding `state/`'s lock
+//! ([`crate::state::StateLock`]) from before the baselines were read until
+//! after, keeps it with [`Verified::save`], under `state/`:
 //!
 //! * `verify.json`: that report;
 //! * `history.jsonl` (+ `history.head`): one hash-chained line per run
 //!   ([`RunRecord`]), read back by [`history`] for the portal;
-//! * `baseline/<set>.jsonl`: each file's first-seen digest and last read;
-//! * `verify.lock`: held while the run writes, so two runs never mix.
+//! * `baseline/<set>.jsonl`: each file's first-seen digest and last read.
 //!
 //! Files are verified in parallel (rayon), the largest first; see
 //! [`pipeline`] for how one file is read.
@@ -55,8 +57,6 @@ use plan::Plan;
 
 /// The report of the last run, under `state/`.
 pub const REPORT_FILE: &str = "verify.json";
-/// The lock held while a run writes `state/`.
-pub const LOCK_FILE: &str = "verify.lock";
 
 thread_local! {
     static BUFFERS: std::cell::RefCell<pipeline::Buffers> = std::cell::RefCell::default();
@@ -139,21 +139,32 @@ impl SetRun {
     }
 }
 
+/// A verification run: its report, and what it learnt of each set
+/// (baselines), not yet kept.
+pub struct Verified {
+    pub report: VerifyReport,
+    /// Each set's baseline after this run, and its file; `None` for a set
+    /// whose folder could not be listed, which keeps its baseline as it
+    /// was: an unmounted disk must not erase what was known.
+    baselines: Vec<(PathBuf, Option<baseline::Baseline>)>,
+}
+
 /// Verifies the project's backup sets (those named in `opts.sets`, or
-/// all), updates `state/`, and returns the report. The clock gives the
-/// report's times and the age of files; `progress` hears of every byte
+/// all) against the baselines of `state/`, whose lock the caller holds
+/// (`_lock`) until it has [saved](Verified::save) the run. The clock gives
+/// the report's times and the age of files; `progress` hears of every byte
 /// read.
 pub fn verify(
     project: &Project,
     clock: &Clock,
     opts: &Options,
     progress: &dyn Progress,
-) -> Result<VerifyReport, VerifyError> {
+    _lock: &StateLock,
+) -> Result<Verified, VerifyError> {
     let started = Instant::now();
     let settings = &project.settings.verify;
     let chosen = choose_sets(project, &opts.sets)?;
     let state_dir = project.state_dir();
-    let _lock = StateLock::acquire(&state_dir.join(LOCK_FILE))?;
     let state_err = |path: PathBuf| move |source| VerifyError::State { path, source };
     let run = RunInfo {
         now: clock.now(),
@@ -190,42 +201,57 @@ pub fn verify(
         sets,
     };
 
-    // The baselines and the report are written side by side: with many
-    // files each is long, and neither needs the other.
-    let save_baselines = || -> Result<(), VerifyError> {
-        for plan in &plans {
-            // A set whose folder could not be listed keeps its baseline as
-            // it was: an unmounted disk must not erase what was known.
-            if plan.listing.is_some() {
-                plan.baseline
-                    .save(&plan.baseline_file)
-                    .map_err(state_err(plan.baseline_file.clone()))?;
+    let baselines = plans
+        .into_iter()
+        .map(|plan| {
+            let listed = plan.listing.is_some();
+            (plan.baseline_file, listed.then_some(plan.baseline))
+        })
+        .collect();
+    Ok(Verified { report, baselines })
+}
+
+impl Verified {
+    /// Keeps the run under `state/` (the report, the baselines, a line of
+    /// the history), while the caller holds its lock; returns the report.
+    pub fn save(self, project: &Project, _lock: &StateLock) -> Result<VerifyReport, VerifyError> {
+        let Verified { report, baselines } = self;
+        let state_dir = project.state_dir();
+        let state_err = |path: PathBuf| move |source| VerifyError::State { path, source };
+        // The baselines and the report are written side by side: with many
+        // files each is long, and neither needs the other.
+        let save_baselines = || -> Result<(), VerifyError> {
+            for (file, baseline) in &baselines {
+                if let Some(baseline) = baseline {
+                    baseline.save(file).map_err(state_err(file.clone()))?;
+                }
             }
-        }
-        Ok(())
-    };
-    // Compact: with a file's record per backup file it is read by programs
-    // (the portal), and pretty printing would double its size.
-    let report_path = state_dir.join(REPORT_FILE);
-    let write_report = || {
-        let mut compact = serde_json::to_vec(&report).map_err(|e| VerifyError::State {
-            path: report_path.clone(),
-            source: e.into(),
-        })?;
-        compact.push(b'\n');
-        state::write_atomic(&report_path, &compact).map_err(state_err(report_path.clone()))
-    };
-    let (saved, written) = rayon::join(save_baselines, write_report);
-    saved?;
-    written?;
-    let record = RunRecord {
-        started_at: report.started_at.clone(),
-        finished_at: report.finished_at.clone(),
-        ok: report.ok,
-        sets: report.sets.iter().map(SetRun::of).collect(),
-    };
-    state::history::append(&state_dir, &record).map_err(state_err(state_dir.join(state::history::FILE)))?;
-    Ok(report)
+            Ok(())
+        };
+        // Compact: with a file's record per backup file it is read by
+        // programs (the portal), and pretty printing would double its size.
+        let report_path = state_dir.join(REPORT_FILE);
+        let write_report = || {
+            let mut compact = serde_json::to_vec(&report).map_err(|e| VerifyError::State {
+                path: report_path.clone(),
+                source: e.into(),
+            })?;
+            compact.push(b'\n');
+            state::write_atomic(&report_path, &compact).map_err(state_err(report_path.clone()))
+        };
+        let (saved, written) = rayon::join(save_baselines, write_report);
+        saved?;
+        written?;
+        let record = RunRecord {
+            started_at: report.started_at.clone(),
+            finished_at: report.finished_at.clone(),
+            ok: report.ok,
+            sets: report.sets.iter().map(SetRun::of).collect(),
+        };
+        state::history::append(&state_dir, &record)
+            .map_err(state_err(state_dir.join(state::history::FILE)))?;
+        Ok(report)
+    }
 }
 
 /// Reads every selected file of every set, on every core. The outcomes of
