@@ -17,7 +17,7 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use super::note::{Ctx, NoteInfo, day, url_safe};
+use super::note::{Ctx, NoteInfo, day, unique_page, url_safe};
 use super::redact::Redactor;
 use crate::load::notes::{Audience, Kind, Partial};
 
@@ -82,13 +82,7 @@ pub fn partial_views(
         .filter_map(|p| {
             let kind = p.kind?;
             let folder = kind.folder();
-            let base = format!("{folder}/{}", url_safe(&mask.mask(&p.id)));
-            let mut url = format!("{base}.html");
-            let mut k = 2;
-            while !taken.insert(url.clone()) {
-                url = format!("{base}-{k}.html");
-                k += 1;
-            }
+            let url = unique_page(&format!("{folder}/{}", url_safe(&mask.mask(&p.id))), taken);
             let withheld = audience == Audience::Client && p.audience.is_none();
             Some(PartialView {
                 note: NoteInfo {

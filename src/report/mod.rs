@@ -47,7 +47,7 @@ use backups::Backups;
 use corrections::{Correction, PartialView};
 use dashboard::Dashboard;
 use logs::Logs;
-use note::{Ctx, NoteInfo, NoteRef, day, url_safe};
+use note::{Ctx, NoteInfo, NoteRef, day, unique_page, url_safe};
 use redact::Redactor;
 use summary::Summary;
 pub use validity::Validity;
@@ -448,12 +448,7 @@ fn info(n: &Note, ctx: &Ctx, mask: &Redactor, taken: &mut HashSet<String>) -> No
         Meta::Report(m) => format!("reports/{}", m.period),
         _ => format!("{folder}/{}", url_safe(&mask.mask(&id))),
     };
-    let mut url = format!("{base}.html");
-    let mut k = 2;
-    while !taken.insert(url.clone()) {
-        url = format!("{base}-{k}.html");
-        k += 1;
-    }
+    let url = unique_page(&base, taken);
     let data = match (&n.meta, &date) {
         (Meta::Report(m), _) => format!("data/reports/{}.json", m.period),
         (Meta::Faq(_), _) => "data/faq.json".to_string(),

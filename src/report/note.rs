@@ -189,6 +189,18 @@ pub fn between(a: &Timestamp, b: &Timestamp) -> Dur {
     Dur::from_chrono(b.0 - a.0)
 }
 
+/// `{base}.html`, or `{base}-2.html`, `-3` … when that page is `taken`
+/// (two notes with one id, an error `check` reports): neither page is lost.
+pub fn unique_page(base: &str, taken: &mut std::collections::HashSet<String>) -> String {
+    let mut url = format!("{base}.html");
+    let mut k = 2;
+    while !taken.insert(url.clone()) {
+        url = format!("{base}-{k}.html");
+        k += 1;
+    }
+    url
+}
+
 /// A file name from an id: ids are ASCII by rule, but a broken one must not
 /// reach outside its folder.
 pub fn url_safe(id: &str) -> String {
