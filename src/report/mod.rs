@@ -278,7 +278,8 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
     let sla = &inputs.schedules.sla;
     let analyses = &inputs.analyses;
     let contract = contract::for_audience(analyses.contract, &notes, inputs.clock.now());
-    let validity = Validity::of(inputs.clock.now(), tz, &contract, &notes);
+    let log_deadline = analyses.logs.and_then(|l| l.changes_at).map(|t| t.instant());
+    let validity = Validity::of(inputs.clock.now(), tz, &contract, &notes, log_deadline);
     let ContractReport {
         obligations,
         sla: outcomes,

@@ -6,7 +6,8 @@
 //! dashboard, the "recent" windows and the service period's end go by the
 //! day. A site built from the model is therefore up to date, for unchanged
 //! inputs, from the clock it was built at until the first of those
-//! deadlines: [`Validity`]. `opsbook build` keeps it in the site's manifest
+//! deadlines, the logs' among them (a pending document turning overdue, a
+//! file's problems no longer recent): [`Validity`]. `opsbook build` keeps it in the site's manifest
 //! and builds again once the clock reaches `until`, even on the same day.
 //!
 //! The deadlines are taken wider than strictly needed rather than narrower:
@@ -38,8 +39,15 @@ pub struct Validity {
 
 impl Validity {
     /// The validity of a model judged at `now` from `contract` (the
-    /// outcomes the model shows) and `notes` (the notes it shows).
-    pub fn of(now: DateTime<FixedOffset>, tz: Tz, contract: &ContractReport, notes: &[&Note]) -> Validity {
+    /// outcomes the model shows), `notes` (the notes it shows) and the
+    /// deadlines of its other parts (`others`: the logs').
+    pub fn of(
+        now: DateTime<FixedOffset>,
+        tz: Tz,
+        contract: &ContractReport,
+        notes: &[&Note],
+        others: impl IntoIterator<Item = DateTime<FixedOffset>>,
+    ) -> Validity {
         let today = now.with_timezone(&tz).date_naive();
         let midnight = today
             .succ_opt()
@@ -64,6 +72,7 @@ impl Validity {
         let until = sla
             .chain(obligations)
             .chain(written)
+            .chain(others)
             .filter(|t| *t > now)
             .fold(midnight, DateTime::min);
         Validity { from: now, until }
@@ -126,7 +135,7 @@ mod tests {
             sla: contract,
         };
         let refs: Vec<&Note> = notes.iter().collect();
-        Validity::of(clock.now(), DEFAULT_TIMEZONE, &report, &refs)
+        Validity::of(clock.now(), DEFAULT_TIMEZONE, &report, &refs, None)
     }
 
     #[test]

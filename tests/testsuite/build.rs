@@ -229,3 +229,21 @@ fn a_build_writes_state_only_under_its_lock() {
     let kept = std::fs::read_dir(p.join("state/logs")).unwrap().count();
     assert_eq!(kept, 1, "the ingest is kept once the lock is free");
 }
+
+/// A document pending since 09:00 turns overdue at 11:00 (`pending_after`
+/// is 2h): the logs' pages built at 10:00 are stale after that.
+#[test]
+fn a_pending_document_turning_overdue_rebuilds_the_site() {
+    let p = TestProject::new();
+    p.file(
+        "logs/app.jsonl",
+        "{\"ts\":\"2025-03-11T09:00:00+08:00\",\"level\":\"INFO\",\"service\":\"exchange\",\"event\":\"exchange\",\"status\":\"pending\",\"doc_id\":\"GW-1\"}\n",
+    );
+    p.run(&["--now", "2025-03-11T10:00", "build"]).expect_code(0);
+    assert!(!p.read("site/logs/2025-03.html").contains("GW-1"));
+    let run = p.run(&["--now", "2025-03-11T10:30", "build"]);
+    assert!(run.stdout().contains("up to date"), "{}", run.stdout());
+    let run = p.run(&["--now", "2025-03-11T11:30", "build"]);
+    assert!(!run.stdout().contains("up to date"), "{}", run.stdout());
+    assert!(p.read("site/logs/2025-03.html").contains("GW-1"));
+}

@@ -370,7 +370,21 @@ fn assemble(
         });
         total.merge(agg);
     }
-    let days = report::days(&total, settings, clock);
+    let (days, next_overdue) = report::days(&total, settings, clock);
+    // A file's problems are recent until its modification time plus
+    // `[logs] recent`.
+    let recent_ms = settings.recent.as_secs().saturating_mul(1000);
+    let stops_being_recent = files
+        .iter()
+        .filter(|f| f.recent)
+        .filter_map(|f| f.modified)
+        .map(|m| m.instant().timestamp_millis() + recent_ms);
+    let changes_at = stops_being_recent
+        .chain(next_overdue)
+        .filter(|ms| *ms > clock.now().timestamp_millis())
+        .min()
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .map(|t| crate::time::Timestamp(t.with_timezone(&clock.tz()).fixed_offset()));
     let ok = !problems.iter().any(|p| p.recent)
         && !malformed.iter().any(|m| m.recent)
         && !days.iter().any(|d| d.recent && !d.alerts.is_empty());
@@ -384,5 +398,6 @@ fn assemble(
         lines: total.lines,
         bytes_read,
         bytes_checked,
+        changes_at,
     }
 }

@@ -38,6 +38,12 @@ pub struct LogReport {
     /// Bytes this run read from log files (files already ingested and
     /// unchanged cost nothing; grown ones only what was added).
     pub bytes_read: u64,
+    /// The first instant after the clock at which the same logs would be
+    /// reported otherwise: a document still pending turns overdue, a file's
+    /// problems stop being recent (days are recent by the day). For the
+    /// portal's up-to-date check; not part of the summary.
+    #[serde(skip)]
+    pub changes_at: Option<Timestamp>,
     /// Bytes read to check that a grown file's old part is unchanged.
     pub bytes_checked: u64,
 }
@@ -296,19 +302,22 @@ impl LogReport {
     }
 }
 
-/// Turns a project's merged aggregate into day reports.
-pub(super) fn days(agg: &Aggregate, settings: &LogSettings, clock: &Clock) -> Vec<DayReport> {
+/// Turns a project's merged aggregate into day reports; with them, when the
+/// first document still pending within its limit turns overdue (ms).
+pub(super) fn days(agg: &Aggregate, settings: &LogSettings, clock: &Clock) -> (Vec<DayReport>, Option<i64>) {
     let tz = clock.tz();
     let back = chrono::Days::new(days_in(settings.recent).saturating_sub(1));
     let recent_from = clock.today().checked_sub_days(back).unwrap_or(NaiveDate::MIN);
-    let mut overdue = overdue(agg, settings, clock);
-    agg.days
+    let (mut overdue, next_overdue) = overdue(agg, settings, clock);
+    let days = agg
+        .days
         .iter()
         .map(|(date, day)| {
             let late = overdue.remove(date).unwrap_or_default();
             day_report(*date, day, late, settings, tz, *date >= recent_from)
         })
-        .collect()
+        .collect();
+    (days, next_overdue)
 }
 
 /// Whole days in a span, at least one.
@@ -316,17 +325,19 @@ fn days_in(d: Dur) -> u64 {
     u64::try_from(d.as_secs().div_euclid(86_400)).unwrap_or(0).max(1)
 }
 
-/// Documents that waited too long, by the day they were first pending.
+/// Documents that waited too long, by the day they were first pending; and
+/// when the first one still pending within the limit passes it (ms).
 fn overdue(
     agg: &Aggregate,
     settings: &LogSettings,
     clock: &Clock,
-) -> BTreeMap<NaiveDate, Vec<OverdueDocument>> {
+) -> (BTreeMap<NaiveDate, Vec<OverdueDocument>>, Option<i64>) {
     let tz = clock.tz();
     let now = clock.now().timestamp_millis();
     let limit = settings.pending_after.as_secs().saturating_mul(1000);
     let mut days = DayFinder::new(tz);
     let mut out: BTreeMap<NaiveDate, Vec<OverdueDocument>> = BTreeMap::new();
+    let mut next: Option<i64> = None;
     for (id, doc) in &agg.documents {
         let Some(since) = doc.pending_since else { continue };
         let until = if doc.status == ExchangeStatus::Pending {
@@ -335,6 +346,10 @@ fn overdue(
             doc.last
         };
         let waited = until - since;
+        if waited <= limit && doc.status == ExchangeStatus::Pending {
+            let due = since + limit + 1;
+            next = Some(next.map_or(due, |n| n.min(due)));
+        }
         if waited > limit {
             out.entry(days.date(since)).or_default().push(OverdueDocument {
                 doc_id: id.clone(),
@@ -344,7 +359,7 @@ fn overdue(
             });
         }
     }
-    out
+    (out, next)
 }
 
 /// An instant (ms) in the project's timezone.
