@@ -225,10 +225,14 @@ impl Redactor {
         if self.rules.is_empty() {
             return Cow::Borrowed(text);
         }
-        let hits = self.set.matches(text);
-        if !hits.matched_any() {
+        // Every string of the client's portal passes here. `is_match`
+        // stops at the first match and needs no overlapping search: on the
+        // texts that match nothing, nearly all, it costs a fraction of
+        // `matches`, which then runs only on the few that do.
+        if !self.set.is_match(text) {
             return Cow::Borrowed(text);
         }
+        let hits = self.set.matches(text);
         // Byte ranges to mask, from every rule that matched, then merged.
         let mut ranges: Vec<(usize, usize)> = Vec::new();
         for i in hits.iter() {
