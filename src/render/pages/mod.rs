@@ -305,7 +305,10 @@ pub fn plan<'a>(
                 .collect()
         })
         .unwrap_or_default();
-    for (path, bytes) in search::build(&docs::search_docs(report), kinds) {
+    for (path, bytes) in search::build(
+        &docs::search_docs(report, &docs::Titles::from_labels(labels)),
+        kinds,
+    ) {
         plan.bytes(path, bytes);
     }
     plan.page("feed.xml".into(), "feed.xml", feed::build(report, base_url));
