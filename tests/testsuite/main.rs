@@ -15,6 +15,7 @@ mod logs;
 mod nightly;
 mod pg;
 mod portal;
+mod print;
 mod serve;
 mod verify;
 mod verify_db;
