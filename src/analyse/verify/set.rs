@@ -338,10 +338,19 @@ fn link_problem(root: &Path, rel: &str, path: &Path) -> Option<Problem> {
                 "is a symbolic link to `{target}`, outside the set: opsbook never follows links out of a set"
             ),
         )),
-        Err(_) => Some(Problem::new(
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Some(Problem::new(
             rel,
             ProblemKind::Unreadable,
             format!("is a symbolic link to `{target}`, which does not exist"),
+        )),
+        // A loop (ELOOP), or a folder on the way that cannot be read.
+        Err(e) => Some(Problem::new(
+            rel,
+            ProblemKind::Unreadable,
+            format!(
+                "is a symbolic link to `{target}`, which cannot be followed: {}",
+                io_message(&e)
+            ),
         )),
     }
 }
@@ -415,6 +424,21 @@ mod tests {
         fs::remove_file(d.join("sub/a.bin")).unwrap();
         std::os::unix::fs::symlink("/etc/hostname", d.join("sub/a.bin")).unwrap();
         assert!(l.dir.open_file(&l.files[0]).is_err());
+    }
+
+    #[test]
+    fn a_link_loop_is_no_missing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::os::unix::fs::symlink("b.sql", d.join("a.sql")).unwrap();
+        std::os::unix::fs::symlink("a.sql", d.join("b.sql")).unwrap();
+        let l = list(d, None, None, false).unwrap();
+        assert_eq!(l.problems.len(), 2);
+        for p in &l.problems {
+            assert!(!p.detail.contains("does not exist"), "{}", p.detail);
+            assert!(p.detail.contains("cannot be followed: "), "{}", p.detail);
+            assert!(p.detail.contains("symbolic links"), "{}", p.detail);
+        }
     }
 
     #[test]
