@@ -31,7 +31,9 @@ pub struct Options {
 pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let started = Instant::now();
     let session = Session::open(ctx)?;
-    let site_dir = session.project.site_dir();
+    // Whatever the manifest says, a build interrupted before is finished or
+    // rolled back first, and a site folder opsbook may not write is refused.
+    let site_dir = render::open_site(&session.project).map_err(|e| Fatal::Other(e.into()))?;
     let digest = manifest::inputs_digest(&session.project, opts.audience, session.clock.today());
     if let Some(check) = manifest::up_to_date(&site_dir, opts.audience, &digest) {
         ctx.say(format!(

@@ -6,6 +6,7 @@ use crate::diag::{self, Diagnostic};
 use crate::load::Project;
 use crate::load::notes::{self, Note};
 use crate::load::schedules::{self, Schedules};
+use crate::render::site_out;
 use crate::report::CheckReport;
 use crate::time::Clock;
 
@@ -39,6 +40,7 @@ impl Session {
             self.project.tz(),
         ));
         problems.extend(analyse::verify::check(&self.project));
+        problems.extend(self.integrity());
         diag::sort(&mut problems);
         Checked {
             files: loaded.files,
@@ -46,6 +48,14 @@ impl Session {
             notes: loaded.notes,
             problems,
         }
+    }
+}
+
+impl Session {
+    /// What the project's settings risk for what opsbook writes: a
+    /// `[site] out` it may not build into.
+    fn integrity(&self) -> Vec<Diagnostic> {
+        site_out::check(&self.project)
     }
 }
 

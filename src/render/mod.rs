@@ -17,6 +17,7 @@ pub mod markdown;
 pub mod pages;
 pub mod plan;
 pub mod search;
+pub mod site_out;
 pub mod theme;
 pub mod writer;
 
@@ -33,7 +34,7 @@ use manifest::{CheckCounts, Header, Manifest};
 use pages::SiteInfo;
 use plan::{Content, Fragment, Output, Plan};
 use theme::Theme;
-use writer::SiteWriter;
+use writer::{SiteError, SiteWriter};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -48,6 +49,10 @@ pub enum RenderError {
     Theme { path: String, message: String },
     #[error("cannot write {path}: {source}")]
     Write { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Site(#[from] SiteError),
+    #[error(transparent)]
+    Out(#[from] site_out::OutError),
 }
 
 impl RenderError {
@@ -81,13 +86,24 @@ pub struct SiteSummary {
     pub out: PathBuf,
 }
 
+/// Opens the project's site folder for writing, as a build does, and
+/// closes it again: the rules of `[site] out` are checked, and a build
+/// that was interrupted (killed) is finished or rolled back. Returns the
+/// folder, resolved. `opsbook build` does this before it decides the site
+/// is up to date, so that no leftover outlives a build.
+pub fn open_site(project: &Project) -> Result<PathBuf, RenderError> {
+    let out = site_out::resolve_out(project)?;
+    drop(SiteWriter::open(&out, &project.rel(&project.site_dir()))?);
+    Ok(out)
+}
+
 /// Renders `report` into the project's `site/`, rewriting only what changed.
 pub fn build_site(
     project: &Project,
     report: &Report,
     options: &SiteOptions,
 ) -> Result<SiteSummary, RenderError> {
-    let out = project.site_dir();
+    let out = site_out::resolve_out(project)?;
     let theme_dir = project
         .settings
         .site
@@ -117,7 +133,7 @@ pub fn build_site(
         &project.settings.site.base_url,
     );
 
-    let mut writer = SiteWriter::open(&out).map_err(write_error(&project.rel(&out)))?;
+    let mut writer = SiteWriter::open(&out, &project.rel(&project.site_dir()))?;
     let old = Manifest::read(&out, report.audience);
     let new = Manifest {
         header: Header::new(report.audience, options.inputs.clone(), options.check),
@@ -147,7 +163,7 @@ pub fn build_site(
         files: outputs.len(),
         written: dirty.len(),
         removed: removed.len(),
-        out,
+        out: project.site_dir(),
     };
     let unchanged = old.as_ref().is_some_and(|m| m.header == new.header);
     if unchanged && dirty.is_empty() && removed.is_empty() {
@@ -155,7 +171,10 @@ pub fn build_site(
     }
 
     // Without a manifest to go by, a whole new site replaces the old one.
-    writer.stage(old.is_none()).map_err(write_error("site"))?;
+    if old.is_some() {
+        writer.check_unlisted(dirty.iter().map(|o| o.path.as_str()))?;
+    }
+    writer.stage(old.is_none())?;
     writer
         .make_dirs(dirty.iter().map(|o| o.path.as_str()).chain([manifest::PATH]))
         .map_err(write_error("site"))?;
