@@ -31,6 +31,7 @@ pub struct Options {
 pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let started = Instant::now();
     let session = Session::open(ctx)?;
+    session.warn_if_backdated(ctx);
     // Whatever the manifest says, a build interrupted before is finished or
     // rolled back first, and a site folder opsbook may not write is refused.
     let site_dir = render::open_site(&session.project).map_err(|e| Fatal::Other(e.into()))?;

@@ -169,6 +169,7 @@ pub struct BuildSection {
 
 pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let session = Session::open(ctx)?;
+    session.warn_if_backdated(ctx);
     let started_at = wall_clock(&session);
 
     let git = GitLog::start(&session.project.root);

@@ -8,6 +8,8 @@ use crate::load::notes::{self, Note};
 use crate::load::schedules::{self, Schedules};
 use crate::render::site_out;
 use crate::report::CheckReport;
+use crate::state::Backdated;
+use crate::state::history;
 use crate::time::Clock;
 
 use super::{Context, Fatal, plural};
@@ -16,6 +18,9 @@ use super::{Context, Fatal, plural};
 pub struct Session {
     pub project: Project,
     pub clock: Clock,
+    /// Set when the clock is earlier than the last recorded run: then
+    /// nothing is written to `state/` (see [`Backdated`]).
+    pub backdated: Option<Backdated>,
 }
 
 impl Session {
@@ -26,7 +31,22 @@ impl Session {
             Some(text) => Clock::parse(text, tz).map_err(|e| Fatal::Usage(format!("--now: {e}")))?,
             None => Clock::system(tz),
         };
-        Ok(Session { project, clock })
+        let backdated = Backdated::check(&project.state_dir(), clock.now());
+        Ok(Session {
+            project,
+            clock,
+            backdated,
+        })
+    }
+
+    /// Says, once, that this run writes nothing to `state/` because its
+    /// clock is earlier than the last recorded run. For the commands that
+    /// would write there.
+    pub fn warn_if_backdated(&self, ctx: &Context) {
+        if let Some(b) = &self.backdated {
+            let file = self.project.rel(&self.project.state_dir().join(history::FILE));
+            ctx.print_diagnostics(&[Diagnostic::warning(file, b.to_string())]);
+        }
     }
 
     /// Loads schedules and notes and checks them: every problem of both.

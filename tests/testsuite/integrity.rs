@@ -1,6 +1,7 @@
 //! What opsbook writes, and nothing else: `[site] out` may not name a folder
-//! opsbook did not write, the site's lock belongs to its holder, and a killed
-//! build is finished or rolled back by the next.
+//! opsbook did not write, the site's lock belongs to its holder, a killed
+//! build is finished or rolled back by the next, and a run with an earlier
+//! clock writes nothing to `state/`.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -250,4 +251,131 @@ fn an_up_to_date_build_still_finishes_what_a_killed_one_left() {
     p.run(&["build"]).expect_code(0);
     assert_eq!(leftovers(&p), Vec::<String>::new());
     assert_eq!(files(&p.join("site")), before);
+}
+
+/// A project whose nightly run is clean: no service period (no
+/// obligations are due), a backup set and a log.
+fn nightly_project() -> TestProject {
+    let p = TestProject::new();
+    p.file(
+        "opsbook.toml",
+        "[project]\nname = \"测试项目\"\n\n[[backups]]\nname = \"files\"\npath = \"backups/files\"\n",
+    );
+    p.file("backups/files/a.txt", "backup");
+    p.file(
+        "logs/app.jsonl",
+        "{\"ts\":\"2025-12-30T08:00:00+08:00\",\"level\":\"INFO\",\"service\":\"oa\",\"msg\":\"up\"}\n",
+    );
+    p
+}
+
+fn nightly_at(p: &TestProject, now: &str) -> crate::support::Run {
+    p.run(&["--now", now, "nightly"])
+}
+
+#[test]
+fn a_run_with_an_earlier_clock_writes_nothing_to_state() {
+    let p = nightly_project();
+    nightly_at(&p, "2026-01-02T02:00:00").expect_code(0);
+    let state = files(&p.join("state"));
+    assert!(state.contains_key("history.jsonl"));
+    assert!(state.keys().any(|k| k.starts_with("baseline/")), "{state:?}");
+    assert!(state.keys().any(|k| k.starts_with("logs/")), "{state:?}");
+
+    // A new backup and a grown log, seen by a run dated the year before.
+    p.file("backups/files/b.txt", "another");
+    p.file(
+        "logs/app.jsonl",
+        format!(
+            "{}{}",
+            p.read("logs/app.jsonl"),
+            "{\"ts\":\"2025-12-31T08:00:00+08:00\",\"level\":\"ERROR\",\"service\":\"oa\",\"msg\":\"down\"}\n"
+        ),
+    );
+    for _ in 0..2 {
+        let run = nightly_at(&p, "2025-12-31T23:00:00");
+        let said = format!("{}{}", run.stdout(), run.stderr());
+        let note = "is earlier than the last recorded run (2026-01-02 02:00:00 +08:00)";
+        assert_eq!(said.matches(note).count(), 1, "{said}");
+        // It still reports on the night it was given.
+        assert!(said.contains("opsbook nightly at 2025-12-31 23:00"), "{said}");
+        assert_eq!(files(&p.join("state")), state, "state/ was written");
+    }
+    p.run(&["check"]).expect_code(0);
+    p.run(&["--now", "2025-12-31T23:00:00", "verify"]).expect_code(0);
+    p.run(&["--now", "2025-12-31T23:00:00", "logs"]);
+    assert_eq!(files(&p.join("state")), state, "state/ was written");
+
+    // The clock moves on: the run is recorded again.
+    nightly_at(&p, "2026-01-03T02:00:00").expect_code(0);
+    assert_eq!(p.read("state/history.jsonl").lines().count(), 2);
+}
+
+#[test]
+fn a_stage_that_cannot_run_makes_the_night_exit_2() {
+    // `state/` is a file: neither verification nor the logs can keep
+    // anything, so neither can run.
+    let p = nightly_project();
+    p.file("state", "not a folder");
+    let run = p.run(&["--now", "2026-01-02T02:00:00", "nightly"]);
+    run.expect_code(2);
+    assert!(run.stdout().contains("COULD NOT RUN"), "{}", run.stdout());
+
+    // The site's folder cannot be made: the build cannot run.
+    let p = nightly_project();
+    p.file(
+        "opsbook.toml",
+        format!("{}\n[site]\nout = \"blocker/site\"\n", p.read("opsbook.toml")),
+    );
+    p.file("blocker", "a file");
+    let run = p.run(&["--now", "2026-01-02T02:00:00", "nightly"]);
+    run.expect_code(2);
+    let out = run.stdout();
+    assert!(out.contains("build        COULD NOT RUN"), "{out}");
+    assert!(out.contains("cannot use the site folder blocker/site"), "{out}");
+}
+
+#[test]
+fn each_error_is_said_once_and_plainly() {
+    // An OS error held in a message and as its cause: said once.
+    let p = nightly_project();
+    p.file("state", "not a folder");
+    let run = p.run(&["verify"]);
+    run.expect_code(2);
+    let err = run.stderr();
+    assert_eq!(err.matches("(os error").count(), 1, "{err}");
+
+    // A set outside the project is shown by its path, not `//tmp/...`.
+    let p = TestProject::new();
+    let gone = tempfile::tempdir().unwrap().path().join("gone");
+    p.file(
+        "opsbook.toml",
+        format!(
+            "{MINIMAL_SETTINGS}\n[[backups]]\nname = \"x\"\npath = \"{}\"\n",
+            gone.display()
+        ),
+    );
+    let run = p.run(&["verify"]);
+    run.expect_code(1);
+    let text = format!("{}{}", run.stdout(), run.stderr());
+    assert!(
+        text.contains(&format!("the set's folder {} does not exist", gone.display())),
+        "{text}"
+    );
+    assert!(!text.contains("//"), "{text}");
+
+    // opsbook.toml as a folder, or as a link loop: said so, not "no opsbook.toml".
+    let p = TestProject::empty();
+    std::fs::create_dir(p.join("opsbook.toml")).unwrap();
+    let run = p.run(&["check"]);
+    run.expect_code(2);
+    run.expect_stderr("opsbook.toml is a folder: the project's settings must be a file");
+
+    let p = TestProject::empty();
+    std::os::unix::fs::symlink("opsbook.toml", p.join("opsbook.toml")).unwrap();
+    let run = p.run(&["check"]);
+    run.expect_code(2);
+    run.expect_stderr("cannot read");
+    run.expect_stderr("symbolic links");
+    assert!(!run.stderr().contains("no opsbook.toml"), "{}", run.stderr());
 }
