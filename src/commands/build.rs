@@ -158,6 +158,10 @@ pub fn portal(
     audience: Audience,
     inputs: Option<String>,
 ) -> Result<SiteSummary, Fatal> {
+    let project = &session.project;
+    // The history's record to publish; none (the site keeps its own) when
+    // the history cannot be read, which `check` reports.
+    let published = session.history.publish(&project.state_dir()).ok();
     let errors = diag::count_errors(&checked.problems);
     let counts = CheckCounts {
         notes: checked.files,
@@ -173,6 +177,7 @@ pub fn portal(
             check: checked.report(),
             git,
             analyses,
+            history_breaks: published.as_ref().map_or(&[], |p| p.breaks.as_slice()),
         },
         audience,
     )
@@ -183,6 +188,7 @@ pub fn portal(
         &SiteOptions {
             inputs,
             check: counts,
+            published,
         },
     )
     .map_err(|e| Fatal::Other(e.into()))

@@ -10,6 +10,7 @@ use crate::render::site_out;
 use crate::report::CheckReport;
 use crate::state::Backdated;
 use crate::state::history;
+use crate::state::published::Continuity;
 use crate::time::Clock;
 
 use super::{Context, Fatal, plural};
@@ -21,6 +22,9 @@ pub struct Session {
     /// Set when the clock is earlier than the last recorded run: then
     /// nothing is written to `state/` (see [`Backdated`]).
     pub backdated: Option<Backdated>,
+    /// The verification history held against the one the portal last
+    /// published, as this run found them when it started.
+    pub history: Continuity,
 }
 
 impl Session {
@@ -32,10 +36,12 @@ impl Session {
             None => Clock::system(tz),
         };
         let backdated = Backdated::check(&project.state_dir(), clock.now());
+        let history = Continuity::examine(&project.site_dir(), &project.state_dir(), clock.now());
         Ok(Session {
             project,
             clock,
             backdated,
+            history,
         })
     }
 
@@ -72,10 +78,17 @@ impl Session {
 }
 
 impl Session {
-    /// What the project's settings risk for what opsbook writes: a
-    /// `[site] out` it may not build into.
+    /// What the project's settings and state risk for what opsbook writes:
+    /// a `[site] out` it may not build into, and a verification history
+    /// that does not continue the one the portal last published.
     fn integrity(&self) -> Vec<Diagnostic> {
-        site_out::check(&self.project)
+        let project = &self.project;
+        let mut problems = site_out::check(project);
+        problems.extend(self.history.diagnostic(
+            &project.rel(&project.state_dir()),
+            &project.rel(&project.site_dir()),
+        ));
+        problems
     }
 }
 

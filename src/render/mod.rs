@@ -30,6 +30,7 @@ use rayon::prelude::*;
 
 use crate::load::Project;
 use crate::report::Report;
+use crate::state::published::{self, Published};
 use manifest::{CheckCounts, Header, Manifest};
 use pages::SiteInfo;
 use plan::{Content, Fragment, Output, Plan};
@@ -72,6 +73,9 @@ pub struct SiteOptions {
     pub inputs: Option<String>,
     /// The check's counts, replayed when the site is found up to date.
     pub check: CheckCounts,
+    /// The verification history's record to publish with the site
+    /// ([`published`]), when the caller took one.
+    pub published: Option<Published>,
 }
 
 /// What a build did.
@@ -118,6 +122,7 @@ pub fn build_site(
     } = Theme::load(theme_dir.as_deref(), report.project.language)?;
     let site_info = SiteInfo {
         project: &report.project,
+        history_breaks: &report.history_breaks,
         audience: report.audience,
         lang: theme::language_code(report.project.language),
     };
@@ -159,6 +164,15 @@ pub fn build_site(
                 .collect()
         })
         .unwrap_or_default();
+    // The history's record changes with the history, or not at all; a
+    // whole new site gets it in any case.
+    let record = options
+        .published
+        .as_ref()
+        .map(Published::to_bytes)
+        .filter(|bytes| {
+            old.is_none() || std::fs::read(out.join(published::PATH)).ok().as_ref() != Some(bytes)
+        });
     let summary = SiteSummary {
         files: outputs.len(),
         written: dirty.len(),
@@ -166,7 +180,7 @@ pub fn build_site(
         out: project.site_dir(),
     };
     let unchanged = old.as_ref().is_some_and(|m| m.header == new.header);
-    if unchanged && dirty.is_empty() && removed.is_empty() {
+    if unchanged && dirty.is_empty() && removed.is_empty() && record.is_none() {
         return Ok(summary);
     }
 
@@ -186,6 +200,12 @@ pub fn build_site(
         .write(manifest::PATH, &new.to_bytes())
         .map_err(write_error(manifest::PATH))?;
     let mut files: Vec<String> = dirty.iter().map(|o| o.path.clone()).collect();
+    if let Some(bytes) = &record {
+        writer
+            .write(published::PATH, bytes)
+            .map_err(write_error(published::PATH))?;
+        files.push(published::PATH.to_string());
+    }
     files.push(manifest::PATH.to_string());
     writer.commit(files, removed).map_err(write_error("site"))?;
     Ok(summary)

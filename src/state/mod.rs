@@ -6,6 +6,7 @@ pub mod atomic;
 pub mod backdate;
 pub mod history;
 pub mod lock;
+pub mod published;
 
 pub use atomic::{write_atomic, write_json_atomic};
 pub use backdate::Backdated;

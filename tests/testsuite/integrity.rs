@@ -1,7 +1,7 @@
 //! What opsbook writes, and nothing else: `[site] out` may not name a folder
 //! opsbook did not write, the site's lock belongs to its holder, a killed
-//! build is finished or rolled back by the next, and a run with an earlier
-//! clock writes nothing to `state/`.
+//! build is finished or rolled back by the next, a run with an earlier clock
+//! writes nothing to `state/`, and a history cut short or gone is seen.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -271,6 +271,67 @@ fn nightly_project() -> TestProject {
 
 fn nightly_at(p: &TestProject, now: &str) -> crate::support::Run {
     p.run(&["--now", now, "nightly"])
+}
+
+#[test]
+fn a_shortened_history_is_reported_and_stays_on_the_portal() {
+    let p = nightly_project();
+    nightly_at(&p, "2026-01-01T02:00:00").expect_code(0);
+    nightly_at(&p, "2026-01-02T02:00:00").expect_code(0);
+
+    // The last run removed, the head rewritten to match: a whole chain.
+    let history = p.read("state/history.jsonl");
+    let first = history.lines().next().unwrap();
+    p.file("state/history.jsonl", format!("{first}\n"));
+    p.file(
+        "state/history.head",
+        format!("1 {}\n", blake3::hash(first.as_bytes()).to_hex()),
+    );
+    let run = p.run(&["check"]);
+    run.expect_code(1);
+    run.expect_stderr(
+        "the history has 1 run but the portal in site/ was built from 2 runs: runs were removed since",
+    );
+
+    let run = p.run(&["--now", "2026-01-03T02:00:00", "nightly", "--json", "-"]);
+    run.expect_code(1);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let problems = json["check"]["problems"].as_array().unwrap();
+    assert!(
+        problems.iter().any(|d| d["file"] == "state/history.jsonl"
+            && d["message"].as_str().unwrap().contains("runs were removed since")),
+        "{problems:?}"
+    );
+    assert!(
+        run.stderr().contains("needs attention: check"),
+        "{}",
+        run.stderr()
+    );
+    for page in ["site/index.html", "site/backups/index.html"] {
+        let html = p.read(page);
+        assert!(html.contains("备份校验记录不连续"), "{page}");
+        assert!(html.contains("共 2 次，此时仅有 1 次"), "{page}");
+    }
+
+    // The next night is clean again, and the portal still shows the break.
+    nightly_at(&p, "2026-01-04T02:00:00").expect_code(0);
+    assert!(p.read("site/index.html").contains("备份校验记录不连续"));
+}
+
+#[test]
+fn a_deleted_state_folder_is_reported() {
+    let p = nightly_project();
+    nightly_at(&p, "2026-01-01T02:00:00").expect_code(0);
+    std::fs::remove_dir_all(p.join("state")).unwrap();
+    let run = nightly_at(&p, "2026-01-02T02:00:00");
+    run.expect_code(1);
+    run.expect_stderr(
+        "error: the history has no runs but the portal in site/ was built from 1 run: runs were removed since\n --> state/history.jsonl",
+    );
+    assert!(
+        p.read("site/backups/index.html")
+            .contains("共 1 次，此时仅有 0 次")
+    );
 }
 
 #[test]
