@@ -45,6 +45,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -94,8 +95,9 @@ pub struct SiteWriter {
     old: PathBuf,
     /// Held until the writer is dropped.
     _lock: StateLock,
-    /// The files of `out` its manifest lists: those an earlier build wrote.
-    listed: HashSet<String>,
+    /// The files of `out` its manifest lists: those an earlier build
+    /// wrote. Read when first needed (an up-to-date build never needs it).
+    listed: OnceLock<HashSet<String>>,
     replace: bool,
     staged: bool,
 }
@@ -120,23 +122,21 @@ impl SiteWriter {
         })?;
         let beside = |suffix: &str| parent.join(format!(".{name}.opsbook-{suffix}"));
         let lock = StateLock::acquire(&beside("lock"))?;
-        let mut writer = SiteWriter {
+        let writer = SiteWriter {
             out: out.to_path_buf(),
             shown: shown.to_string(),
             staging: beside("staging"),
             journal: beside("journal"),
             old: beside("old"),
             _lock: lock,
-            listed: HashSet::new(),
+            listed: OnceLock::new(),
             replace: false,
             staged: false,
         };
         writer
             .recover()
             .map_err(io_err("finish the interrupted build of", out))?;
-        if site_out::ownership(out, shown)? == site_out::Owner::Opsbook {
-            writer.listed = listed_files(out);
-        }
+        site_out::ownership(out, shown)?;
         Ok(writer)
     }
 
@@ -195,7 +195,7 @@ impl SiteWriter {
     }
 
     fn is_listed(&self, rel: &str) -> bool {
-        rel.starts_with(".opsbook/") || self.listed.contains(rel)
+        rel.starts_with(".opsbook/") || self.listed.get_or_init(|| listed_files(&self.out)).contains(rel)
     }
 
     /// Files (and links) of `out` that its manifest does not list.
@@ -352,7 +352,7 @@ fn remove_dir_if_exists(dir: &Path) -> io::Result<()> {
 }
 
 /// The files the manifest of the site at `out` lists, whatever its format
-/// version (`FINGERPRINT PATH` lines after a header line).
+/// version (`FINGERPRINT PATH` lines after a header line); none without one.
 fn listed_files(out: &Path) -> HashSet<String> {
     let text = fs::read_to_string(out.join(site_out::MARKER)).unwrap_or_default();
     text.lines()
