@@ -6,9 +6,12 @@ use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use rayon::prelude::*;
 
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use crate::load::settings::BackupSet;
+use crate::name;
 
 use super::baseline::{Baseline, Entry};
 use super::file::FileOutcome;
@@ -209,10 +212,16 @@ impl Context<'_> {
         if let Some(manifest) = self.manifest
             && !manifest.entries.contains_key(&file.rel)
         {
+            let why = if std::str::from_utf8(file.rel_path().as_os_str().as_bytes()).is_err() {
+                ": its name is not UTF-8, which no manifest line can hold (b3sum refuses such lines); \
+                 rename the file to list it"
+            } else {
+                ""
+            };
             problems.push(Problem::new(
                 &file.rel,
                 ProblemKind::Unlisted,
-                format!("not listed in the set's manifest {}", self.manifest_name),
+                format!("not listed in the set's manifest {}{why}", self.manifest_name),
             ));
         }
         if let Some(outcome) = outcome {
@@ -374,7 +383,9 @@ fn set_checks(parts: SetParts<'_>, run: &RunInfo, problems: &mut Vec<Problem>) {
         for (path, (_, line)) in &manifest.entries {
             let present = files.binary_search_by(|f| f.rel.as_str().cmp(path)).is_ok();
             // A listed file the include globs leave out is not gone.
-            if !present && std::fs::symlink_metadata(dir.join(path)).is_err() {
+            let on_disk = name::unescape(path)
+                .is_some_and(|bytes| std::fs::symlink_metadata(dir.join(OsStr::from_bytes(&bytes))).is_ok());
+            if !present && !on_disk {
                 problems.push(Problem::new(
                     path,
                     ProblemKind::Missing,
