@@ -26,6 +26,7 @@ mod plan;
 pub mod report;
 pub mod restore;
 pub mod sample;
+mod schedule;
 pub mod set;
 pub mod settings;
 pub mod zst;
@@ -36,7 +37,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use chrono::SecondsFormat;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::diag::Diagnostic;
@@ -49,7 +49,6 @@ use crate::time::Clock;
 pub use report::{FileRecord, Problem, ProblemKind, Restore, SetReport, VerifyReport};
 pub use settings::VerifySettings;
 
-use file::FileJob;
 use judge::RunInfo;
 use plan::Plan;
 
@@ -57,10 +56,6 @@ use plan::Plan;
 pub const REPORT_FILE: &str = "verify.json";
 /// The lock held while a run writes `state/`.
 pub const LOCK_FILE: &str = "verify.lock";
-
-thread_local! {
-    static BUFFERS: std::cell::RefCell<pipeline::Buffers> = std::cell::RefCell::default();
-}
 
 /// What to verify this run.
 #[derive(Debug, Clone, Default)]
@@ -171,7 +166,7 @@ pub fn verify(
         .map(|set| Plan::new(project, set, opts, temp_dir.clone()))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let mut per_set = read_all(&plans, settings, progress);
+    let mut per_set = schedule::read_all(&plans, settings, progress);
     for (plan, outcomes) in plans.iter_mut().zip(&mut per_set) {
         plan.settle(outcomes);
     }
@@ -226,98 +221,6 @@ pub fn verify(
     };
     state::history::append(&state_dir, &record).map_err(state_err(state_dir.join(state::history::FILE)))?;
     Ok(report)
-}
-
-/// Reads every selected file of every set, on every core. The outcomes of
-/// a set's files are in the order of its listing (`None` for files not
-/// read), each written once, in place: with many small files, moving them
-/// about would cost more than judging them.
-///
-/// Files that may be small (any whose size the listing did not read) are
-/// read first, as they come: they are many and each is quick. Those found
-/// large on opening, and those listed large, are read after, largest
-/// first: a large file started last would keep one core busy while the
-/// others sit idle.
-fn read_all(
-    plans: &[Plan<'_>],
-    settings: &VerifySettings,
-    progress: &dyn Progress,
-) -> Vec<Vec<Option<file::FileOutcome>>> {
-    let mut outcomes: Vec<Vec<Option<file::FileOutcome>>> = plans
-        .iter()
-        .map(|plan| {
-            let n = plan.listing.as_ref().map_or(0, |l| l.files.len());
-            std::iter::repeat_with(|| None).take(n).collect()
-        })
-        .collect();
-    let mut small = Vec::new();
-    let mut large = Vec::new();
-    for (plan, slots) in plans.iter().zip(&mut outcomes) {
-        let Some(listing) = &plan.listing else { continue };
-        let mut slots = slots.iter_mut().enumerate();
-        // `selected` is in the listing's order.
-        for &f in &plan.selected {
-            let (_, slot) = slots.find(|(i, _)| *i == f).expect("selected files are listed");
-            let job = FileJob {
-                dir: &listing.dir,
-                file: &listing.files[f],
-                learns_size: !listing.sized,
-                test: &plan.test,
-                command: plan.command.as_ref(),
-                settings,
-            };
-            match listing.sized.then_some(listing.files[f].size) {
-                Some(size) if size >= pipeline::WHOLE_MAX => large.push((job, slot, size)),
-                _ => small.push((job, slot)),
-            }
-        }
-    }
-    progress.start(
-        (small.len() + large.len()) as u64,
-        small
-            .iter()
-            .filter(|(job, _)| !job.learns_size)
-            .map(|(job, _)| job.file.size)
-            .chain(large.iter().map(|(_, _, size)| *size))
-            .sum(),
-    );
-    let found_large: Vec<_> = small
-        .into_par_iter()
-        .filter_map(
-            |(job, slot)| match with_buffers(|b| job.run_if_small(b, progress)) {
-                Ok(outcome) => {
-                    *slot = Some(outcome);
-                    None
-                }
-                Err(size) => Some((
-                    FileJob {
-                        learns_size: false,
-                        ..job
-                    },
-                    slot,
-                    size,
-                )),
-            },
-        )
-        .collect();
-    large.extend(found_large);
-    large.sort_by_key(|(_, _, size)| std::cmp::Reverse(*size));
-    large.into_par_iter().for_each(|(job, slot, _)| {
-        *slot = Some(with_buffers(|b| job.run(b, progress)));
-    });
-    progress.finish();
-    outcomes
-}
-
-/// Runs `f` with this worker thread's buffers, kept from file to file:
-/// with many small files, fresh ones would cost more than the reads.
-fn with_buffers<T>(f: impl FnOnce(&mut pipeline::Buffers) -> T) -> T {
-    BUFFERS.with(|cell| {
-        let mut buffers = cell.take();
-        let outcome = f(&mut buffers);
-        cell.replace(buffers);
-        outcome
-    })
 }
 
 fn choose_sets<'a>(
