@@ -442,26 +442,46 @@ fn a_young_baselined_file_may_not_vanish_and_an_old_one_retires() {
     assert!(baseline.contains("young.sql"), "{baseline}");
 }
 
-#[test]
-fn a_zstd_bomb_stops_early() {
-    // A real frame of RLE blocks, 4 bytes each for 128 KiB of zeros: 128 KiB
-    // on disk that decode to 4 GiB.
+/// A real zstd frame of `blocks` RLE blocks, 4 bytes each for 128 KiB of
+/// `byte`: a decompression bomb of `blocks` × 128 KiB.
+pub fn rle_bomb(byte: u8, blocks: usize) -> Vec<u8> {
     let mut bomb = vec![0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38];
-    let blocks = 32 * 1024;
     for i in 0..blocks {
         let last = u32::from(i == blocks - 1);
         let header = (128 * 1024) << 3 | 1 << 1 | last;
         bomb.extend_from_slice(&header.to_le_bytes()[..3]);
-        bomb.push(0);
+        bomb.push(byte);
     }
+    bomb
+}
+
+/// The number in "stopped after N decoded bytes" of a bomb's detail.
+pub fn stopped_after(detail: &str) -> u64 {
+    let (_, rest) = detail
+        .split_once("stopped after ")
+        .unwrap_or_else(|| panic!("{detail}"));
+    rest.split(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_zstd_bomb_stops_early() {
+    // 128 KiB on disk that decode to 4 GiB.
+    let bomb = rle_bomb(0, 32 * 1024);
     let p = project("[[backups]]\nname = \"b\"\npath = \"b\"\n");
     p.file("b/bomb.sql.zst", &bomb);
-    let started = std::time::Instant::now();
     let v = verify(&p, &[]);
     v.run.expect_code(1);
     assert_eq!(v.kinds(), pairs(&[("bomb.sql.zst", "corrupt")]));
-    assert!(v.detail("bomb.sql.zst", "corrupt").contains("decompression bomb"));
-    assert!(started.elapsed() < Duration::from_secs(60));
+    let detail = v.detail("bomb.sql.zst", "corrupt");
+    assert!(detail.contains("decompression bomb"), "{detail}");
+    // Decoding stopped at the bound (1000 × 128 KiB), within one output
+    // buffer of it: not after the 4 GiB.
+    let bound = 1000 * bomb.len() as u64;
+    let stopped = stopped_after(&detail);
+    assert!(
+        stopped > bound && stopped <= bound + (1 << 20),
+        "{stopped} for a bound of {bound}"
+    );
 
     // The same frame is valid zstd: with the bound raised it decodes.
     if have_tool("zstd", "to show the bomb is a valid frame") {

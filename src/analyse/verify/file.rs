@@ -11,7 +11,7 @@ use super::report::{CommandRun, Decoded, ProblemKind, Restore};
 use super::restore::{Fault, RestoreTest, TestSpec, command};
 use super::set::{self, SetDir, SetFile, io_message, not_a_file};
 use super::settings::VerifySettings;
-use super::zst::{DecodeError, Limits, Summary};
+use super::zst::{DecodeError, Summary};
 use crate::load::settings::BackupKind;
 use crate::progress::Progress;
 
@@ -211,10 +211,7 @@ impl FileJob<'_> {
             }
         }
 
-        let limits = compressed.then(|| Limits {
-            window_log_max: self.settings.window_log_max(),
-            max_decoded: self.settings.decoded_limit(size),
-        });
+        let limits = compressed.then(|| self.settings.limits(size));
         let mut producer = Producer::new(handle, limits, std::mem::take(buffers));
         if self.settings.mmap && size >= pipeline::MMAP_MIN {
             producer = producer.mapping(size);

@@ -258,6 +258,27 @@ fn warnings(sets: &[SetReport]) -> Vec<String> {
         .collect()
 }
 
+/// A warning for each placeholder of a set's `restore_command` that stands
+/// inside quotes, where quoting cannot protect a file name.
+pub fn restore_command_warnings(project: &Project) -> Vec<Diagnostic> {
+    project
+        .settings
+        .backups
+        .iter()
+        .flat_map(|set| {
+            let template = set.restore_command.as_deref().unwrap_or_default();
+            restore::command::template_warnings(template)
+                .into_iter()
+                .map(|w| {
+                    Diagnostic::warning(
+                        crate::load::settings::FILE_NAME,
+                        format!("backup set `{}`: {w}", set.name),
+                    )
+                })
+        })
+        .collect()
+}
+
 /// The history of verification runs, oldest first, for the portal.
 pub fn history(project: &Project) -> io::Result<Vec<Line<RunRecord>>> {
     state::history::read(&project.state_dir())
@@ -273,7 +294,8 @@ pub fn last_report(project: &Project) -> io::Result<Option<VerifyReport>> {
 }
 
 /// What `opsbook check` reports about verification: include globs that
-/// cannot work, and every broken link of the history chain.
+/// cannot work, restore commands whose placeholders stand inside quotes,
+/// and every broken link of the history chain.
 pub fn check(project: &Project) -> Vec<Diagnostic> {
     let mut problems: Vec<Diagnostic> = project
         .settings
@@ -290,6 +312,7 @@ pub fn check(project: &Project) -> Vec<Diagnostic> {
             })
         })
         .collect();
+    problems.extend(restore_command_warnings(project));
     let state_dir = project.state_dir();
     problems.extend(state::history::check(&state_dir, &project.rel(&state_dir)));
     problems
