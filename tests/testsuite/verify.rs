@@ -832,3 +832,152 @@ fn a_file_caught_while_being_written_is_not_baselined() {
             .contains(blake3::hash(&whole).to_hex().as_str())
     );
 }
+
+/// Every file and folder under `dir` whose name starts with `prefix`.
+fn found_named(dir: &Path, prefix: &str) -> Vec<std::path::PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        .map(|e| e.path().to_path_buf())
+        .collect()
+}
+
+#[test]
+fn placeholders_inside_file_names_run_nothing() {
+    let p = project(
+        "[[backups]]\nname = \"b\"\npath = \"b\"\nrestore_command = \"cat {file} {restored} > /dev/null\"\n\
+         [[backups]]\nname = \"quoted\"\npath = \"q\"\nrestore_command = \"sh -c 'cat {file}'\"\n",
+    );
+    // Replaced one after the other, the placeholder inside each name would
+    // be replaced again, quotes and all, and `touch` would run.
+    let plain = "a;touch PWNED;{restored}";
+    let packed = "b';touch PWNED2;'{file}.zst";
+    p.file(&format!("b/{plain}"), "plain");
+    p.file(&format!("b/{packed}"), zst(b"packed", true));
+    p.file("q/ok.sql", "ok");
+    p.file("q/$(touch PWNED3).sql", "evil");
+    let v = verify(&p, &[]);
+    v.run.expect_code(1);
+    for name in [plain, packed] {
+        let command = &v.record("b", name)["command"];
+        assert_eq!(command["exit"], 0, "{command}");
+    }
+    assert_eq!(v.record("quoted", "ok.sql")["command"]["output"], "ok");
+    // Inside quotes the evil name is not put in at all.
+    assert_eq!(v.kinds(), pairs(&[("$(touch PWNED3).sql", "restore_failed")]));
+    assert!(
+        v.detail("$(touch PWNED3).sql", "restore_failed")
+            .contains("\"$OPSBOOK_FILE\""),
+        "{}",
+        v.detail("$(touch PWNED3).sql", "restore_failed")
+    );
+    assert_eq!(found_named(p.path(), "PWNED"), Vec::<std::path::PathBuf>::new());
+    // check says where quoting cannot protect a name, as a warning.
+    let check = p.run(&["check"]);
+    check.expect_code(0);
+    check.expect_stderr("backup set `quoted`: restore_command puts `{file}` inside single quotes");
+}
+
+#[test]
+fn names_that_are_not_utf8_are_two_files_and_stay_out_of_manifests() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let p = project("[[backups]]\nname = \"b\"\npath = \"b\"\n");
+    p.file("b/plain.sql", "plain");
+    p.file("b/car\rriage.sql", "carriage return");
+    for (name, data) in [(&b"x\xff.sql"[..], "ff"), (b"x\xfe.sql", "fe")] {
+        fs::write(p.join("b").join(OsStr::from_bytes(name)), data).unwrap();
+    }
+    let first = verify(&p, &[]);
+    first.run.expect_code(0);
+    assert_eq!(first.set("b")["files"], 4);
+    assert_eq!(
+        first.checked("b"),
+        ["car\\rriage.sql", "plain.sql", "x\\xFE.sql", "x\\xFF.sql"]
+    );
+    assert_eq!(
+        first.record("b", "x\\xFF.sql")["blake3"],
+        blake3::hash(b"ff").to_hex().as_str()
+    );
+    assert_eq!(p.read("state/baseline/b.jsonl").lines().count(), 4);
+    // The second run finds each file as the first left it.
+    let second = verify(&p, &[]);
+    second.run.expect_code(0);
+    assert!(second.problems().is_empty(), "{:?}", second.problems());
+
+    // The manifest lists what b3sum can check, and says what it left out.
+    let made = p.run(&["manifest", p.join("b").to_str().unwrap()]);
+    made.expect_code(0);
+    let manifest = made.stdout();
+    assert_eq!(manifest.lines().count(), 2, "{manifest}");
+    assert!(manifest.contains("  car\\rriage.sql\n"), "{manifest}");
+    assert!(manifest.lines().any(|l| l.starts_with('\\')), "{manifest}");
+    made.expect_stderr("x\\xFF.sql");
+    made.expect_stderr("its name is not UTF-8");
+    p.file("b/B3SUMS", &manifest);
+    p.file(
+        "opsbook.toml",
+        format!("{MINIMAL_SETTINGS}\n[[backups]]\nname = \"b\"\npath = \"b\"\nmanifest = \"B3SUMS\"\n"),
+    );
+    let v = verify(&p, &[]);
+    v.run.expect_code(0);
+    assert_eq!(
+        v.kinds(),
+        pairs(&[("x\\xFE.sql", "unlisted"), ("x\\xFF.sql", "unlisted")])
+    );
+    assert!(v.detail("x\\xFF.sql", "unlisted").contains("not UTF-8"));
+    if have_tool(
+        "b3sum",
+        "to check the manifest with the reference tool (cargo install b3sum)",
+    ) {
+        let check = std::process::Command::new("b3sum")
+            .args(["--check", "B3SUMS"])
+            .current_dir(p.join("b"))
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&check.stdout);
+        assert!(
+            check.status.success(),
+            "{said}{}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+        assert_eq!(said.matches(": OK").count(), 2, "{said}");
+    }
+}
+
+#[test]
+fn control_characters_in_names_are_escaped_in_every_line() {
+    let p = project("[[backups]]\nname = \"b\"\npath = \"b\"\nmin_count = 3\n");
+    let name = "bad\nname\x1b[31m.sql.zst";
+    p.file(&format!("b/{name}"), "not zstd");
+    let run = p.run(&["verify"]);
+    run.expect_code(1);
+    let all = format!("{}{}", run.stdout(), run.stderr());
+    assert!(!all.contains('\x1b'), "{all:?}");
+    assert!(all.contains("b/bad\\nname\\x1B[31m.sql.zst"), "{all}");
+    assert!(!all.lines().any(|l| l.starts_with("name")), "{all}");
+    // The report holds the same escaped name: it reads back to the bytes.
+    let v = verify(&p, &[]);
+    assert_eq!(
+        v.kinds(),
+        pairs(&[("", "too_few"), ("bad\\nname\\x1B[31m.sql.zst", "corrupt")])
+    );
+    assert_eq!(
+        opsbook::name::unescape("bad\\nname\\x1B[31m.sql.zst").unwrap(),
+        name.as_bytes()
+    );
+}
+
+#[test]
+fn a_subfolder_that_is_a_link_out_of_the_set_is_not_followed() {
+    let p = project("[[backups]]\nname = \"b\"\npath = \"b\"\n");
+    p.file("b/real/a.sql", "a");
+    p.file("outside/secret.sql", "secret");
+    std::os::unix::fs::symlink(p.join("outside"), p.join("b/linked")).unwrap();
+    let v = verify(&p, &[]);
+    v.run.expect_code(1);
+    assert_eq!(v.kinds(), pairs(&[("linked", "unreadable")]));
+    assert!(v.detail("linked", "unreadable").contains("outside the set"));
+    assert_eq!(v.checked("b"), ["real/a.sql"]);
+}
