@@ -800,9 +800,13 @@ fn the_example_projects_sample_backups_verify_clean() {
     let example = crate::support::example_dir();
     fs::copy(example.join("opsbook.toml"), p.join("opsbook.toml")).unwrap();
     crate::support::copy_dir(&example.join("backups"), &p.join("backups"));
-    let v = verify(&p, &[]);
+    // Its backups are dated by their names (2025-12-30/31), whatever the
+    // checkout made their modification times.
+    let v = verify(&p, &["--now", "2026-01-01T09:00:00+08:00"]);
     v.run.expect_code(0);
     assert!(v.problems().is_empty(), "{:?}", v.problems());
+    assert_eq!(v.set("oa-db")["newest"], "2025-12-31T00:00:00+08:00");
+    assert_eq!(v.json["warnings"], Value::Null);
     let names: Vec<&str> = v.json["sets"]
         .as_array()
         .unwrap()
@@ -980,4 +984,74 @@ fn a_subfolder_that_is_a_link_out_of_the_set_is_not_followed() {
     assert_eq!(v.kinds(), pairs(&[("linked", "unreadable")]));
     assert!(v.detail("linked", "unreadable").contains("outside the set"));
     assert_eq!(v.checked("b"), ["real/a.sql"]);
+}
+
+#[test]
+fn backup_times_come_from_names_where_the_set_says_how() {
+    let p = project(
+        "[[backups]]\nname = \"b\"\npath = \"b\"\nmax_age = \"26h\"\nretain = \"7d\"\nname_time = \"%Y%m%d\"\n",
+    );
+    // A fresh clone: every file modified just now, whatever its name says.
+    p.file("b/oa-20251230.sql", "30");
+    p.file("b/oa-20251231.sql", "31");
+    p.file("b/latest.sql", "latest");
+    age(&p.join("b/latest.sql"), 400 * DAY);
+
+    // 36 hours after the newest name: stale, although every file but one
+    // was modified after the clock.
+    let v = verify(&p, &["--now", "2026-01-01T12:00:00+08:00"]);
+    v.run.expect_code(1);
+    assert_eq!(v.kinds(), pairs(&[("", "stale")]));
+    let detail = v.detail("", "stale");
+    assert!(
+        detail.contains("oa-20251231.sql, is 1d12h old (named for 2025-12-31T00:00:00+08:00)"),
+        "{detail}"
+    );
+    assert_eq!(v.set("b")["newest"], "2025-12-31T00:00:00+08:00");
+    // A name without the date: said once, and its modification time used.
+    let warnings = v.json["warnings"].to_string();
+    assert!(
+        warnings.contains("`latest.sql` does not match name_time `%Y%m%d`: its modification time is used"),
+        "{warnings}"
+    );
+    assert!(
+        v.run.stderr().contains("warning: backup set `b`: `latest.sql`"),
+        "{}",
+        v.run.stderr()
+    );
+
+    // Within a day of the newest name: fresh.
+    fs::remove_file(p.join("b/latest.sql")).unwrap();
+    let v = verify(&p, &["--now", "2026-01-01T20:00:00+08:00"]);
+    assert_eq!(v.kinds(), pairs(&[("", "stale")]));
+    let v = verify(&p, &["--now", "2025-12-31T23:00:00+08:00"]);
+    assert!(v.kinds().iter().all(|(_, k)| k != "stale"), "{:?}", v.kinds());
+
+    // retain counts from the name too: gone 6 days after its name, too
+    // young to go; 8 days after, retired.
+    let p = project("[[backups]]\nname = \"b\"\npath = \"b\"\nretain = \"7d\"\nname_time = \"%Y%m%d\"\n");
+    p.file("b/oa-20251230.sql", "30");
+    p.file("b/oa-20251231.sql", "31");
+    verify(&p, &["--now", "2025-12-31T02:00:00+08:00"])
+        .run
+        .expect_code(0);
+    fs::remove_file(p.join("b/oa-20251230.sql")).unwrap();
+    let v = verify(&p, &["--now", "2026-01-05T02:00:00+08:00"]);
+    assert_eq!(v.kinds(), pairs(&[("oa-20251230.sql", "missing")]));
+    assert!(
+        v.detail("oa-20251230.sql", "missing")
+            .contains("named for 2025-12-30T00:00:00+08:00"),
+        "{}",
+        v.detail("oa-20251230.sql", "missing")
+    );
+    let v = verify(&p, &["--now", "2026-01-07T02:00:00+08:00"]);
+    assert!(v.kinds().is_empty(), "{:?}", v.kinds());
+}
+
+#[test]
+fn a_name_time_that_cannot_work_is_refused() {
+    let p = project("[[backups]]\nname = \"b\"\npath = \"b\"\nname_time = \"%Y-%m\"\n");
+    let run = p.run(&["verify"]);
+    run.expect_code(2);
+    run.expect_stderr("name_time `%Y-%m` must give the year, month and day");
 }

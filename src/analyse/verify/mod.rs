@@ -21,6 +21,7 @@ pub mod baseline;
 mod file;
 mod judge;
 pub mod manifest;
+pub mod name_time;
 pub mod pipeline;
 mod plan;
 pub mod report;
@@ -170,18 +171,22 @@ pub fn verify(
     for (plan, outcomes) in plans.iter_mut().zip(&mut per_set) {
         plan.settle(outcomes);
     }
-    let sets: Vec<SetReport> = plans
+    let (sets, set_warnings): (Vec<SetReport>, Vec<Vec<String>>) = plans
         .iter_mut()
         .zip(per_set)
         .map(|(plan, outcomes)| judge::judge(plan, outcomes, &run))
-        .collect();
+        .unzip();
 
     let finished = run.now + chrono::TimeDelta::from_std(started.elapsed()).unwrap_or_default();
     let report = VerifyReport {
         ok: sets.iter().all(|s| s.ok),
         started_at: run.now.to_rfc3339_opts(SecondsFormat::Secs, false),
         finished_at: finished.to_rfc3339_opts(SecondsFormat::Secs, false),
-        warnings: warnings(&sets),
+        warnings: set_warnings
+            .into_iter()
+            .flatten()
+            .chain(warnings(&sets))
+            .collect(),
         sets,
     };
 
