@@ -4,7 +4,9 @@
 //! the output. Files are hashed in parallel. Left out: the file stdout is
 //! being written to (so `opsbook manifest DIR > DIR/B3SUMS` works), and, when
 //! DIR is the folder of one of the project's backup sets, that set's manifest
-//! and any file its `include` globs leave out. No project is needed.
+//! and any file its `include` globs leave out. A file whose name is not
+//! UTF-8 is left out with a warning: no manifest line can name it (b3sum
+//! refuses such lines). No project is needed.
 
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;

@@ -1055,3 +1055,23 @@ fn a_name_time_that_cannot_work_is_refused() {
     run.expect_code(2);
     run.expect_stderr("name_time `%Y-%m` must give the year, month and day");
 }
+
+#[test]
+fn the_environment_names_the_decoded_copy() {
+    // A script that reads $OPSBOOK_RESTORED, unseen by the template: the
+    // decoded copy is made for it all the same.
+    let p = project(
+        "[[backups]]\nname = \"b\"\npath = \"b\"\nrestore_command = \"sh ../restore.sh\"\n\
+         [[backups]]\nname = \"f\"\npath = \"f\"\nrestore_command = 'test \"$OPSBOOK_FILE\" = \"$OPSBOOK_RESTORED\"'\n",
+    );
+    p.file(
+        "restore.sh",
+        "set -eu\ncase \"$OPSBOOK_RESTORED\" in *.zst) exit 9;; esac\ncat \"$OPSBOOK_RESTORED\"\n",
+    );
+    p.file("b/a;b.sql.zst", zst(b"decoded", true));
+    p.file("f/plain.sql", "plain");
+    let v = verify(&p, &[]);
+    v.run.expect_code(0);
+    assert_eq!(v.record("b", "a;b.sql.zst")["command"]["output"], "decoded");
+    assert_eq!(v.record("f", "plain.sql")["command"]["exit"], 0);
+}

@@ -27,8 +27,16 @@ pub struct CommandSpec {
 }
 
 impl CommandSpec {
+    /// Whether a compressed file's decoded copy is made for the command.
+    /// `OPSBOOK_RESTORED` always names one, and a script the template runs
+    /// may read it unseen: the copy is left out only when the template
+    /// shows it uses the file alone (`{file}` or `OPSBOOK_FILE`, and
+    /// neither `{restored}` nor `OPSBOOK_RESTORED`).
     fn wants_restored(&self) -> bool {
-        self.template.contains("{restored}")
+        let t = &self.template;
+        let restored = t.contains("{restored}") || t.contains("OPSBOOK_RESTORED");
+        let file = t.contains("{file}") || t.contains("OPSBOOK_FILE");
+        restored || !file
     }
 
     /// Runs the command for one file, into its outcome.
