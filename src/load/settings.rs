@@ -1,4 +1,6 @@
-//! `opsbook.toml`: the project's settings (SPEC 2).
+//! `opsbook.toml`: the project's settings. Every key is described, with its
+//! type and default, in [`crate::load::schema::settings`] and in
+//! `docs/reference.md`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -12,6 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::analyse::logs::LogSettings;
 use crate::diag::Diagnostic;
 use crate::duration::Dur;
+use crate::load::schema::{self, Input};
 use crate::load::toml_doc::TomlDoc;
 use crate::time::{DEFAULT_TIMEZONE, Day};
 
@@ -186,28 +189,67 @@ impl<'de> Deserialize<'de> for Sample {
 
 /// Parses settings text; every problem found comes back as a diagnostic.
 pub fn parse(text: &str, file: &str) -> Result<Settings, Vec<Diagnostic>> {
-    let doc = TomlDoc::parse(text, file, 1)?;
-    let keys = doc.keys();
-    let settings: Settings = doc.deserialize().map_err(|d| vec![d])?;
+    match read(text, file) {
+        (Some(settings), problems) if !problems.iter().any(Diagnostic::is_error) => Ok(settings),
+        (_, problems) => Err(problems),
+    }
+}
 
-    let mut problems = Vec::new();
+/// Reads settings text as far as it can be read: a value that is wrong is
+/// reported and left at its default (a backup set or alert rule that lacks a
+/// required key is left out), so that `opsbook check` can go on to the notes
+/// and list every problem of the project in one run. `None` when the text is
+/// not TOML at all.
+pub fn read(text: &str, file: &str) -> (Option<Settings>, Vec<Diagnostic>) {
+    let TomlDoc {
+        mut values,
+        index,
+        errors,
+    } = TomlDoc::parse(text, file, 1);
+    let input = Input {
+        file,
+        text,
+        first_line: 1,
+        index: &index,
+        end: None,
+        tz: DEFAULT_TIMEZONE,
+        partial: !errors.is_empty(),
+    };
+    let outcome = schema::validate(&schema::settings::SETTINGS, &values, &input);
+    let mut problems = errors;
+    problems.extend(outcome.problems);
+    if input.partial {
+        // Not TOML: what it means cannot be told.
+        return (None, problems);
+    }
+    let len = |path: &[&str]| {
+        let mut v = values.get(path[0]);
+        for p in &path[1..] {
+            v = v.and_then(|v| v.get(p));
+        }
+        v.and_then(|v| v.as_array()).map_or(0, Vec::len)
+    };
+    let backups_at = schema::validate::kept(&outcome.bad, "backups", len(&["backups"]));
+    let alerts_at = schema::validate::kept(&outcome.bad, "logs.alerts", len(&["logs", "alerts"]));
+    schema::validate::prune(&mut values, &outcome.bad);
+    let settings = match Settings::deserialize(toml::Value::Table(values)) {
+        Ok(s) => s,
+        Err(e) => {
+            problems.push(
+                Diagnostic::error(file, format!("the settings cannot be read: {}", e.message())).at_line(1),
+            );
+            return (None, problems);
+        }
+    };
     let at = |path: &str, message: String| {
         let d = Diagnostic::error(file, message);
-        match keys.span(path) {
+        match schema::validate::span_of(&index, path) {
             Some(span) => d.at_span(text, span, 1),
             None => d,
         }
     };
-    if let (Some(start), Some(end)) = (settings.project.start, settings.project.end)
-        && end < start
-    {
-        problems.push(at(
-            "project.end",
-            format!("the service period ends ({end}) before it starts ({start})"),
-        ));
-    }
     let mut seen = BTreeMap::new();
-    for (i, set) in settings.backups.iter().enumerate() {
+    for (set, &i) in settings.backups.iter().zip(&backups_at) {
         if set.name.trim().is_empty() {
             problems.push(at(
                 &format!("backups.{i}.name"),
@@ -235,11 +277,29 @@ pub fn parse(text: &str, file: &str) -> Result<Settings, Vec<Diagnostic>> {
             ));
         }
     }
-    if problems.is_empty() {
-        Ok(settings)
-    } else {
-        Err(problems)
+    for (path, message) in settings.logs.problems() {
+        // `logs.alerts.K…`: K counts the rules that were kept.
+        let path = match path.strip_prefix("logs.alerts.") {
+            Some(rest) => {
+                let (k, tail) = rest.split_once('.').unwrap_or((rest, ""));
+                let original = k
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|k| alerts_at.get(k))
+                    .copied()
+                    .unwrap_or(0);
+                let tail = if tail.is_empty() {
+                    String::new()
+                } else {
+                    format!(".{tail}")
+                };
+                format!("logs.alerts.{original}{tail}")
+            }
+            None => path,
+        };
+        problems.push(at(&path, message));
     }
+    (Some(settings), problems)
 }
 
 #[cfg(test)]
