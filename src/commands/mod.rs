@@ -2,7 +2,7 @@
 //!
 //! Commands take plain option structs (the CLI's flags, parsed), print what a
 //! person needs to read, and return how the run ended; the binary turns that
-//! into an exit code (SPEC 8: 0 all well, 1 problems found, 2 could not run).
+//! into an exit code (0 all well, 1 problems found, 2 could not run).
 
 pub mod build;
 pub mod check;

@@ -1,5 +1,5 @@
 //! `state/history.jsonl`: one JSON line per verification run, each line
-//! carrying the BLAKE3 of the line before it (SPEC 5.4).
+//! carrying the BLAKE3 of the line before it.
 //!
 //! The chain makes an edited or removed line visible: every line names the
 //! digest of its predecessor (`prev`) and its own number (`seq`), and

@@ -1,4 +1,4 @@
-//! Obligations met or missed (SPEC 4, 8.1): for every obligation of the
+//! Obligations met or missed: for every obligation of the
 //! schedules and every period of the service period, whether a note of the
 //! right kind was written for it.
 //!

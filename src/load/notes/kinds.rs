@@ -1,4 +1,6 @@
-//! The note kinds of SPEC 3, one typed struct each.
+//! The note kinds, one typed struct each. Their keys, types and rules are
+//! described in [`crate::load::schema::notes`], which validates a note
+//! before it is read into these structs.
 //!
 //! Required keys are checked against the front matter's key index before these
 //! structs are deserialized (see [`Kind::required`]), so that a note missing
