@@ -36,8 +36,14 @@ impl Dur {
     pub const fn as_secs(self) -> i64 {
         self.secs
     }
+    /// As chrono's span; saturating, though no duration opsbook reads or
+    /// computes comes near chrono's limits (about 292 million years).
     pub fn to_chrono(self) -> chrono::TimeDelta {
-        chrono::TimeDelta::seconds(self.secs)
+        chrono::TimeDelta::try_seconds(self.secs).unwrap_or(if self.secs < 0 {
+            chrono::TimeDelta::MIN
+        } else {
+            chrono::TimeDelta::MAX
+        })
     }
     pub fn from_chrono(d: chrono::TimeDelta) -> Self {
         Dur {

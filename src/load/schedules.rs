@@ -223,9 +223,17 @@ pub fn parse(text: &str, rel: &str, tz: chrono_tz::Tz) -> (Option<ScheduleFile>,
     let mut problems = errors;
     problems.extend(outcome.problems);
     if input.partial {
+        // Capped in the order found, which lists the problems placed at
+        // their lines first; then sorted by line.
+        crate::diag::cap(rel, &mut problems, 0);
+        crate::diag::sort(&mut problems);
         return (None, problems);
     }
     problems.extend(where_problems(&values, &index, text, rel));
+    // Capped in the order found, which lists the problems placed at
+    // their lines first; then sorted by line.
+    crate::diag::cap(rel, &mut problems, 0);
+    crate::diag::sort(&mut problems);
     schema::validate::prune(&mut values, &outcome.bad);
     match ScheduleFile::deserialize(toml::Value::Table(values)) {
         Ok(file) => (Some(file), problems),

@@ -219,6 +219,10 @@ pub fn read(text: &str, file: &str) -> (Option<Settings>, Vec<Diagnostic>) {
     let mut problems = errors;
     problems.extend(outcome.problems);
     if input.partial {
+        // Capped in the order found, which lists the problems placed at
+        // their lines first; then sorted by line.
+        crate::diag::cap(file, &mut problems, 0);
+        crate::diag::sort(&mut problems);
         // Not TOML: what it means cannot be told.
         return (None, problems);
     }
@@ -267,7 +271,9 @@ pub fn read(text: &str, file: &str) -> (Option<Settings>, Vec<Diagnostic>) {
                 )),
             );
         }
-        if set.kind != BackupKind::Sqlite && !set.min_rows.is_empty() {
+        // (A `kind` that was wrong is reported already, not judged here.)
+        let kind_known = !outcome.bad.contains(&format!("backups.{i}.kind"));
+        if kind_known && set.kind != BackupKind::Sqlite && !set.min_rows.is_empty() {
             problems.push(at(
                 &format!("backups.{i}.min_rows"),
                 format!(
@@ -288,6 +294,12 @@ pub fn read(text: &str, file: &str) -> (Option<Settings>, Vec<Diagnostic>) {
                     .and_then(|k| alerts_at.get(k))
                     .copied()
                     .unwrap_or(0);
+                // A rule that lost a wrong value to the pruning would be
+                // judged without it: its own problem is reported already.
+                let rule = format!("logs.alerts.{original}.");
+                if outcome.bad.iter().any(|b| b.starts_with(&rule)) {
+                    continue;
+                }
                 let tail = if tail.is_empty() {
                     String::new()
                 } else {
@@ -299,6 +311,10 @@ pub fn read(text: &str, file: &str) -> (Option<Settings>, Vec<Diagnostic>) {
         };
         problems.push(at(&path, message));
     }
+    // Capped in the order found, which lists the problems placed at
+    // their lines first; then sorted by line.
+    crate::diag::cap(file, &mut problems, 0);
+    crate::diag::sort(&mut problems);
     (Some(settings), problems)
 }
 
@@ -348,6 +364,86 @@ sample = "1/7"
         assert_eq!(errs.len(), 2, "{errs:?}");
         assert_eq!(errs[0].line, Some(3));
         assert_eq!(errs[1].line, Some(9));
+    }
+
+    /// Values no later command could use are refused where they are
+    /// written, each with its line.
+    #[test]
+    fn unusable_values_are_refused_at_their_line() {
+        for (text, line, needle) in [
+            (
+                "[verify]\nrestore_timeout = \"0s\"\n",
+                2,
+                "`restore_timeout` is 0s; it must be at least 1s",
+            ),
+            ("[verify]\nmax_ratio = 0\n", 2, "`max_ratio` is 0"),
+            ("[verify]\nmax_window = \"12\"\n", 2, "`max_window` is 12 B"),
+            ("[logs]\nmax_line = 0\n", 2, "`max_line` is 0"),
+            ("[logs]\n\npending_after = \"0s\"\n", 3, "`pending_after` is 0s"),
+            (
+                "[[backups]]\nname = \"a\"\npath = \"a\"\nmax_age = \"99999999999d\"\n",
+                4,
+                "duration `99999999999d` is too long",
+            ),
+            (
+                "[[backups]]\nname = \"a\"\npath = \"a\"\ninclude = [\"ok/*\", \"db/[x\"]\n",
+                4,
+                "invalid glob `db/[x`",
+            ),
+            ("[logs]\npaths = [\"logs/{a,b\"]\n", 2, "invalid glob"),
+            (
+                "[[redact.patterns]]\nname = \"工号\"\nregex = \"GH(\\\\d{6}\"\n",
+                3,
+                "invalid regex",
+            ),
+            (
+                "[redact]\ndisable = [\"phones\"]\n",
+                2,
+                "`disable` cannot be `phones`",
+            ),
+            (
+                "[[backups]]\nname = \"a\"\npath = \"a\"\nsample = \"0/7\"\n",
+                4,
+                "invalid sample",
+            ),
+        ] {
+            let errs = parse(text, "opsbook.toml").unwrap_err();
+            assert_eq!(errs.len(), 1, "{text}: {errs:#?}");
+            assert!(errs[0].message.contains(needle), "{text}: {errs:#?}");
+            assert_eq!(errs[0].line, Some(line), "{text}: {errs:#?}");
+        }
+    }
+
+    #[test]
+    fn several_typos_are_several_errors() {
+        let text = "[project]\nnme = \"x\"\nclinet = \"y\"\n\n[site]\nouput = \"public\"\n\n[[backups]]\nname = \"a\"\npaht = \"x\"\n";
+        let (settings, errs) = read(text, "opsbook.toml");
+        let found: Vec<_> = errs
+            .iter()
+            .map(|d| (d.line.unwrap(), d.message.as_str(), d.hint.as_deref()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (2, "unknown key `nme` in [project]", Some("did you mean `name`?")),
+                (
+                    3,
+                    "unknown key `clinet` in [project]",
+                    Some("did you mean `client`?")
+                ),
+                (6, "unknown key `ouput` in [site]", Some("did you mean `out`?")),
+                (
+                    10,
+                    "unknown key `paht` in [[backups]]",
+                    Some("did you mean `path` (a required key)?")
+                ),
+            ]
+        );
+        // What could be read was: the defaults stand in for the rest, and
+        // the set without a path is left out.
+        let settings = settings.unwrap();
+        assert_eq!(settings.site.out, PathBuf::from("site"));
+        assert!(settings.backups.is_empty());
     }
 
     #[test]

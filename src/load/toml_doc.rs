@@ -105,13 +105,21 @@ impl TomlDoc {
                 values.insert(key.get_ref().to_string(), v);
             }
         }
+        // Each error placed costs a pass over the text before it: a file of
+        // a hundred thousand broken lines is described by its first errors.
+        let mut listed: Vec<Diagnostic> = errors
+            .iter()
+            .take(crate::diag::MAX_PER_FILE)
+            .map(|e| toml_error(e, text, file, first_line))
+            .collect();
+        let more = errors.len().saturating_sub(crate::diag::MAX_PER_FILE);
+        if more > 0 {
+            crate::diag::cap(file, &mut listed, more);
+        }
         TomlDoc {
             values,
             index,
-            errors: errors
-                .iter()
-                .map(|e| toml_error(e, text, file, first_line))
-                .collect(),
+            errors: listed,
         }
     }
 }

@@ -542,3 +542,33 @@ mod accepted_values {
         }
     }
 }
+
+/// A note with a hundred thousand wrong keys, or as many broken lines: the
+/// first problems are listed at their lines and the rest counted, so that
+/// neither the output nor the work grows with the square of the file.
+#[test]
+fn a_note_of_many_mistakes_is_summed_up() {
+    let p = TestProject::new();
+    let keys: String = (0..100_000).map(|i| format!("k{i} = 1\n")).collect();
+    p.file(
+        "content/faq/FAQ-001.md",
+        format!("+++\nid = \"FAQ-001\"\nquestion = \"问\"\n{keys}+++\n答\n"),
+    );
+    let broken: String = (0..100_000).map(|i| format!("k{i} = = 1\n")).collect();
+    p.file(
+        "content/faq/FAQ-002.md",
+        format!("+++\nid = \"FAQ-002\"\nquestion = \"问\"\n{broken}+++\n答\n"),
+    );
+    let run = p.run(&["check"]);
+    run.expect_code(1);
+    let err = run.stderr();
+    assert!(err.contains("content/faq/FAQ-001.md:4:1"), "{}", &err[..2000]);
+    assert!(
+        err.contains("… and 99950 more problems in this file, not listed"),
+        "{}",
+        &err[err.len().saturating_sub(2000)..]
+    );
+    assert_eq!(err.matches("content/faq/FAQ-001.md:").count(), 50);
+    assert_eq!(err.matches("content/faq/FAQ-002.md:").count(), 50);
+    assert_eq!(err.matches("more problems in this file").count(), 2);
+}

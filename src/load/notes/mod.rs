@@ -217,12 +217,6 @@ pub fn parse_note(rel: &str, bytes: &[u8], folder: Option<&str>, tz: Tz) -> Resu
     }
 }
 
-/// Problems reported for one file, at most: past this many, the rest of the
-/// file is summed up in one line. This also keeps a hostile file from
-/// costing a diagnostic (and a look-up of its line) for each of a million
-/// bad keys.
-pub const MAX_PROBLEMS_PER_FILE: usize = 50;
-
 /// Reads one note from its bytes: the note, when it can be read, and every
 /// problem found in it (a note may be read and still have problems, such as
 /// times out of order).
@@ -252,7 +246,10 @@ pub fn read_note_bytes(
     if let Some(deep) = &deep_body {
         problems.push(frontmatter::too_deep(rel, split.body, split.body_line, deep));
     }
-    cap(rel, &mut problems);
+    // Capped in the order found, which lists the problems placed at
+    // their lines first; then sorted by line.
+    crate::diag::cap(rel, &mut problems, 0);
+    crate::diag::sort(&mut problems);
     let note = match front {
         Some(front) if deep_body.is_none() => Some(Note {
             path: rel.to_string(),
@@ -265,18 +262,6 @@ pub fn read_note_bytes(
         _ => None,
     };
     (note, problems)
-}
-
-/// Keeps the first [`MAX_PROBLEMS_PER_FILE`] problems of a file.
-fn cap(rel: &str, problems: &mut Vec<Diagnostic>) {
-    if problems.len() > MAX_PROBLEMS_PER_FILE {
-        let more = problems.len() - MAX_PROBLEMS_PER_FILE;
-        problems.truncate(MAX_PROBLEMS_PER_FILE);
-        problems.push(Diagnostic::error(
-            rel,
-            format!("… and {more} more problems in this file, not listed"),
-        ));
-    }
 }
 
 /// A diagnostic for bytes that are not UTF-8, at the line of the first bad byte.

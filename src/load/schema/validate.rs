@@ -105,7 +105,10 @@ impl Validator<'_, '_> {
                     }
                 }
                 None => {
-                    let guess = suggest(key, schema, values);
+                    // Past the problems that will be listed, no suggestion
+                    // is looked for: each costs a comparison with every key.
+                    let full = self.out.problems.len() >= crate::diag::MAX_PER_FILE;
+                    let guess = if full { None } else { suggest(key, schema, values) };
                     if let Some(g) = guess {
                         suggested.insert(g);
                     }
@@ -139,6 +142,12 @@ impl Validator<'_, '_> {
     /// enclosing value the index knows (YAML front matter knows top-level
     /// keys only).
     fn at(&self, path: &str, key_span: bool, d: Diagnostic) -> Diagnostic {
+        // Past what will be listed, a problem is counted, not placed: placing
+        // costs a pass over the text, and a hostile document may hold a
+        // million wrong keys.
+        if self.out.problems.len() >= crate::diag::MAX_PER_FILE {
+            return d;
+        }
         let mut p = path;
         loop {
             let span = if key_span && p == path {
@@ -158,6 +167,13 @@ impl Validator<'_, '_> {
 
     fn unknown(&mut self, schema: &Table, key: &str, path: &str, guess: Option<&str>) {
         self.blocking = true;
+        if self.out.problems.len() >= crate::diag::MAX_PER_FILE {
+            // Counted, not listed.
+            self.out
+                .problems
+                .push(Diagnostic::error(self.input.file, "unknown key"));
+            return;
+        }
         let mut d = self.error(path, true, format!("unknown key `{key}` in {}", describe(schema)));
         d = match guess {
             Some(g) => {
@@ -939,8 +955,9 @@ fn remove_in(value: &mut Value, path: &[Segment]) {
 /// items) that [`prune`] keeps: item `k` after pruning was item
 /// `kept(…)[k]` of the document, whose place the index knows.
 pub fn kept(bad: &[String], path: &str, len: usize) -> Vec<usize> {
+    let bad: std::collections::HashSet<&str> = bad.iter().map(String::as_str).collect();
     (0..len)
-        .filter(|i| !bad.contains(&format!("{path}.{i}")))
+        .filter(|i| !bad.contains(format!("{path}.{i}").as_str()))
         .collect()
 }
 
