@@ -178,6 +178,14 @@ pub fn cap(file: &str, problems: &mut Vec<Diagnostic>, more: usize) {
     }
 }
 
+/// A file's problems as they are listed: capped in the order they were
+/// found (which puts the ones placed at their lines first, see [`cap`]),
+/// then sorted by line.
+pub fn tidy(file: &str, problems: &mut Vec<Diagnostic>) {
+    cap(file, problems, 0);
+    sort(problems);
+}
+
 const UNLISTED_START: &str = "… and ";
 const UNLISTED_END: &str = " more problems in this file, not listed";
 

@@ -17,8 +17,8 @@ use crate::diag::Diagnostic;
 use crate::duration::Dur;
 use crate::load::Project;
 use crate::load::notes::Kind;
-use crate::load::schema::{self, Input};
-use crate::load::toml_doc::{KeyIndex, TomlDoc};
+use crate::load::schema::{self, FileCheck};
+use crate::load::toml_doc::KeyIndex;
 use crate::period::Every;
 
 /// The contract's schedule, as `opsbook init` writes it.
@@ -205,36 +205,20 @@ fn read_file(path: &Path, rel: &str, tz: chrono_tz::Tz) -> (Option<ScheduleFile>
 
 /// Reads one schedule file: what can be read of it, and every problem.
 pub fn parse(text: &str, rel: &str, tz: chrono_tz::Tz) -> (Option<ScheduleFile>, Vec<Diagnostic>) {
-    let TomlDoc {
+    let FileCheck {
         mut values,
         index,
-        errors,
-    } = TomlDoc::parse(text, rel, 1);
-    let input = Input {
-        file: rel,
-        text,
-        first_line: 1,
-        index: &index,
-        end: None,
-        tz,
-        partial: !errors.is_empty(),
-    };
-    let outcome = schema::validate(&schema::schedules::SCHEDULE, &values, &input);
-    let mut problems = errors;
-    problems.extend(outcome.problems);
-    if input.partial {
-        // Capped in the order found, which lists the problems placed at
-        // their lines first; then sorted by line.
-        crate::diag::cap(rel, &mut problems, 0);
-        crate::diag::sort(&mut problems);
+        bad,
+        mut problems,
+        parsed,
+    } = schema::check_file(&schema::schedules::SCHEDULE, text, rel, tz);
+    if !parsed {
+        crate::diag::tidy(rel, &mut problems);
         return (None, problems);
     }
     problems.extend(where_problems(&values, &index, text, rel));
-    // Capped in the order found, which lists the problems placed at
-    // their lines first; then sorted by line.
-    crate::diag::cap(rel, &mut problems, 0);
-    crate::diag::sort(&mut problems);
-    schema::validate::prune(&mut values, &outcome.bad);
+    crate::diag::tidy(rel, &mut problems);
+    schema::validate::prune(&mut values, &bad);
     match ScheduleFile::deserialize(toml::Value::Table(values)) {
         Ok(file) => (Some(file), problems),
         Err(e) => {

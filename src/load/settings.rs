@@ -14,8 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::analyse::logs::LogSettings;
 use crate::diag::Diagnostic;
 use crate::duration::Dur;
-use crate::load::schema::{self, Input};
-use crate::load::toml_doc::TomlDoc;
+use crate::load::schema::{self, FileCheck};
 use crate::time::{DEFAULT_TIMEZONE, Day};
 
 pub const FILE_NAME: &str = "opsbook.toml";
@@ -201,29 +200,15 @@ pub fn parse(text: &str, file: &str) -> Result<Settings, Vec<Diagnostic>> {
 /// and list every problem of the project in one run. `None` when the text is
 /// not TOML at all.
 pub fn read(text: &str, file: &str) -> (Option<Settings>, Vec<Diagnostic>) {
-    let TomlDoc {
+    let FileCheck {
         mut values,
         index,
-        errors,
-    } = TomlDoc::parse(text, file, 1);
-    let input = Input {
-        file,
-        text,
-        first_line: 1,
-        index: &index,
-        end: None,
-        tz: DEFAULT_TIMEZONE,
-        partial: !errors.is_empty(),
-    };
-    let outcome = schema::validate(&schema::settings::SETTINGS, &values, &input);
-    let mut problems = errors;
-    problems.extend(outcome.problems);
-    if input.partial {
-        // Capped in the order found, which lists the problems placed at
-        // their lines first; then sorted by line.
-        crate::diag::cap(file, &mut problems, 0);
-        crate::diag::sort(&mut problems);
-        // Not TOML: what it means cannot be told.
+        bad,
+        mut problems,
+        parsed,
+    } = schema::check_file(&schema::settings::SETTINGS, text, file, DEFAULT_TIMEZONE);
+    if !parsed {
+        crate::diag::tidy(file, &mut problems);
         return (None, problems);
     }
     let len = |path: &[&str]| {
@@ -233,9 +218,9 @@ pub fn read(text: &str, file: &str) -> (Option<Settings>, Vec<Diagnostic>) {
         }
         v.and_then(|v| v.as_array()).map_or(0, Vec::len)
     };
-    let backups_at = schema::validate::kept(&outcome.bad, "backups", len(&["backups"]));
-    let alerts_at = schema::validate::kept(&outcome.bad, "logs.alerts", len(&["logs", "alerts"]));
-    schema::validate::prune(&mut values, &outcome.bad);
+    let backups_at = schema::validate::kept(&bad, "backups", len(&["backups"]));
+    let alerts_at = schema::validate::kept(&bad, "logs.alerts", len(&["logs", "alerts"]));
+    schema::validate::prune(&mut values, &bad);
     let settings = match Settings::deserialize(toml::Value::Table(values)) {
         Ok(s) => s,
         Err(e) => {
@@ -272,7 +257,7 @@ pub fn read(text: &str, file: &str) -> (Option<Settings>, Vec<Diagnostic>) {
             );
         }
         // (A `kind` that was wrong is reported already, not judged here.)
-        let kind_known = !outcome.bad.contains(&format!("backups.{i}.kind"));
+        let kind_known = !bad.contains(&format!("backups.{i}.kind"));
         if kind_known && set.kind != BackupKind::Sqlite && !set.min_rows.is_empty() {
             problems.push(at(
                 &format!("backups.{i}.min_rows"),
@@ -297,7 +282,7 @@ pub fn read(text: &str, file: &str) -> (Option<Settings>, Vec<Diagnostic>) {
                 // A rule that lost a wrong value to the pruning would be
                 // judged without it: its own problem is reported already.
                 let rule = format!("logs.alerts.{original}.");
-                if outcome.bad.iter().any(|b| b.starts_with(&rule)) {
+                if bad.iter().any(|b| b.starts_with(&rule)) {
                     continue;
                 }
                 let tail = if tail.is_empty() {
@@ -311,10 +296,7 @@ pub fn read(text: &str, file: &str) -> (Option<Settings>, Vec<Diagnostic>) {
         };
         problems.push(at(&path, message));
     }
-    // Capped in the order found, which lists the problems placed at
-    // their lines first; then sorted by line.
-    crate::diag::cap(file, &mut problems, 0);
-    crate::diag::sort(&mut problems);
+    crate::diag::tidy(file, &mut problems);
     (Some(settings), problems)
 }
 

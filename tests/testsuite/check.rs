@@ -2,6 +2,15 @@
 
 use crate::support::TestProject;
 
+/// Asserts that the diagnostics in `err` hold `message` at `place`
+/// (`file:line:col`, or its start).
+fn expect_at(err: &str, place: &str, message: &str) {
+    let found = err
+        .split("\n\n")
+        .any(|block| block.contains(message) && block.contains(&format!("--> {place}")));
+    assert!(found, "expected `{message}` at {place} in:\n{err}");
+}
+
 #[test]
 fn a_clean_project_checks_clean() {
     let p = TestProject::fixture("valid");
@@ -98,10 +107,7 @@ fn every_problem_is_listed_with_its_place() {
         ("schedules/extra.toml:4:8", "unknown note kind `weekly-reports`"),
     ];
     for (place, message) in expected {
-        let found = err
-            .split("\n\n")
-            .any(|block| block.contains(message) && block.contains(&format!("--> {place}")));
-        assert!(found, "expected `{message}` at {place} in:\n{err}");
+        expect_at(&err, place, message);
     }
     assert!(
         run.stdout()
@@ -167,10 +173,7 @@ fn bad_files_are_reported_and_the_rest_is_still_checked() {
         ("content/faq/loop/up", "symbolic link loop"),
         ("content/faq/dangling.md", "cannot read"),
     ] {
-        let found = err
-            .split("\n\n")
-            .any(|b| b.contains(message) && b.contains(place));
-        assert!(found, "expected `{message}` at {place} in:\n{err}");
+        expect_at(&err, place, message);
     }
     // The good notes were all still read and checked.
     assert!(
@@ -257,15 +260,21 @@ fn every_mistake_of_every_file_is_listed_in_one_run() {
     // The inspection of the misspelt key: its four mistakes, at their lines,
     // the misspelling once, as itself.
     for (place, message) in [
-        ("250311-01.md:3:8", "invalid date"),
-        ("250311-01.md:4:1", "unknown key `inspecter`"),
-        ("250311-01.md:6:1", "unknown key `weather`"),
-        ("250311-01.md:10:10", "`result` cannot be `good`"),
+        ("content/inspections/2025/03/250311-01.md:3:8", "invalid date"),
+        (
+            "content/inspections/2025/03/250311-01.md:4:1",
+            "unknown key `inspecter`",
+        ),
+        (
+            "content/inspections/2025/03/250311-01.md:6:1",
+            "unknown key `weather`",
+        ),
+        (
+            "content/inspections/2025/03/250311-01.md:10:10",
+            "`result` cannot be `good`",
+        ),
     ] {
-        let found = err
-            .split("\n\n")
-            .any(|b| b.contains(message) && b.contains(place));
-        assert!(found, "expected `{message}` at {place} in:\n{err}");
+        expect_at(&err, place, message);
     }
     assert!(
         err.contains("help: did you mean `inspector` (a required key)?"),
@@ -317,10 +326,7 @@ fn an_untouched_form_from_new_is_refused() {
             "warning: the sections `原因分析`, `处理方法`, `处理结果`, `预防措施` have no text",
         ),
     ] {
-        let found = err
-            .split("\n\n")
-            .any(|b| b.contains(message) && b.contains(place));
-        assert!(found, "expected `{message}` at {place} in:\n{err}");
+        expect_at(&err, place, message);
     }
 }
 
@@ -361,10 +367,7 @@ fn dates_and_places_a_reviewer_would_question() {
             "warning: a training note in the folder of incident notes",
         ),
     ] {
-        let found = err
-            .split("\n\n")
-            .any(|b| b.contains(message) && b.contains(place));
-        assert!(found, "expected `{message}` at {place} in:\n{err}");
+        expect_at(&err, place, message);
     }
     let run = p.run(&["--now", "2025-07-04T08:00", "check"]);
     run.expect_code(1);
@@ -458,10 +461,7 @@ fn deeply_nested_notes_are_refused_at_their_line() {
     run.expect_code(1);
     let err = run.stderr();
     for (file, _, place, message) in &cases {
-        let found = err
-            .split("\n\n")
-            .any(|b| b.contains(message) && b.contains(&format!("{file}{place}")));
-        assert!(found, "expected `{message}` at {file}{place} in:\n{err}");
+        expect_at(&err, &format!("{file}{place}"), message);
     }
     // The other notes were read and found right; the deep ones were not
     // read any further than the depth.

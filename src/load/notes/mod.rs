@@ -246,10 +246,7 @@ pub fn read_note_bytes(
     if let Some(deep) = &deep_body {
         problems.push(frontmatter::too_deep(rel, split.body, split.body_line, deep));
     }
-    // Capped in the order found, which lists the problems placed at
-    // their lines first; then sorted by line.
-    crate::diag::cap(rel, &mut problems, 0);
-    crate::diag::sort(&mut problems);
+    crate::diag::tidy(rel, &mut problems);
     let note = match front {
         Some(front) if deep_body.is_none() => Some(Note {
             path: rel.to_string(),

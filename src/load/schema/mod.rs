@@ -23,6 +23,53 @@ pub mod validate;
 
 pub use validate::{Input, Outcome, validate};
 
+use chrono_tz::Tz;
+
+use crate::diag::Diagnostic;
+use crate::load::toml_doc::{KeyIndex, TomlDoc};
+
+/// A whole TOML file (settings, a schedule) held against its schema.
+pub struct FileCheck {
+    /// Its values, the wrong ones still among them (see `bad`).
+    pub values: toml::Table,
+    pub index: KeyIndex,
+    /// Dotted paths of what is wrong, as [`Outcome::bad`].
+    pub bad: Vec<String>,
+    pub problems: Vec<Diagnostic>,
+    /// It parsed as TOML. With syntax errors, what it means cannot be told:
+    /// its problems are listed, and nothing of it is used.
+    pub parsed: bool,
+}
+
+/// Parses `text`, the whole of `file`, and validates it against `schema`.
+pub fn check_file(schema: &'static Table, text: &str, file: &str, tz: Tz) -> FileCheck {
+    let TomlDoc {
+        values,
+        index,
+        errors,
+    } = TomlDoc::parse(text, file, 1);
+    let input = Input {
+        file,
+        text,
+        first_line: 1,
+        index: &index,
+        end: None,
+        tz,
+        partial: !errors.is_empty(),
+    };
+    let outcome = validate(schema, &values, &input);
+    let parsed = errors.is_empty();
+    let mut problems = errors;
+    problems.extend(outcome.problems);
+    FileCheck {
+        values,
+        index,
+        bad: outcome.bad,
+        problems,
+        parsed,
+    }
+}
+
 /// A table of a document: its keys and the rules between them.
 #[derive(Debug)]
 pub struct Table {
