@@ -24,6 +24,7 @@ pub struct Options {
 
 pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let session = Session::open(ctx)?;
+    session.warn_if_backdated(ctx);
     let bar = Bar::new(ctx.progress, "reading logs");
     let report = logs::ingest(&session.project, &session.clock, &bar).map_err(|e| Fatal::Other(e.into()))?;
     drop(bar);

@@ -41,6 +41,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         None => None,
     };
     let session = Session::open(ctx)?;
+    session.warn_if_backdated(ctx);
     let started = Instant::now();
     let bar = Bar::new(ctx.progress, "verifying");
     let report = verify::verify(

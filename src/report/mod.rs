@@ -38,6 +38,7 @@ use crate::load::notes::kinds::Meta;
 use crate::load::schedules::{Schedules, Sla};
 use crate::load::settings::{Language, ProjectSettings};
 use crate::state::history::Line;
+use crate::state::published::HistoryBreak;
 use crate::time::Clock;
 use backups::Backups;
 use dashboard::Dashboard;
@@ -83,6 +84,8 @@ pub struct Report {
     /// SLA outcome of each incident, upgrade and vulnerability of this
     /// audience's notes.
     pub sla: SlaReport,
+    /// Where the verification history was found cut short or rewritten.
+    pub history_breaks: Vec<HistoryBreak>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -140,6 +143,9 @@ pub struct Inputs<'a> {
     /// The history of `content/` ([`git::GitLog`]); empty without git.
     pub git: &'a GitHistory,
     pub analyses: Analyses<'a>,
+    /// Where the verification history did not continue the one the portal
+    /// published before ([`crate::state::published`]).
+    pub history_breaks: &'a [HistoryBreak],
 }
 
 /// What the other analyses found, for the parts of the portal that show it.
@@ -354,6 +360,7 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         logs,
         obligations,
         sla: outcomes,
+        history_breaks: inputs.history_breaks.to_vec(),
     })
 }
 

@@ -11,6 +11,7 @@ mod build;
 mod check;
 mod contract;
 mod init_new;
+mod integrity;
 mod logs;
 mod nightly;
 mod pg;

@@ -807,6 +807,7 @@ fn a_new_verification_or_more_logs_rewrite_the_pages_that_show_them() {
             .collect::<BTreeSet<String>>()
     };
     let expected: BTreeSet<String> = [
+        ".opsbook/history",
         ".opsbook/manifest",
         "backups/index.html",
         "data/backups.json",

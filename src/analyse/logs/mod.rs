@@ -64,12 +64,17 @@ pub enum LogError {
 pub fn ingest(project: &Project, clock: &Clock, progress: &dyn Progress) -> Result<LogReport, LogError> {
     let settings = &project.settings.logs;
     let (files, problems) = files::find(project, &settings.paths)?;
-    let cache = Cache::new(&project.state_dir(), project.tz(), settings);
+    let mut cache = Cache::new(&project.state_dir(), project.tz(), settings);
+    if crate::state::Backdated::check(&project.state_dir(), clock.now()).is_some() {
+        cache = cache.read_only();
+    }
     let rules = rules::Rules::new(&settings.alerts);
     let cx = Reading {
         tz: project.tz(),
         rules: &rules,
         max_line: settings.max_line,
+        max_window: settings.max_window,
+        max_ratio: settings.max_ratio,
         progress,
     };
 

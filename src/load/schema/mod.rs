@@ -207,6 +207,12 @@ pub enum Type {
     Sample,
     /// A string or `true`/`false`.
     TextOrBool,
+    /// A string read by a parser of its own: `shown` is how the reference
+    /// names it, `parse` says what is wrong with a value.
+    Format {
+        shown: &'static str,
+        parse: fn(&str) -> Result<(), String>,
+    },
     /// A table with its own keys.
     Table(&'static Table),
     /// An array of tables (`[[name]]`).

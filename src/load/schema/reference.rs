@@ -225,6 +225,7 @@ pub fn type_text(ty: &Type) -> String {
         Type::Timezone => "IANA timezone".into(),
         Type::Sample => "`\"K/N\"`".into(),
         Type::TextOrBool => "string or boolean".into(),
+        Type::Format { shown, .. } => (*shown).into(),
         Type::Table(t) => format!("table `{}`", t.name),
         Type::Tables(t) => format!("tables `{}`", t.name),
         Type::Map(inner) => format!("table of {}", type_text(inner)),

@@ -156,6 +156,23 @@ pub static LOGS: Table = Table {
             "folded error messages listed per day",
         ),
         Field::default(
+            "max_window",
+            Type::Size { min: 1024 },
+            "\"128MiB\"",
+            "\"256MiB\"",
+            "`.jsonl.zst`: the largest zstd window a frame may ask for",
+        ),
+        Field::default(
+            "max_ratio",
+            Type::Int {
+                min: 1,
+                max: i64::MAX,
+            },
+            "1000",
+            "100",
+            "`.jsonl.zst`: decoded bytes per stored byte, at most (never below 64 MiB per file)",
+        ),
+        Field::default(
             "max_line",
             Type::Int { min: 1, max: 1 << 30 },
             "1048576",
@@ -280,6 +297,15 @@ pub static BACKUP: Table = Table {
             }),
             "{ documents = 1 }",
             "sqlite sets: tables that must hold at least N rows",
+        ),
+        Field::optional(
+            "name_time",
+            Type::Format {
+                shown: "time format",
+                parse: |s| crate::analyse::verify::name_time::NameTime::parse(s).map(|_| ()),
+            },
+            "\"%Y%m%d\"",
+            "how the files' names carry the backup's time (`oa-20251231.sql.zst`); then ages come from the names",
         ),
         Field::optional(
             "restore_command",

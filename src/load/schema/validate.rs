@@ -473,6 +473,12 @@ impl Validator<'_, '_> {
                 })
             }
             Type::Sample => from_str::<crate::load::settings::Sample>(value, &wrong_type),
+            Type::Format { shown, parse } => {
+                let Value::String(s) = value else {
+                    return Err(wrong_type(&format!("a string: {shown}")));
+                };
+                parse(s).map_err(|e| Some((e, None)))
+            }
             Type::TextOrBool => match value {
                 Value::String(_) | Value::Boolean(_) => Ok(()),
                 _ => Err(wrong_type("a string or `true`")),
