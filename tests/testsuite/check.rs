@@ -572,3 +572,30 @@ fn a_note_of_many_mistakes_is_summed_up() {
     assert_eq!(err.matches("content/faq/FAQ-002.md:").count(), 50);
     assert_eq!(err.matches("more problems in this file").count(), 2);
 }
+
+/// A theme that is not there is a warning; one whose templates a build
+/// could not compile is an error, found by `check` before a build.
+#[test]
+fn the_theme_a_build_would_use_is_checked() {
+    let p = TestProject::fixture("valid");
+    p.file(
+        "opsbook.toml",
+        format!("{}\n[site]\ntheme = \"gov\"\n", p.read("opsbook.toml")),
+    );
+    let run = p.run(&["check"]);
+    run.expect_code(0);
+    expect_at(
+        &run.stderr(),
+        "opsbook.toml:",
+        "warning: there is no theme folder themes/gov: the built-in theme is used",
+    );
+    p.file("themes/gov/templates/base.html", "{% if %}broken");
+    let run = p.run(&["check"]);
+    run.expect_code(1);
+    expect_at(
+        &run.stderr(),
+        "opsbook.toml:",
+        "error: the theme `gov` cannot be used",
+    );
+    assert!(run.stderr().contains("base.html"), "{}", run.stderr());
+}

@@ -3,28 +3,63 @@
 //!
 //! Each value is already held against its type when the settings are read
 //! (every regex compiles, every glob parses, every duration is bounded);
-//! what is left is what only the values together decide: the masking rules
-//! compiled into one set (which has a size limit of its own), and each
-//! backup set's globs built as verification builds them.
+//! what is left is what only the values together, or the files they name,
+//! decide: the masking rules compiled into one set (which has a size limit
+//! of its own), each backup set's globs built as verification builds them,
+//! and the theme loaded and its templates compiled as a build does.
 
 use crate::diag::Diagnostic;
 use crate::load::Project;
 use crate::load::settings::FILE_NAME;
+use crate::load::toml_doc::TomlDoc;
+use crate::render::theme::Theme;
 use crate::report::redact::Redactor;
 
 pub fn check(project: &Project) -> Vec<Diagnostic> {
     let settings = &project.settings;
-    let mut out = Vec::new();
+    let mut out: Vec<(&str, Diagnostic)> = Vec::new();
     if let Err(problems) = Redactor::new(&settings.redact) {
-        out.extend(problems);
+        out.extend(problems.into_iter().map(|d| ("redact", d)));
     }
     for set in &settings.backups {
         if let Err(e) = crate::analyse::verify::set::globs(&set.include) {
-            out.push(Diagnostic::error(
-                FILE_NAME,
-                format!("backup set `{}`: its include globs cannot be used: {e}", set.name),
+            out.push((
+                "backups",
+                Diagnostic::error(
+                    FILE_NAME,
+                    format!("backup set `{}`: its include globs cannot be used: {e}", set.name),
+                ),
             ));
         }
     }
-    out
+    if let Some(name) = &settings.site.theme {
+        let dir = project.themes_dir().join(name);
+        if !dir.is_dir() {
+            out.push((
+                "site.theme",
+                Diagnostic::warning(
+                    FILE_NAME,
+                    format!("there is no theme folder {}: the built-in theme is used", project.rel(&dir)),
+                )
+                .with_hint("create the folder with the templates, labels or static files to replace, or remove `theme`"),
+            ));
+        } else if let Err(e) = Theme::load(Some(&dir), settings.project.language) {
+            out.push((
+                "site.theme",
+                Diagnostic::error(FILE_NAME, format!("the theme `{name}` cannot be used: {e}")),
+            ));
+        }
+    }
+    if out.is_empty() {
+        return Vec::new();
+    }
+    // Placed at the setting, in the settings as written.
+    let text = std::fs::read_to_string(project.root.join(FILE_NAME)).unwrap_or_default();
+    let index = TomlDoc::parse(&text, FILE_NAME, 1).index;
+    out.into_iter()
+        .map(|(path, d)| match (d.line, index.span(path)) {
+            (None, Some(span)) => d.at_span(&text, span, 1),
+            _ => d,
+        })
+        .collect()
 }
