@@ -150,10 +150,20 @@ fn container_markers(line: &str) -> Option<usize> {
 /// start tag that goes too deep, if one does.
 fn html(line: &str, depth: &mut usize) -> Option<usize> {
     let bytes = line.as_bytes();
+    let code = code_spans(bytes);
+    // Both in order: the next code span that may hold a `<`.
+    let mut next_code = 0;
     let mut i = 0;
     while let Some(found) = memchr::memchr(b'<', &bytes[i..]) {
         let at = i + found;
         i = at + 1;
+        while next_code < code.len() && code[next_code].end <= at {
+            next_code += 1;
+        }
+        // `<div>` written as code is text, not an element.
+        if code.get(next_code).is_some_and(|r| r.contains(&at)) {
+            continue;
+        }
         let closing = bytes.get(i) == Some(&b'/');
         let name_start = if closing { i + 1 } else { i };
         let name_len = bytes[name_start..]
@@ -180,6 +190,43 @@ fn html(line: &str, depth: &mut usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// The byte ranges of a line's code spans (`` `<div>` ``): from a run of
+/// backticks to the next run of the same length. Each run is looked at
+/// once (runs are queued by length), so a line of unmatched runs of every
+/// length costs no more than its length.
+fn code_spans(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while let Some(found) = memchr::memchr(b'`', &bytes[i..]) {
+        let start = i + found;
+        let len = bytes[start..].iter().take_while(|&&b| b == b'`').count();
+        runs.push((start, len));
+        i = start + len;
+    }
+    let mut by_len: std::collections::HashMap<usize, std::collections::VecDeque<usize>> =
+        std::collections::HashMap::new();
+    for (k, &(_, len)) in runs.iter().enumerate() {
+        by_len.entry(len).or_default().push_back(k);
+    }
+    let mut spans = Vec::new();
+    let mut k = 0;
+    while k < runs.len() {
+        let (start, len) = runs[k];
+        let queue = by_len.get_mut(&len).expect("every run is queued");
+        while queue.front().is_some_and(|&m| m <= k) {
+            queue.pop_front();
+        }
+        match queue.pop_front() {
+            Some(m) => {
+                spans.push(start..runs[m].0 + len);
+                k = m + 1;
+            }
+            None => k += 1,
+        }
+    }
+    spans
 }
 
 #[cfg(test)]
@@ -236,6 +283,11 @@ mod tests {
         assert_eq!(markdown(&md), None);
         let md = "<div><span>x</span></div>".repeat(10_000);
         assert_eq!(markdown(&md), None);
+        // Written as code, elements are text.
+        let md = "用 `<div>` 包裹，或 ``<section>`` 。".repeat(100);
+        assert_eq!(markdown(&md), None);
+        assert_eq!(code_spans(b"a `x` b ``y`` c ` d"), [2..5, 8..13]);
+        assert!(code_spans(b"` `` ``` <div>").is_empty());
     }
 
     proptest! {
