@@ -352,6 +352,25 @@ audience = "internal"
     }
 
     #[test]
+    fn yaml_front_matter_is_held_to_the_same_schema() {
+        let text = "---\nid: INC-250311-01\ntitle:\nseverity: huge\nreported_at: 2025-03-11 09:20\nengineers: [张伟]\nweather: 晴\n---\n";
+        let (note, errs) = read_note_bytes("x.md", text.as_bytes(), Some("incidents"), DEFAULT_TIMEZONE);
+        assert!(note.is_none());
+        let found: Vec<_> = errs
+            .iter()
+            .map(|d| (d.line.unwrap(), d.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (3, "`title` is blank; the record would be published without it"),
+                (4, "`severity` cannot be `huge`"),
+                (7, "unknown key `weather` in an incident"),
+            ]
+        );
+    }
+
+    #[test]
     fn non_utf8_names_the_line() {
         let mut bytes = b"+++\nid = \"x\"\ntitle = \"".to_vec();
         bytes.extend_from_slice(&[0xd6, 0xd0, 0xce, 0xc4]);
