@@ -44,9 +44,13 @@ pub fn check(project: &Project) -> Vec<Diagnostic> {
                 .with_hint("create the folder with the templates, labels or static files to replace, or remove `theme`"),
             ));
         } else if let Err(e) = Theme::load(Some(&dir), settings.project.language) {
+            // The template engine's message goes on with the template's
+            // lines; its first line names the file and line.
+            let e = e.to_string();
+            let first = e.lines().next().unwrap_or_default();
             out.push((
                 "site.theme",
-                Diagnostic::error(FILE_NAME, format!("the theme `{name}` cannot be used: {e}")),
+                Diagnostic::error(FILE_NAME, format!("the theme `{name}` cannot be used: {first}")),
             ));
         }
     }
