@@ -1,4 +1,4 @@
-//! `opsbook logs`: ingest structured logs and print the daily aggregates (SPEC 6).
+//! `opsbook logs`: ingest structured logs and print the daily aggregates.
 //!
 //! Exit codes: 0 when nothing recent needs a person; 1 when the run found
 //! malformed lines or damaged files in a log written within `[logs] recent`,

@@ -1,4 +1,4 @@
-//! `opsbook nightly`: the night's work in one run (SPEC 8.1): check the
+//! `opsbook nightly`: the night's work in one run: check the
 //! notes, ingest the logs, verify the backups, hold the notes against the
 //! contract's schedules and SLAs, and build the portal; then one summary for
 //! the person reading CI's log, and the same as JSON and JUnit for machines.
@@ -38,7 +38,7 @@ pub struct Options {
     pub strict: bool,
 }
 
-/// The nightly summary: the object of SPEC 8.1, with each stage's section.
+/// The nightly summary (`docs/reference.md`), with each stage's section.
 #[derive(Debug, Serialize)]
 pub struct Summary {
     /// Nothing needs a person: the run exits 0.
@@ -234,9 +234,9 @@ fn wall_clock(session: &Session) -> String {
 // Each `*_stage` function runs its part, the `*_line` and `*_cases`
 // functions describe it for the summary and JUnit.
 
-/// The backup verification report (SPEC 5.2).
+/// The backup verification report.
 pub type VerifyReport = verify::VerifyReport;
-/// The log aggregates (SPEC 8.1 `logs`).
+/// The log aggregates (the summary's `logs`).
 pub type LogsReport = logs::LogReport;
 
 /// Verifies every backup set (sampling as the sets say), printing its

@@ -30,6 +30,17 @@ pub struct Session {
 impl Session {
     pub fn open(ctx: &Context) -> Result<Session, Fatal> {
         let project = Project::open(&ctx.dir)?;
+        Session::with_project(ctx, project)
+    }
+
+    /// Opens the project even when its settings have problems, as far as
+    /// they can be read (`check` lists them with every other problem).
+    pub fn open_lenient(ctx: &Context) -> Result<(Session, Vec<Diagnostic>), Fatal> {
+        let (project, problems) = Project::open_lenient(&ctx.dir)?;
+        Ok((Session::with_project(ctx, project)?, problems))
+    }
+
+    fn with_project(ctx: &Context, project: Project) -> Result<Session, Fatal> {
         let tz = project.tz();
         let clock = match &ctx.now {
             Some(text) => Clock::parse(text, tz).map_err(|e| Fatal::Usage(format!("--now: {e}")))?,
@@ -63,8 +74,10 @@ impl Session {
         problems.extend(analyse::check::notes(
             &loaded.notes,
             &schedules,
-            self.project.tz(),
+            &self.project,
+            &self.clock,
         ));
+        problems.extend(analyse::check::derived::check(&self.project));
         problems.extend(analyse::verify::check(&self.project));
         problems.extend(self.integrity());
         diag::sort(&mut problems);

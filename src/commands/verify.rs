@@ -1,4 +1,4 @@
-//! `opsbook verify`: backup verification (SPEC 5).
+//! `opsbook verify`: backup verification.
 //!
 //! Prints each problem in rustc's style on stderr and a line per set on
 //! stdout (stderr when the JSON report goes to stdout); writes the JSON

@@ -4,8 +4,10 @@
 //! engineers' notes ([`notes`]). Loading never stops at the first problem: it
 //! returns what it could read together with a diagnostic for everything else.
 
+pub mod nesting;
 pub mod notes;
 pub mod schedules;
+pub mod schema;
 pub mod settings;
 pub mod toml_doc;
 
@@ -46,6 +48,18 @@ impl Project {
     /// that is a folder, a dangling link or a link loop is reported as
     /// such, not passed over for one further up.
     pub fn open(dir: &Path) -> Result<Project, LoadError> {
+        let (project, problems) = Project::open_lenient(dir)?;
+        if problems.iter().any(Diagnostic::is_error) {
+            return Err(LoadError::Invalid(problems));
+        }
+        Ok(project)
+    }
+
+    /// Opens the project as [`Project::open`] does, but with settings that
+    /// have problems read as far as they can be (each wrong value at its
+    /// default), returned with the problems. Fails only when the settings
+    /// cannot be found or read at all.
+    pub fn open_lenient(dir: &Path) -> Result<(Project, Vec<Diagnostic>), LoadError> {
         let start = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
         let root = start
             .ancestors()
@@ -67,8 +81,10 @@ impl Project {
                 e.utf8_error(),
             )])
         })?;
-        let settings = settings::parse(&text, settings::FILE_NAME).map_err(LoadError::Invalid)?;
-        Ok(Project { root, settings })
+        match settings::read(&text, settings::FILE_NAME) {
+            (Some(settings), problems) => Ok((Project { root, settings }, problems)),
+            (None, problems) => Err(LoadError::Invalid(problems)),
+        }
     }
 
     /// A project with default settings rooted at `root` (for tests and `init`).

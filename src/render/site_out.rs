@@ -265,9 +265,7 @@ pub fn check(project: &Project) -> Vec<Diagnostic> {
     };
     let d = Diagnostic::error(FILE_NAME, problem.to_string());
     let text = fs::read_to_string(project.root.join(FILE_NAME)).unwrap_or_default();
-    let span = TomlDoc::parse(&text, FILE_NAME, 1)
-        .ok()
-        .and_then(|doc| doc.keys().span("site.out"));
+    let span = TomlDoc::parse(&text, FILE_NAME, 1).index.span("site.out");
     vec![match span {
         Some(span) => d.at_span(&text, span, 1),
         None => d,

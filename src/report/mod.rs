@@ -72,10 +72,10 @@ pub struct Report {
     /// Years, then quarters, then months.
     pub summaries: Vec<Summary>,
     pub dashboard: Dashboard,
-    /// Backup verification (SPEC 5): each set's last run, files, problems
+    /// Backup verification: each set's last run, files, problems
     /// and history; `None` before the first verification.
     pub backups: Option<Backups>,
-    /// Log aggregates (SPEC 6): per day, errors, failed logins, exchange
+    /// Log aggregates: per day, errors, failed logins, exchange
     /// failures, metric peaks, alerts; `None` without logs.
     pub logs: Option<Logs>,
     /// Obligations of `schedules/` met or missed per period, judged on this
@@ -114,7 +114,7 @@ impl ProjectInfo {
     }
 }
 
-/// The result of `opsbook check` (SPEC 8.1 `check`).
+/// The result of `opsbook check` (the `check` object of the nightly summary).
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {
     pub ok: bool,

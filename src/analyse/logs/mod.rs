@@ -1,4 +1,4 @@
-//! Structured logs (SPEC 6): JSON lines, plain or `.jsonl.zst`, read into
+//! Structured logs: JSON lines, plain or `.jsonl.zst`, read into
 //! daily aggregates and alerts.
 //!
 //! [`ingest`] is the one entry point (`opsbook logs`, `opsbook nightly`, the
@@ -38,6 +38,7 @@ use crate::time::Clock;
 use aggregate::Aggregate;
 use cache::{Cache, Entry, Known, Modified};
 use files::LogFile;
+pub use parse::Level;
 use reader::{Chunk, ChunkOut, Reading};
 pub use report::{DayReport, FileProblem, FileSummary, LogReport, MalformedLine, ProblemKind, ReadKind};
 pub use settings::LogSettings;
