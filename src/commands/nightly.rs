@@ -12,7 +12,7 @@ use serde::{Serialize, Serializer};
 
 mod summary;
 
-use summary::{junit_suites, summary_text};
+use summary::junit_suites;
 
 use super::progress::Bar;
 use super::session::{Checked, Session};
@@ -180,13 +180,12 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
 
     // With `--json -` the JSON owns stdout; the summary goes to stderr.
     let json_on_stdout = opts.json.as_deref() == Some("-");
-    if !ctx.quiet {
-        let text = summary_text(&summary, &checked, &session);
-        if json_on_stdout {
-            eprint!("{text}");
-        } else {
-            print!("{text}");
-        }
+    // With --quiet, only what needs a person (nothing on a clean run).
+    let text = summary::text(&summary, &checked.summary(), session.project.tz(), ctx.quiet);
+    if json_on_stdout {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
     }
     if let Some(target) = &opts.junit {
         let seconds = junit::seconds_between(&summary.started_at, &summary.finished_at);

@@ -175,6 +175,44 @@ fn the_table_shows_days_alerts_and_errors() {
 }
 
 #[test]
+fn quiet_lists_the_alerts_that_fail_the_run() {
+    let p = office();
+    let run = p.run(&["--now", "2025-12-01T18:00:00+08:00", "logs", "--quiet"]);
+    run.expect_code(1);
+    let out = run.stdout();
+    assert!(out.starts_with("alerts:\n"), "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("  2025-12-01  ")).count(),
+        6,
+        "{out}"
+    );
+    assert!(
+        out.contains("  2025-12-01  backup_failed     oa-files: 1 time"),
+        "{out}"
+    );
+    // Problems only: neither the table nor the closing count.
+    assert!(!out.contains("failed logins"), "{out}");
+    assert!(!out.contains("log file"), "{out}");
+
+    // With the JSON on stdout they go to stderr.
+    let run = p.run(&[
+        "--now",
+        "2025-12-01T18:00:00+08:00",
+        "logs",
+        "--quiet",
+        "--json",
+        "-",
+    ]);
+    run.expect_code(1);
+    run.expect_stderr("  2025-12-01  fatal             ofd-convert");
+    serde_json::from_str::<Value>(&run.stdout()).unwrap();
+
+    // Once they are history, nothing fails and nothing is printed.
+    let run = p.run(&["--now", "2025-12-20", "logs", "--quiet"]);
+    assert_eq!((run.code(), run.stdout().as_str()), (0, ""));
+}
+
+#[test]
 fn half_past_midnight_belongs_to_its_local_day() {
     let p = TestProject::new();
     p.file(
