@@ -6,7 +6,7 @@ use std::io::Write as _;
 
 use serde_json::Value;
 
-use crate::support::{MINIMAL_SETTINGS, Run, TestProject, example_dir};
+use crate::support::{MINIMAL_SETTINGS, Run, TestProject};
 
 /// Runs `opsbook logs --json -` (with `args` before it) and parses the report.
 fn ingest(p: &TestProject, args: &[&str]) -> (Run, Value) {
@@ -674,8 +674,9 @@ fn bad_log_settings_stop_the_run_with_their_line() {
 #[test]
 fn the_example_project_shows_its_logs() {
     let p = TestProject::empty();
-    std::fs::copy(example_dir().join("opsbook.toml"), p.join("opsbook.toml")).unwrap();
-    crate::support::copy_dir(&example_dir().join("logs"), &p.join("logs"));
+    let example = crate::support::fixtures_dir().join("example");
+    std::fs::copy(example.join("opsbook.toml"), p.join("opsbook.toml")).unwrap();
+    crate::support::copy_dir(&example.join("logs"), &p.join("logs"));
     let (run, r) = ingest(&p, &["--now", "2025-12-31T23:00:00+08:00"]);
     run.expect_code(1);
     let dates: Vec<&str> = r["days"]

@@ -10,6 +10,7 @@ mod browser;
 mod build;
 mod check;
 mod contract;
+mod example;
 mod init_new;
 mod logs;
 mod nightly;

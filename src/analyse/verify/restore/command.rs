@@ -169,14 +169,28 @@ mod tests {
     #[test]
     fn quoting_makes_one_harmless_word() {
         let dir = tempfile::tempdir().unwrap();
+        // Names that break out of single quotes, out of no quotes, and run
+        // commands through $() and backticks, each in both placeholders.
         let evil = dir
             .path()
             .join("x'; touch pwned; echo '$(touch pwned2) `touch pwned3`.sql");
+        let restored = dir.path().join("y\" ; touch pwned4 ; \"$(touch pwned5)");
         std::fs::write(&evil, "data").unwrap();
-        let run = run("cat {file}", &evil, &evil, dir.path(), Duration::from_secs(10)).unwrap();
-        assert_eq!(run.output, "data");
+        let run = run(
+            "printf '[%s]\\n' {file} {restored}; cat {file}",
+            &evil,
+            &restored,
+            dir.path(),
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        // Each placeholder reached the command as exactly one word, the path.
+        assert_eq!(
+            run.output,
+            format!("[{}]\n[{}]\ndata", evil.display(), restored.display())
+        );
         assert_eq!(run.exit, Some(0));
-        for name in ["pwned", "pwned2", "pwned3"] {
+        for name in ["pwned", "pwned2", "pwned3", "pwned4", "pwned5"] {
             assert!(!dir.path().join(name).exists(), "{name}");
         }
     }
