@@ -9,6 +9,7 @@ mod support;
 mod browser;
 mod build;
 mod check;
+mod cli;
 mod contract;
 mod example;
 mod init_new;
