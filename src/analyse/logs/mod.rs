@@ -112,6 +112,11 @@ pub fn ingest(project: &Project, clock: &Clock, progress: &dyn Progress) -> Resu
 
 /// The log files `[logs] paths` names, sorted, as [`ingest`] finds them:
 /// for the portal's up-to-date check, which looks at their metadata only.
+/// The folders that `[logs] paths` search, for a watcher.
+pub fn search_roots(project: &Project) -> Vec<PathBuf> {
+    files::search_roots(project, &project.settings.logs.paths)
+}
+
 pub fn matched_files(project: &Project) -> Result<Vec<PathBuf>, LogError> {
     let (files, _) = files::find(project, &project.settings.logs.paths)?;
     Ok(files.into_iter().map(|f| f.path).collect())
