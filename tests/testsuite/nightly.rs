@@ -175,21 +175,27 @@ fn junit_has_one_suite_per_stage() {
             "{suite}\n{xml}"
         );
     }
-    assert!(
-        xml.contains("<testcase classname=\"check\" name=\"content/incidents/INC-250306-01.md\">"),
-        "{xml}"
+    let cases = crate::support::junit_cases(&xml);
+    let case = |classname: &str, name: &str| {
+        cases
+            .iter()
+            .find(|c| c.classname == classname && c.name == name)
+            .unwrap_or_else(|| panic!("no case {classname} {name}: {cases:#?}"))
+    };
+    assert_eq!(
+        case("check", "content/incidents/INC-250306-01.md").outcome,
+        "failure"
     );
-    assert!(xml.contains("<failure message=\"1 period(s) missed\">"), "{xml}");
-    assert!(
-        xml.contains("<testcase classname=\"backups.archives\" name=\"archive-20250308.txt\">\n      <failure type=\"digest_mismatch\""),
-        "{xml}"
+    let missed = case("obligations", "软件巡检报告");
+    assert_eq!(
+        (missed.outcome, missed.message.as_str()),
+        ("failure", "1 period(s) missed")
     );
-    assert!(
-        xml.contains(
-            "<testcase classname=\"build\" name=\"portal\">\n      <error message=\"theme: syntax error"
-        ),
-        "{xml}"
-    );
+    let file = case("backups.archives", "archive-20250308.txt");
+    assert_eq!((file.outcome, file.kind.as_str()), ("failure", "digest_mismatch"));
+    let portal = case("build", "portal");
+    assert_eq!(portal.outcome, "error");
+    assert!(portal.message.starts_with("theme: syntax error"), "{portal:?}");
     // Without --strict an SLA breach is reported but does not fail its case.
     assert!(!xml.contains("breach(es)\">"), "{xml}");
     assert!(xml.contains("not failing without --strict"), "{xml}");

@@ -199,3 +199,54 @@ pub fn have_tool(program: &str, why: &str) -> bool {
     require_tool(program, why);
     true
 }
+
+/// One test case of a JUnit report, flattened for assertions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JunitCase {
+    pub suite: String,
+    pub classname: String,
+    pub name: String,
+    /// `passed`, `failure`, `error` or `skipped`.
+    pub outcome: &'static str,
+    pub message: String,
+    /// The failure's `type`.
+    pub kind: String,
+}
+
+/// Every test case of a JUnit XML report, read back with quick-junit.
+pub fn junit_cases(xml: &str) -> Vec<JunitCase> {
+    use quick_junit::{NonSuccessKind, Report, TestCaseStatus};
+    let report = Report::deserialize_from_str(xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    let text =
+        |s: &Option<quick_junit::XmlString>| s.as_ref().map(|s| s.as_str().to_string()).unwrap_or_default();
+    report
+        .test_suites
+        .iter()
+        .flat_map(|suite| {
+            suite.test_cases.iter().map(move |case| {
+                let (outcome, message, kind) = match &case.status {
+                    TestCaseStatus::Success { .. } => ("passed", String::new(), String::new()),
+                    TestCaseStatus::NonSuccess {
+                        kind, message, ty, ..
+                    } => (
+                        match kind {
+                            NonSuccessKind::Failure => "failure",
+                            NonSuccessKind::Error => "error",
+                        },
+                        text(message),
+                        text(ty),
+                    ),
+                    TestCaseStatus::Skipped { message, .. } => ("skipped", text(message), String::new()),
+                };
+                JunitCase {
+                    suite: suite.name.as_str().to_string(),
+                    classname: text(&case.classname),
+                    name: case.name.as_str().to_string(),
+                    outcome,
+                    message,
+                    kind,
+                }
+            })
+        })
+        .collect()
+}
