@@ -91,20 +91,20 @@ pub fn run(
 /// Waits for `child` at most `timeout`; `None` when it had to be killed.
 /// With `group`, the child leads a process group, and the whole group is
 /// killed (on timeout, and afterwards, so nothing it started lingers).
+///
+/// `wait-timeout` waits for the child's exit without polling; the group is
+/// signalled with rustix's `kill_process_group` (no crate does both for a
+/// `std::process::Child` without also wrapping how it is spawned, which
+/// `process-wrap` does at the cost of `nix` and a layer over `Command`).
 pub fn wait(child: &mut Child, timeout: Duration, group: bool) -> io::Result<Option<ExitStatus>> {
-    let deadline = Instant::now() + timeout;
-    let mut pause = Duration::from_millis(1);
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break Some(status);
-        }
-        if Instant::now() >= deadline {
+    use wait_timeout::ChildExt;
+    let status = match child.wait_timeout(timeout)? {
+        Some(status) => Some(status),
+        None => {
             kill(child, group);
             child.wait()?;
-            break None;
+            None
         }
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(50));
     };
     if group {
         kill(child, true);
@@ -114,11 +114,10 @@ pub fn wait(child: &mut Child, timeout: Duration, group: bool) -> io::Result<Opt
 
 fn kill(child: &mut Child, group: bool) {
     if group {
-        // SAFETY: kill(2) with a negative pid signals the process group the
-        // child leads (spawned with `process_group(0)`); no memory is shared.
-        unsafe {
-            libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
-        }
+        // The group the child leads (spawned with `process_group(0)`): the
+        // shell and whatever it started. It may be gone already.
+        let leader = rustix::process::Pid::from_child(child);
+        let _ = rustix::process::kill_process_group(leader, rustix::process::Signal::KILL);
     } else {
         let _ = child.kill();
     }
@@ -223,6 +222,42 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(10));
         assert!(fault.detail.contains("restore_timeout (1s)"), "{}", fault.detail);
         assert!(fault.detail.contains("started"), "{}", fault.detail);
+    }
+
+    /// Whether process `pid` still runs (a zombie waiting to be reaped does
+    /// not).
+    fn running(pid: &str) -> bool {
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Ok(stat) => !stat
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z'),
+            Err(_) => false,
+        }
+    }
+
+    #[test]
+    fn what_the_command_started_is_killed_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("a");
+        // Past the timeout, and after a clean exit that left a child behind.
+        for (template, timeout) in [
+            ("sleep 300 & echo $! > pid; wait", Duration::from_millis(300)),
+            ("sleep 300 & echo $! > pid; exit 0", Duration::from_secs(60)),
+        ] {
+            let _ = run(template, &f, &f, dir.path(), timeout);
+            let pid = std::fs::read_to_string(dir.path().join("pid")).unwrap();
+            let pid = pid.trim();
+            // SIGKILL is delivered at once; give the kernel a moment to
+            // finish the process, bounded.
+            let gone = (0..200).any(|_| {
+                std::thread::sleep(Duration::from_millis(10));
+                !running(pid)
+            });
+            assert!(gone, "`{template}` left process {pid} running");
+        }
     }
 
     #[test]
