@@ -10,9 +10,8 @@
 
 use serde::{Serialize, Serializer};
 
+mod junit;
 mod summary;
-
-use summary::junit_suites;
 
 use super::progress::Bar;
 use super::session::{Checked, Session};
@@ -23,7 +22,7 @@ use crate::analyse::contract::{self, ContractReport};
 use crate::analyse::{logs, verify};
 use crate::commands::build;
 use crate::period::Every;
-use crate::render::junit;
+use crate::render::junit::{seconds_between, to_xml};
 use crate::report::git::{GitHistory, GitLog};
 use crate::report::{Analyses, Audience, CheckReport};
 use crate::time::Clock;
@@ -188,10 +187,10 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         print!("{text}");
     }
     if let Some(target) = &opts.junit {
-        let seconds = junit::seconds_between(&summary.started_at, &summary.finished_at);
-        let xml = junit::to_xml(
+        let seconds = seconds_between(&summary.started_at, &summary.finished_at);
+        let xml = to_xml(
             "opsbook nightly",
-            &junit_suites(&summary, session.project.tz()),
+            &junit::suites(&summary, session.project.tz()),
             seconds,
         );
         super::write_output(target, &xml)?;

@@ -83,6 +83,18 @@ fn completions_for_every_shell_name_every_command() {
     assert_eq!(String::from_utf8_lossy(&complete.stdout).trim(), "verify");
 }
 
+/// `opsbook man --dir man1` in a new folder.
+fn man_pages() -> TestProject {
+    let p = TestProject::empty();
+    let out = opsbook()
+        .args(["man", "--dir"])
+        .arg(p.join("man1"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    p
+}
+
 #[test]
 fn the_man_page_lists_every_command_and_the_exit_codes() {
     let page = stdout_of(&["man"]);
@@ -97,13 +109,7 @@ fn the_man_page_lists_every_command_and_the_exit_codes() {
     assert!(!page.contains("opsbook\\-help"), "{page}");
 
     // With --dir, one page per command.
-    let p = TestProject::empty();
-    let out = opsbook()
-        .args(["man", "--dir"])
-        .arg(p.join("man1"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let p = man_pages();
     for command in COMMANDS {
         let page = p.read(&format!("man1/opsbook-{command}.1"));
         assert!(page.starts_with(".ie") || page.contains(".TH"), "{page}");
@@ -115,13 +121,7 @@ fn the_man_page_lists_every_command_and_the_exit_codes() {
 #[ignore = "needs groff"]
 fn the_man_pages_render_without_warnings() {
     require_tool("groff", "apt-get install groff-base");
-    let p = TestProject::empty();
-    let out = opsbook()
-        .args(["man", "--dir"])
-        .arg(p.join("man1"))
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let p = man_pages();
     for entry in std::fs::read_dir(p.join("man1")).unwrap() {
         let path = entry.unwrap().path();
         let render = std::process::Command::new("groff")
