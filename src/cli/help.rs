@@ -95,8 +95,8 @@ Documentation: docs/portal.md.";
 
 pub const NIGHTLY: &str = "\
 Exit codes: 0 all well (SLA breaches are warnings without --strict); 1 some
-stage found problems (the portal is still built and shows them); 2 it could not
-run at all.
+stage found problems (the portal is still built and shows them); 2 a stage, or
+the whole run, could not run.
 
 Examples:
   opsbook nightly --json nightly.json --junit nightly.xml

@@ -41,7 +41,8 @@ fn json_of(run: &crate::support::Run) -> serde_json::Value {
 fn every_stage_reports_its_faults() {
     let p = TestProject::fixture("nightly");
     let run = nightly(&p, &["--json", "-"]);
-    run.expect_code(1);
+    // Every stage ran but the build, which could not: exit 2.
+    run.expect_code(2);
     insta::assert_snapshot!(serde_json::to_string_pretty(&json_of(&run)).unwrap());
 
     // The summary went to stderr, since the JSON owns stdout.
@@ -52,7 +53,10 @@ fn every_stage_reports_its_faults() {
         err.contains("failed: check, logs, verify, obligations; could not run: build\n"),
         "{err}"
     );
-    assert!(err.contains("needs attention (exit 1)"), "{err}");
+    assert!(
+        err.contains("needs attention (exit 2: a stage could not run)"),
+        "{err}"
+    );
     // No portal: its theme does not compile.
     assert!(!p.join("site").exists());
 }
@@ -93,7 +97,8 @@ fn a_broken_note_still_gets_a_portal_that_shows_it() {
 fn a_failed_build_keeps_the_previous_site() {
     let p = TestProject::fixture("nightly");
     p.file("site/index.html", "yesterday's portal");
-    nightly(&p, &[]).expect_code(1);
+    // The build could not run (its theme does not compile): exit 2.
+    nightly(&p, &[]).expect_code(2);
     assert_eq!(p.read("site/index.html"), "yesterday's portal");
 }
 
@@ -157,7 +162,7 @@ fn junit_has_one_suite_per_stage() {
             json.to_str().unwrap(),
         ],
     );
-    run.expect_code(1);
+    run.expect_code(2);
     // With the JSON in a file, the summary is on stdout.
     assert!(
         run.stdout().contains("opsbook nightly at 2025-03-09 08:00"),
@@ -256,7 +261,7 @@ fn output_paths_are_relative_to_the_project_folder_given_with_dash_c() {
 fn the_summary_names_every_stage_and_lists_what_failed() {
     let p = TestProject::fixture("nightly");
     let run = nightly(&p, &[]);
-    run.expect_code(1);
+    run.expect_code(2);
     let out = run.stdout();
     // No leading blank line; the run's own time is its only varying part.
     assert!(out.starts_with("opsbook nightly at 2025-03-09 08:00"), "{out:?}");
@@ -265,7 +270,7 @@ fn the_summary_names_every_stage_and_lists_what_failed() {
     insta::with_settings!({filters => vec![(r"took \d+\.\d\d s", "took [time]")]}, {
         insta::assert_snapshot!(out, @r"
         opsbook nightly at 2025-03-09 08:00 (Asia/Shanghai)
-          check        failed         13 notes checked, 1 problem (1 error, 0 warnings)
+          check        failed         13 notes checked, 2 problems (2 errors, 0 warnings)
           logs         failed         1 log file (1 read whole): 4 lines, 612 B read; 1 malformed line, 2 alerts
           verify       failed         1 set, 3 files, 3 read this run: 1 error, 1 warning
           obligations  failed         2 obligations over 2025-03-01 to 2025-03-31: 7 periods met, 1 missed, 24 pending
@@ -287,7 +292,7 @@ fn the_summary_names_every_stage_and_lists_what_failed() {
           2025-03-08  fatal             exchange: 1 (limit 1)
 
         warnings: sla; failed: check, logs, verify, obligations; could not run: build
-        needs attention (exit 1), took [time]
+        needs attention (exit 2: a stage could not run), took [time]
         ");
     });
 }
@@ -296,7 +301,7 @@ fn the_summary_names_every_stage_and_lists_what_failed() {
 fn quiet_prints_only_what_needs_a_person() {
     let p = TestProject::fixture("nightly");
     let run = nightly(&p, &["--quiet"]);
-    run.expect_code(1);
+    run.expect_code(2);
     let out = run.stdout();
     // The failing stages and their lists, never the table of every stage.
     assert!(out.contains("  obligations  failed"), "{out}");
@@ -308,14 +313,20 @@ fn quiet_prints_only_what_needs_a_person() {
         out.contains("log alerts:\n  2025-03-08  exchange_failed   GW-2025-0308-01"),
         "{out}"
     );
-    assert!(out.contains("needs attention (exit 1)"), "{out}");
+    assert!(
+        out.contains("needs attention (exit 2: a stage could not run)"),
+        "{out}"
+    );
     assert!(!out.contains("opsbook nightly at"), "{out}");
     assert!(!out.contains("sla "), "{out}");
     // The broken note's error is on stderr, as without --quiet.
     run.expect_stderr("INC-250306-01.md:4:12");
 
     // A clean run says nothing.
-    let clean = TestProject::fixture("valid");
-    let run = clean.run(&["--now", "2025-01-02", "nightly", "--quiet"]);
+    let clean = TestProject::empty();
+    clean
+        .run(&["--now", "2025-03-11", "init", clean.path().to_str().unwrap()])
+        .expect_code(0);
+    let run = clean.run(&["--now", "2025-03-12T08:00:00", "nightly", "--quiet"]);
     assert_eq!((run.code(), run.stdout().as_str()), (0, ""), "{}", run.stderr());
 }

@@ -191,15 +191,6 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// `require_tool`, for tests written as `if !have_tool(..) { return; }`:
-/// it never returns false, so such a test fails where the program is
-/// missing instead of passing unrun. New tests are marked
-/// `#[ignore = "needs PROGRAM"]` and call [`require_tool`].
-pub fn have_tool(program: &str, why: &str) -> bool {
-    require_tool(program, why);
-    true
-}
-
 /// One test case of a JUnit report, flattened for assertions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JunitCase {

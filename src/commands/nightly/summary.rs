@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::{LogsReport, Stage, Summary, VerifyReport};
 use crate::analyse::contract::obligations::Counts;
-use crate::commands::plural;
+use crate::commands::{Exit, plural};
 
 /// Lists in the summary show this many entries, then say how many more.
 const SHOWN: usize = 20;
@@ -181,12 +181,11 @@ pub(super) fn text(s: &Summary, check_line: &str, tz: chrono_tz::Tz, quiet: bool
         .collect();
         let _ = writeln!(t, "{}", groups.join("; "));
     }
-    let verdict = if needs_a_person {
-        "needs attention (exit 1)"
-    } else if rows.iter().any(|r| r.status == Status::Warning) {
-        "passed with warnings (exit 0)"
-    } else {
-        "all well (exit 0)"
+    let verdict = match s.exit() {
+        Exit::CouldNotRun => "needs attention (exit 2: a stage could not run)",
+        Exit::Problems => "needs attention (exit 1)",
+        Exit::Clean if rows.iter().any(|r| r.status == Status::Warning) => "passed with warnings (exit 0)",
+        Exit::Clean => "all well (exit 0)",
     };
     let took = crate::render::junit::seconds_between(&s.started_at, &s.finished_at)
         .map(|secs| format!(", took {}", took(secs)))
