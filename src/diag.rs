@@ -105,11 +105,14 @@ impl Diagnostic {
     }
 
     /// `file:line:col`, as far as it is known.
+    /// Control characters in the file's name are escaped
+    /// ([`crate::name::printable`]): a name cannot split a line of a CI log.
     pub fn place(&self) -> String {
+        let file = crate::name::printable(&self.file, false);
         match (self.line, self.column) {
-            (Some(l), Some(c)) => format!("{}:{}:{}", self.file, l, c),
-            (Some(l), None) => format!("{}:{}", self.file, l),
-            _ => self.file.clone(),
+            (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
+            (Some(l), None) => format!("{file}:{l}"),
+            _ => file.into_owned(),
         }
     }
 }
@@ -117,7 +120,13 @@ impl Diagnostic {
 impl fmt::Display for Diagnostic {
     /// The one-line form: `file:line:col: error: message`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.place(), self.severity, self.message)
+        write!(
+            f,
+            "{}: {}: {}",
+            self.place(),
+            self.severity,
+            crate::name::printable(&self.message, true)
+        )
     }
 }
 
@@ -148,6 +157,54 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// The most problems listed for one file; past this many, the rest are
+/// counted in one line. This also bounds the work a hostile file can cause:
+/// placing a problem at its line costs a pass over the text before it.
+pub const MAX_PER_FILE: usize = 50;
+
+/// Keeps the first [`MAX_PER_FILE`] problems of `file`'s list, and says how
+/// many more there were.
+/// A line that says so is merged into the one this writes, so that a list
+/// capped twice (syntax errors, then every problem) says it once.
+pub fn cap(file: &str, problems: &mut Vec<Diagnostic>, more: usize) {
+    let mut more = more;
+    problems.retain(|d| match unlisted(d) {
+        Some(n) => {
+            more += n;
+            false
+        }
+        None => true,
+    });
+    more += problems.len().saturating_sub(MAX_PER_FILE);
+    problems.truncate(MAX_PER_FILE);
+    if more > 0 {
+        problems.push(Diagnostic::error(
+            file,
+            format!("{UNLISTED_START}{more}{UNLISTED_END}"),
+        ));
+    }
+}
+
+/// A file's problems as they are listed: capped in the order they were
+/// found (which puts the ones placed at their lines first, see [`cap`]),
+/// then sorted by line.
+pub fn tidy(file: &str, problems: &mut Vec<Diagnostic>) {
+    cap(file, problems, 0);
+    sort(problems);
+}
+
+const UNLISTED_START: &str = "… and ";
+const UNLISTED_END: &str = " more problems in this file, not listed";
+
+/// How many problems a line written by [`cap`] stands for.
+fn unlisted(d: &Diagnostic) -> Option<usize> {
+    d.message
+        .strip_prefix(UNLISTED_START)?
+        .strip_suffix(UNLISTED_END)?
+        .parse()
+        .ok()
 }
 
 /// Counts of a list of diagnostics.
@@ -191,7 +248,12 @@ impl Printer {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
         };
-        let title = level.primary_title(d.message.as_str());
+        // Names quoted in messages and paths are shown with their control
+        // characters escaped: a file name cannot restyle the terminal or
+        // forge a line of the log.
+        let message = crate::name::printable(&d.message, true);
+        let file = crate::name::printable(&d.file, false);
+        let title = level.primary_title(message.as_ref());
         let mut groups = Vec::new();
         let main = match (&d.source_line, d.line, d.column) {
             (Some(text), Some(line), Some(col)) => {
@@ -200,18 +262,18 @@ impl Printer {
                 title.element(
                     Snippet::source(text.as_str())
                         .line_start(line)
-                        .path(d.file.as_str())
+                        .path(file.as_ref())
                         .annotation(AnnotationKind::Primary.span(start..end)),
                 )
             }
             (_, Some(line), col) => {
-                let mut origin = Origin::path(d.file.as_str()).line(line);
+                let mut origin = Origin::path(file.as_ref()).line(line);
                 if let Some(col) = col {
                     origin = origin.char_column(col);
                 }
                 title.element(origin)
             }
-            _ => title.element(Origin::path(d.file.as_str())),
+            _ => title.element(Origin::path(file.as_ref())),
         };
         groups.push(main);
         if let Some(hint) = &d.hint {

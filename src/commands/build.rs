@@ -14,7 +14,7 @@ use super::pipeline::{self, Analysed};
 use super::session::Session;
 use super::{Context, Exit, Fatal};
 use crate::load::git::GitLog;
-use crate::render::manifest;
+use crate::render::{self, manifest};
 use crate::report::Audience;
 
 #[derive(Debug, Clone, Default)]
@@ -25,7 +25,10 @@ pub struct Options {
 pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let started = Instant::now();
     let session = Session::open(ctx)?;
-    let site_dir = session.project.site_dir();
+    session.warn_if_backdated(ctx);
+    // Whatever the manifest says, a build interrupted before is finished or
+    // rolled back first, and a site folder opsbook may not write is refused.
+    let site_dir = render::open_site(&session.project).map_err(|e| Fatal::Other(e.into()))?;
     let digest = pipeline::inputs_digest(&session.project, opts.audience);
     if let Some(check) = manifest::up_to_date(&site_dir, opts.audience, &digest, session.clock.now()) {
         ctx.say(format!(

@@ -1,4 +1,4 @@
-//! `opsbook logs`: ingest structured logs and print the daily aggregates (SPEC 6).
+//! `opsbook logs`: ingest structured logs and print the daily aggregates.
 //!
 //! Exit codes: 0 when nothing recent needs a person; 1 when the run found
 //! malformed lines or damaged files in a log written within `[logs] recent`,
@@ -12,9 +12,8 @@ use chrono_tz::Tz;
 use super::progress::Bar;
 use super::session::Session;
 use super::{Context, Exit, Fatal, pipeline, write_output};
-use crate::analyse::logs::report::Alert;
+use crate::analyse::logs::report::{Alert, DayReport};
 use crate::analyse::logs::{LogReport, ReadKind};
-use crate::diag::Diagnostic;
 use crate::size::human_bytes;
 
 #[derive(Debug, Clone, Default)]
@@ -25,16 +24,11 @@ pub struct Options {
 
 pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let session = Session::open(ctx)?;
+    session.warn_if_backdated(ctx);
     let lock = pipeline::lock_state(&session.project);
-    if let Err(e) = &lock {
-        ctx.print_diagnostics(&[Diagnostic::warning(
-            session.project.rel(&session.project.state_dir()),
-            format!("what this run reads is not kept for the next run: {e}"),
-        )]);
-    }
+    ctx.print_diagnostics(&Vec::from_iter(pipeline::not_kept(&session, &lock)));
     let bar = Bar::new(ctx.progress, "reading logs");
-    let report =
-        pipeline::ingest_logs(&session, lock.as_ref().ok(), &bar).map_err(|e| Fatal::Other(e.into()))?;
+    let report = pipeline::ingest_logs(&session, &lock, &bar).map_err(|e| Fatal::Other(e.into()))?;
     drop(bar);
     drop(lock);
     ctx.print_diagnostics(&report.diagnostics());
@@ -44,8 +38,26 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         write_output(target, &text)?;
     }
     // With the JSON on stdout, nothing else may go there.
-    if opts.json.as_deref() != Some("-") && !ctx.quiet {
-        print!("{}", table(&report, session.project.tz()));
+    let json_on_stdout = opts.json.as_deref() == Some("-");
+    let tz = session.project.tz();
+    if ctx.quiet {
+        // Problems only: malformed lines and damaged files are printed above
+        // as errors; the alerts that fail the run are listed here.
+        let failing: Vec<String> = report
+            .alerts()
+            .filter(|(day, _)| day.recent)
+            .map(|(day, a)| format!("  {}\n", alert_line(day, a, tz)))
+            .collect();
+        if !failing.is_empty() {
+            let text = format!("alerts:\n{}", failing.concat());
+            if json_on_stdout {
+                eprint!("{text}");
+            } else {
+                print!("{text}");
+            }
+        }
+    } else if !json_on_stdout {
+        print!("{}", table(&report, tz));
         println!("{}", summary(&report));
     }
     Ok(Exit::from_problems(!report.ok))
@@ -80,7 +92,7 @@ fn table(report: &LogReport, tz: Tz) -> String {
     if !alerts.is_empty() {
         let _ = writeln!(out, "\nalerts:");
         for (day, a) in alerts {
-            let _ = writeln!(out, "  {}  {:<16}  {}", day.date, a.rule, describe(a, tz));
+            let _ = writeln!(out, "  {}", alert_line(day, a, tz));
         }
     }
     let errors: Vec<_> = report
@@ -97,6 +109,12 @@ fn table(report: &LogReport, tz: Tz) -> String {
     }
     out.push('\n');
     out
+}
+
+/// An alert of a day, as the table and the nightly summary list it:
+/// `2025-12-30  disk              db-01: 88.1% (limit 85%) at 2025-12-30 14:30`.
+pub fn alert_line(day: &DayReport, a: &Alert, tz: Tz) -> String {
+    format!("{}  {:<16}  {}", day.date, a.rule, describe(a, tz))
 }
 
 /// One alert in a line: `db-01: 91.5% (limit 85%) at 2025-12-03 14:05`.

@@ -48,13 +48,9 @@ impl Analysed {
         let mut warnings = Vec::new();
         let verify = last_verification(project, &mut warnings);
         let history = verification_history(project, &mut warnings);
-        let lock = lock_state(project).map_err(|e| {
-            warnings.push(Diagnostic::warning(
-                project.rel(&project.state_dir()),
-                format!("what the logs' ingest learnt is not kept for the next run: {e}"),
-            ))
-        });
-        let logs = match ingest_logs(session, lock.as_ref().ok(), &Silent) {
+        let lock = lock_state(project);
+        warnings.extend(not_kept(session, &lock));
+        let logs = match ingest_logs(session, &lock, &Silent) {
             Ok(report) if report.files.is_empty() && report.problems.is_empty() => None,
             Ok(report) => Some(report),
             Err(e) => {
@@ -89,17 +85,59 @@ pub fn lock_state(project: &Project) -> Result<StateLock, LockError> {
     StateLock::of_state(&project.state_dir())
 }
 
+/// The warning of a run that reads the logs while another run holds
+/// `state/`'s lock: it keeps nothing of what it read.
+pub fn not_kept(session: &Session, lock: &Result<StateLock, LockError>) -> Option<Diagnostic> {
+    let Err(e @ LockError::Busy { .. }) = lock else {
+        return None;
+    };
+    Some(Diagnostic::warning(
+        session.project.rel(&session.project.state_dir()),
+        format!("what the logs' ingest learnt is not kept for the next run: {e}"),
+    ))
+}
+
 /// Ingests the logs; with `state/`'s `lock` held, keeps what was learnt for
-/// the next run (without it, the next run reads the same again).
+/// the next run. While another run holds it ([`not_kept`]) the ingest
+/// reports and keeps nothing (the next run reads the same again); when
+/// `state/` cannot be locked at all, it cannot be kept, and the ingest
+/// fails. A run whose clock is earlier than the last recorded run keeps
+/// nothing.
 pub fn ingest_logs(
     session: &Session,
-    lock: Option<&StateLock>,
+    lock: &Result<StateLock, LockError>,
     progress: &dyn Progress,
 ) -> Result<LogReport, logs::LogError> {
+    let lock = match lock {
+        Ok(lock) => Some(lock),
+        Err(LockError::Busy { .. }) => None,
+        Err(e) => {
+            return Err(logs::LogError::State {
+                path: session.project.state_dir(),
+                source: std::io::Error::other(e.to_string()),
+            });
+        }
+    };
     let ingested = logs::ingest(&session.project, &session.clock, progress)?;
     match lock {
-        Some(lock) => ingested.save(&session.project, lock),
-        None => Ok(ingested.report),
+        Some(lock) if session.backdated.is_none() => ingested.save(&session.project, lock),
+        _ => Ok(ingested.report),
+    }
+}
+
+/// Verifies the backups while holding `state/`'s `lock`, and keeps the run
+/// (report, baselines, history), unless its clock is earlier than the last
+/// recorded run: then it reports, and keeps nothing.
+pub fn verify_backups(
+    session: &Session,
+    opts: &verify::Options,
+    progress: &dyn Progress,
+    lock: &StateLock,
+) -> Result<VerifyReport, verify::VerifyError> {
+    let run = verify::verify(&session.project, &session.clock, opts, progress, lock)?;
+    match session.backdated {
+        Some(_) => Ok(run.report),
+        None => run.save(&session.project, lock),
     }
 }
 
@@ -184,6 +222,10 @@ pub fn portal(
     audience: Audience,
     inputs: Option<String>,
 ) -> Result<Built, Fatal> {
+    let project = &session.project;
+    // The history's record to publish; none (the site keeps its own) when
+    // the history cannot be read, which `check` reports.
+    let published = session.history.publish(&project.state_dir()).ok();
     let errors = diag::count_errors(&checked.problems);
     let counts = CheckCounts {
         notes: checked.files,
@@ -200,6 +242,7 @@ pub fn portal(
             check: checked.report(),
             git,
             analyses,
+            history_breaks: published.as_ref().map_or(&[], |p| p.breaks.as_slice()),
         },
         audience,
     )
@@ -210,6 +253,7 @@ pub fn portal(
         &SiteOptions {
             inputs,
             check: counts,
+            published,
         },
     )
     .map_err(|e| Fatal::Other(e.into()))?;

@@ -1,4 +1,4 @@
-//! `opsbook verify`: backup verification (SPEC 5).
+//! `opsbook verify`: backup verification.
 //!
 //! Prints each problem in rustc's style on stderr and a line per set on
 //! stdout (stderr when the JSON report goes to stdout); writes the JSON
@@ -41,12 +41,12 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         None => None,
     };
     let session = Session::open(ctx)?;
+    session.warn_if_backdated(ctx);
     let started = Instant::now();
     let lock = super::pipeline::lock_state(&session.project).map_err(|e| Fatal::Other(e.into()))?;
     let bar = Bar::new(ctx.progress, "verifying");
-    let report = verify::verify(
-        &session.project,
-        &session.clock,
+    let report = super::pipeline::verify_backups(
+        &session,
         &verify::Options {
             sets: opts.sets.clone(),
             sample,
@@ -55,7 +55,6 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         &bar,
         &lock,
     )
-    .and_then(|run| run.save(&session.project, &lock))
     .map_err(|e| Fatal::Other(e.into()))?;
     drop(bar);
     drop(lock);

@@ -70,6 +70,7 @@ pub const TEMPLATES: &[(&str, &str)] = compiled_in!("templates":
     "parts/breach-rows.html",
     "parts/alert-rows.html",
     "parts/correction-rows.html",
+    "parts/history-breaks.html",
 );
 
 /// The default theme's static files, copied to `site/static/`.

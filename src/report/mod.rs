@@ -42,6 +42,7 @@ use crate::load::notes::{Note, Partial};
 use crate::load::schedules::{Schedules, Sla};
 use crate::load::settings::{Language, ProjectSettings};
 use crate::state::history::Line;
+use crate::state::published::HistoryBreak;
 use crate::time::Clock;
 use backups::Backups;
 use corrections::{Correction, PartialView};
@@ -91,10 +92,10 @@ pub struct Report {
     /// Years, then quarters, then months.
     pub summaries: Vec<Summary>,
     pub dashboard: Dashboard,
-    /// Backup verification (SPEC 5): each set's last run, files, problems
+    /// Backup verification: each set's last run, files, problems
     /// and history; `None` before the first verification.
     pub backups: Option<Backups>,
-    /// Log aggregates (SPEC 6): per day, errors, failed logins, exchange
+    /// Log aggregates: per day, errors, failed logins, exchange
     /// failures, metric peaks, alerts; `None` without logs.
     pub logs: Option<Logs>,
     /// Obligations of `schedules/` met or missed per period, judged on this
@@ -103,6 +104,8 @@ pub struct Report {
     /// SLA outcome of each incident, upgrade and vulnerability of this
     /// audience's notes.
     pub sla: SlaReport,
+    /// Where the verification history was found cut short or rewritten.
+    pub history_breaks: Vec<HistoryBreak>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -130,7 +133,7 @@ impl ProjectInfo {
     }
 }
 
-/// The result of `opsbook check` (SPEC 8.1 `check`).
+/// The result of `opsbook check` (the `check` object of the nightly summary).
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {
     pub ok: bool,
@@ -161,6 +164,9 @@ pub struct Inputs<'a> {
     /// The history of `content/` (`load::git::GitLog`); empty without git.
     pub git: &'a GitHistory,
     pub analyses: Analyses<'a>,
+    /// Where the verification history did not continue the one the portal
+    /// published before ([`crate::state::published`]).
+    pub history_breaks: &'a [HistoryBreak],
 }
 
 /// What the other analyses found, for the parts of the portal that show it.
@@ -415,6 +421,7 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         logs,
         obligations,
         sla: outcomes,
+        history_breaks: inputs.history_breaks.to_vec(),
     })
 }
 

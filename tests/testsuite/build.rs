@@ -111,7 +111,7 @@ fn a_note_that_fails_check_stays_in_the_portal_as_being_corrected() {
     );
     p.file(
         "content/incidents/INC-250312-01.md",
-        "+++\nid = \"INC-250312-01\"\ntitle = \"会议管理页面报错\"\nseverity = \"general\"\nreported_at = 2025-03-12T09:00:00\nresolved_at = 2025-03-12T10:00:00\nengineers = [\"张伟\"]\n+++\n",
+        "+++\nid = \"INC-250312-01\"\ntitle = \"会议管理页面报错\"\nseverity = \"general\"\nreported_at = 2025-03-12T09:00:00\nresolved_at = 2025-03-12T10:00:00\nengineers = [\"张伟\"]\n+++\n\n## 原因分析\n\n缓存失效。\n\n## 处理方法\n\n重建缓存。\n\n## 处理结果\n\n恢复。\n\n## 预防措施\n\n监控。\n",
     );
     p.file(
         "content/faq/FAQ-001.md",
@@ -190,7 +190,7 @@ fn a_typed_note_with_an_error_is_marked_on_its_page() {
     );
     p.file(
         "content/inspections/250313-01.md",
-        "+++\nid = \"250313-01\"\ndate = 2025-03-13\ninspector = \"张昊\"\nmethod = \"remote\"\n+++\n",
+        "+++\nid = \"250313-01\"\ndate = 2025-03-13\ninspector = \"张昊\"\nmethod = \"remote\"\n+++\n\n## 检查内容\n\n系统。\n\n## 巡检结果分析\n\n正常。\n",
     );
     let run = p.run(&["--now", "2025-03-31", "build"]);
     run.expect_code(1);
@@ -246,4 +246,42 @@ fn a_pending_document_turning_overdue_rebuilds_the_site() {
     let run = p.run(&["--now", "2025-03-11T11:30", "build"]);
     assert!(!run.stdout().contains("up to date"), "{}", run.stdout());
     assert!(p.read("site/logs/2025-03.html").contains("GW-1"));
+}
+
+/// An open general incident reported at 09:00 has a 2 h limit: a build at
+/// 09:30 shows it pending, and a build at 13:00 the same day must not find
+/// that site up to date, as the limit has passed since.
+#[test]
+fn a_deadline_passed_since_the_last_build_rebuilds_the_site() {
+    let p = TestProject::new();
+    p.file(
+        "content/incidents/INC-250311-01.md",
+        "+++\nid = \"INC-250311-01\"\ntitle = \"公文交换接口超时\"\nseverity = \"general\"\nreported_at = 2025-03-11T09:00:00\nengineers = [\"张伟\"]\n+++\n",
+    );
+    let page = "site/incidents/INC-250311-01.html";
+    let sla_status = |html: &str| -> String {
+        let start = html.find("<td class=\"status\">").expect("an SLA status cell");
+        html[start..].split("</td>").next().unwrap().to_string()
+    };
+
+    let run = p.run(&["--now", "2025-03-11T09:30", "build"]);
+    run.expect_code(0);
+    assert!(sla_status(&p.read(page)).contains("进行中"), "{}", p.read(page));
+
+    // Nothing changed and no deadline passed: up to date.
+    let run = p.run(&["--now", "2025-03-11T10:00", "build"]);
+    run.expect_code(0);
+    assert!(run.stdout().contains("up to date"), "{}", run.stdout());
+
+    // 11:00 passed: built again, and the breach shown.
+    let run = p.run(&["--now", "2025-03-11T13:00", "build"]);
+    run.expect_code(0);
+    assert!(!run.stdout().contains("up to date"), "{}", run.stdout());
+    assert!(sla_status(&p.read(page)).contains("超时"), "{}", p.read(page));
+
+    // A clock before the last build's is another night, not this one.
+    let run = p.run(&["--now", "2025-03-11T09:30", "build"]);
+    run.expect_code(0);
+    assert!(!run.stdout().contains("up to date"), "{}", run.stdout());
+    assert!(sla_status(&p.read(page)).contains("进行中"));
 }

@@ -6,7 +6,7 @@ use std::io::Write as _;
 
 use serde_json::Value;
 
-use crate::support::{MINIMAL_SETTINGS, Run, TestProject, example_dir};
+use crate::support::{MINIMAL_SETTINGS, Run, TestProject};
 
 /// Runs `opsbook logs --json -` (with `args` before it) and parses the report.
 fn ingest(p: &TestProject, args: &[&str]) -> (Run, Value) {
@@ -172,6 +172,44 @@ fn the_table_shows_days_alerts_and_errors() {
     let run = p.run(&["--now", "2025-12-01T18:00:00+08:00", "logs"]);
     run.expect_code(1);
     insta::assert_snapshot!(run.stdout());
+}
+
+#[test]
+fn quiet_lists_the_alerts_that_fail_the_run() {
+    let p = office();
+    let run = p.run(&["--now", "2025-12-01T18:00:00+08:00", "logs", "--quiet"]);
+    run.expect_code(1);
+    let out = run.stdout();
+    assert!(out.starts_with("alerts:\n"), "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("  2025-12-01  ")).count(),
+        6,
+        "{out}"
+    );
+    assert!(
+        out.contains("  2025-12-01  backup_failed     oa-files: 1 time"),
+        "{out}"
+    );
+    // Problems only: neither the table nor the closing count.
+    assert!(!out.contains("failed logins"), "{out}");
+    assert!(!out.contains("log file"), "{out}");
+
+    // With the JSON on stdout they go to stderr.
+    let run = p.run(&[
+        "--now",
+        "2025-12-01T18:00:00+08:00",
+        "logs",
+        "--quiet",
+        "--json",
+        "-",
+    ]);
+    run.expect_code(1);
+    run.expect_stderr("  2025-12-01  fatal             ofd-convert");
+    serde_json::from_str::<Value>(&run.stdout()).unwrap();
+
+    // Once they are history, nothing fails and nothing is printed.
+    let run = p.run(&["--now", "2025-12-20", "logs", "--quiet"]);
+    assert_eq!((run.code(), run.stdout().as_str()), (0, ""));
 }
 
 #[test]
@@ -382,6 +420,42 @@ fn a_corrupt_zst_is_reported() {
     let (run, r) = ingest(&p, &[]);
     run.expect_code(1);
     assert_eq!(r["problems"][0]["kind"], "corrupt");
+}
+
+#[test]
+fn a_zst_of_a_huge_run_of_newlines_stops_at_the_decode_bound() {
+    // 4 KiB on disk, 128 MiB of newlines decoded.
+    let p = TestProject::new();
+    let bomb = crate::verify::rle_bomb(b'\n', 1024);
+    p.file("logs/flood.jsonl.zst", &bomb);
+    p.file("logs/app.jsonl.zst", zst(&lines(0, 10)));
+    let (run, r) = ingest(&p, &[]);
+    run.expect_code(1);
+    let problems = r["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["file"], "logs/flood.jsonl.zst");
+    assert_eq!(problems[0]["kind"], "corrupt");
+    let detail = problems[0]["detail"].as_str().unwrap();
+    assert!(detail.contains("raise [logs] max_ratio"), "{detail}");
+    // Stopped at the bound, within one decoding buffer: max_ratio (1000) ×
+    // the stored size, but never below 64 MiB.
+    let bound = (1000 * bomb.len() as u64).max(64 << 20);
+    let stopped = crate::verify::stopped_after(detail);
+    assert!(
+        stopped > bound && stopped <= bound + (1 << 20),
+        "{stopped} for a bound of {bound}"
+    );
+    // The other file is read all the same.
+    assert!(r["lines"].as_u64().unwrap() >= 10);
+
+    // Under the bound's floor (64 MiB whatever the ratio), a run of
+    // newlines is a file like any other, read whole.
+    let q = TestProject::new();
+    let small = crate::verify::rle_bomb(b'\n', 64);
+    q.file("logs/flood.jsonl.zst", &small);
+    let (run, r) = ingest(&q, &[]);
+    run.expect_code(0);
+    assert_eq!(r["problems"].as_array().map_or(0, Vec::len), 0, "{r}");
 }
 
 #[test]
@@ -636,8 +710,9 @@ fn bad_log_settings_stop_the_run_with_their_line() {
 #[test]
 fn the_example_project_shows_its_logs() {
     let p = TestProject::empty();
-    std::fs::copy(example_dir().join("opsbook.toml"), p.join("opsbook.toml")).unwrap();
-    crate::support::copy_dir(&example_dir().join("logs"), &p.join("logs"));
+    let example = crate::support::fixtures_dir().join("example");
+    std::fs::copy(example.join("opsbook.toml"), p.join("opsbook.toml")).unwrap();
+    crate::support::copy_dir(&example.join("logs"), &p.join("logs"));
     let (run, r) = ingest(&p, &["--now", "2025-12-31T23:00:00+08:00"]);
     run.expect_code(1);
     let dates: Vec<&str> = r["days"]

@@ -1,4 +1,4 @@
-//! Structured logs (SPEC 6): JSON lines, plain or `.jsonl.zst`, read into
+//! Structured logs: JSON lines, plain or `.jsonl.zst`, read into
 //! daily aggregates and alerts.
 //!
 //! [`ingest`] is the one entry point (`opsbook logs`, `opsbook nightly`, the
@@ -21,7 +21,9 @@ mod day;
 mod files;
 mod fold;
 mod json;
-mod parse;
+/// One log line's recognised fields (public for `examples/parsers.rs`, which
+/// measures it against serde_json and chrono).
+pub mod parse;
 mod reader;
 pub mod report;
 mod rules;
@@ -39,6 +41,7 @@ use aggregate::Aggregate;
 pub use cache::Update as CacheUpdate;
 use cache::{Cache, Entry, Known, Modified};
 use files::LogFile;
+pub use parse::Level;
 use reader::{Chunk, ChunkOut, Reading};
 pub use report::{DayReport, FileProblem, FileSummary, LogReport, MalformedLine, ProblemKind, ReadKind};
 pub use settings::LogSettings;
@@ -70,6 +73,8 @@ pub fn ingest(project: &Project, clock: &Clock, progress: &dyn Progress) -> Resu
         tz: project.tz(),
         rules: &rules,
         max_line: settings.max_line,
+        max_window: settings.max_window,
+        max_ratio: settings.max_ratio,
         progress,
     };
 
@@ -135,6 +140,11 @@ impl Ingested {
 
 /// The log files `[logs] paths` names, sorted, as [`ingest`] finds them:
 /// for the portal's up-to-date check, which looks at their metadata only.
+/// The folders that `[logs] paths` search, for a watcher.
+pub fn search_roots(project: &Project) -> Vec<PathBuf> {
+    files::search_roots(project, &project.settings.logs.paths)
+}
+
 pub fn matched_files(project: &Project) -> Result<Vec<PathBuf>, LogError> {
     let (files, _) = files::find(project, &project.settings.logs.paths)?;
     Ok(files.into_iter().map(|f| f.path).collect())

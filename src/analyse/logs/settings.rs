@@ -11,6 +11,8 @@
 //! recent = "2d"            # problems this recent fail the run (exit 1)
 //! top_errors = 10          # folded error messages shown per day
 //! max_line = 1048576       # bytes; a longer line is malformed
+//! max_window = "128MiB"    # .jsonl.zst: largest zstd window a frame may ask for
+//! max_ratio = 1000         # .jsonl.zst: decoded bytes per stored byte, at most
 //!
 //! [[logs.alerts]]          # replaces the default rules when given
 //! name = "failed_logins"
@@ -27,6 +29,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::parse::Level;
 use crate::duration::Dur;
+use crate::size::ByteSize;
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -50,7 +53,14 @@ pub struct LogSettings {
     /// The longest line read, in bytes; longer ones are malformed and
     /// skipped without being held in memory.
     pub max_line: usize,
-    #[serde(deserialize_with = "rules")]
+    /// The largest zstd window a `.jsonl.zst` frame may ask for, as
+    /// `[verify] max_window` bounds backups.
+    pub max_window: ByteSize,
+    /// A `.jsonl.zst` may decode to at most this many times its stored
+    /// size (never less than 64 MiB), as `[verify] max_ratio` bounds
+    /// backups: a small file of gigabytes of newlines is stopped at the
+    /// bound and reported `corrupt`, not read for minutes.
+    pub max_ratio: u64,
     pub alerts: Vec<AlertRule>,
 }
 
@@ -65,6 +75,8 @@ impl Default for LogSettings {
             recent: Dur::days(2),
             top_errors: 10,
             max_line: 1024 * 1024,
+            max_window: ByteSize(128 << 20),
+            max_ratio: 1000,
             alerts: default_rules(),
         }
     }
@@ -194,38 +206,43 @@ fn globs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     Ok(paths)
 }
 
-fn rules<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<AlertRule>, D::Error> {
-    use serde::de::Error;
-    let rules = Vec::<AlertRule>::deserialize(d)?;
-    let mut names = BTreeSet::new();
-    for r in &rules {
-        if r.name.trim().is_empty() {
-            return Err(Error::custom("an alert rule needs a `name`"));
+impl LogSettings {
+    /// What is wrong with the alert rules, beyond each value's type: as
+    /// (dotted path in opsbook.toml, message) pairs, every one of them.
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut names = BTreeSet::new();
+        for (i, r) in self.alerts.iter().enumerate() {
+            let path = format!("logs.alerts.{i}");
+            if r.name.trim().is_empty() {
+                out.push((format!("{path}.name"), "an alert rule needs a `name`".to_string()));
+            } else if BUILT_IN_ALERTS.contains(&r.name.as_str()) {
+                out.push((
+                    format!("{path}.name"),
+                    format!(
+                        "alert rule `{}` takes the name of a built-in alert (built in: {})",
+                        r.name,
+                        BUILT_IN_ALERTS.join(", ")
+                    ),
+                ));
+            } else if !names.insert(r.name.as_str()) {
+                out.push((
+                    format!("{path}.name"),
+                    format!("alert rule `{}` is defined twice", r.name),
+                ));
+            }
+            if r.conditions() == 0 {
+                out.push((
+                    path,
+                    format!(
+                        "alert rule `{}` has no condition: give at least one of level, service, host, event, outcome, status, user, set, msg_contains",
+                        r.name
+                    ),
+                ));
+            }
         }
-        if BUILT_IN_ALERTS.contains(&r.name.as_str()) {
-            return Err(Error::custom(format!(
-                "alert rule `{}` takes the name of a built-in alert (built in: {})",
-                r.name,
-                BUILT_IN_ALERTS.join(", ")
-            )));
-        }
-        if !names.insert(r.name.as_str()) {
-            return Err(Error::custom(format!("alert rule `{}` is defined twice", r.name)));
-        }
-        if r.conditions() == 0 {
-            return Err(Error::custom(format!(
-                "alert rule `{}` has no condition: give at least one of level, service, host, event, outcome, status, user, set, msg_contains",
-                r.name
-            )));
-        }
-        if r.min_count == 0 {
-            return Err(Error::custom(format!(
-                "alert rule `{}`: `min_count` must be at least 1",
-                r.name
-            )));
-        }
+        out
     }
-    Ok(rules)
 }
 
 #[cfg(test)]
@@ -252,13 +269,13 @@ mod tests {
     #[test]
     fn mistakes_name_their_line() {
         for (text, needle, line) in [
-            ("[logs]\ndisk = 185\n", "not a percentage", 2),
+            ("[logs]\ndisk = 185\n", "it is a percentage", 2),
             ("[logs]\npaths = [\"logs/[\"]\n", "invalid glob", 2),
             ("[logs]\n[[logs.alerts]]\nname = \"x\"\n", "has no condition", 2),
             (
                 "[logs]\n[[logs.alerts]]\nname = \"disk\"\nlevel = \"ERROR\"\n",
                 "built-in",
-                2,
+                3,
             ),
             (
                 "[logs]\n[[logs.alerts]]\nname = \"x\"\nlevel = \"LOUD\"\n",
@@ -267,7 +284,7 @@ mod tests {
             ),
             (
                 "[logs]\n[[logs.alerts]]\nname = \"x\"\nlevel = \"ERROR\"\nby = \"ip\"\n",
-                "unknown variant",
+                "`by` cannot be `ip`",
                 5,
             ),
         ] {

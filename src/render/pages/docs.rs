@@ -1,28 +1,67 @@
 //! What the search index holds of each note.
 
 use crate::render::search::Doc;
-use crate::report::Report;
 use crate::report::note::NoteInfo;
 use crate::report::redact::Redactor;
+use crate::report::{Audience, Report};
 
-/// What the search index holds of each note: its title, id, the fields a
-/// person would search for, and its text. The index is not serialized from
-/// the model but made of its words, so what it shows (title, link) and what
-/// it is made of (text) are masked here, before they are cut into words.
-pub(super) fn search_docs(report: &Report, mask: &Redactor) -> Vec<Doc> {
+/// The labels a result's title is made of: the form's name for records
+/// whose own title is only a number or a version.
+pub(super) struct Titles {
+    /// `软件巡检记录单`: an inspection is "软件巡检记录单 2025-11-18".
+    pub inspection: String,
+    /// `软件升级`: an upgrade is "软件升级 3.6.2".
+    pub upgrade: String,
+    /// `运行日志 {date}`: a day of logs.
+    pub log_day: String,
+}
+
+impl Titles {
+    pub(super) fn from_labels(labels: &toml::Table) -> Titles {
+        let label = |table: &str, key: &str, default: &str| {
+            labels
+                .get(table)
+                .and_then(|t| t.get(key))
+                .and_then(|v| v.as_str())
+                .unwrap_or(default)
+                .to_string()
+        };
+        Titles {
+            inspection: label("inspection", "form", "Inspection"),
+            upgrade: label("upgrade", "title", "Upgrade"),
+            log_day: label("search", "log_day", "Logs {date}"),
+        }
+    }
+}
+
+/// What the search index holds of each note: a title that says what the
+/// record is, its number, the fields a person would search for, and its
+/// text. The team's portal also indexes each day of logs.
+pub(super) fn search_docs(report: &Report, titles: &Titles) -> Vec<Doc> {
     let mut docs = Vec::new();
     let mut push = |info: &NoteInfo, parts: Vec<&str>| {
-        let mut text = format!("{} {}", info.id, info.title);
-        for p in parts {
-            text.push('\n');
-            text.push_str(p);
-        }
+        let date = info.date.clone().unwrap_or_default();
+        let title = match info.kind.singular() {
+            "inspection" => format!("{} {}", titles.inspection, date),
+            "upgrade" => format!("{} {}", titles.upgrade, info.title),
+            _ => info.title.clone(),
+        };
+        // The result's title and number are indexed beside the text; the
+        // note's own title is in one of them (an inspection's is its number,
+        // an upgrade's its version).
+        let text = parts.join("\n");
+        // A report's id (`report-2025-Q4`) is no number a reader types.
+        let id = match info.kind.singular() {
+            "report" => String::new(),
+            _ => info.id.clone(),
+        };
         docs.push(Doc {
-            url: mask.mask(&info.url).into_owned(),
-            title: mask.mask(&info.title).into_owned(),
+            url: info.url.clone(),
+            title,
             kind: info.kind.singular().to_string(),
-            date: info.date.clone().unwrap_or_default(),
-            text: mask.mask(&text).into_owned(),
+            date,
+            id,
+            text,
         });
     };
     let opt = |s: &Option<String>| s.as_deref().unwrap_or("").to_string();
@@ -84,6 +123,75 @@ pub(super) fn search_docs(report: &Report, mask: &Redactor) -> Vec<Doc> {
         .filter(|v| reports.contains(v.note.url.as_str()))
     {
         push(&v.note, vec![&v.body]);
+    }
+    if report.audience == Audience::Internal {
+        docs.extend(log_days(report, titles));
+    }
+    docs
+}
+
+/// `docs` masked for the audience. The index is not serialized from the
+/// model but made of its words and of snippets cut from its text, so what
+/// a result shows and what it is found by are masked here, before they are
+/// cut.
+pub(super) fn masked(docs: Vec<Doc>, mask: &Redactor) -> Vec<Doc> {
+    if mask.is_none() {
+        return docs;
+    }
+    let text = |s: String| match mask.mask(&s) {
+        std::borrow::Cow::Borrowed(_) => s,
+        std::borrow::Cow::Owned(masked) => masked,
+    };
+    docs.into_iter()
+        .map(|d| Doc {
+            url: text(d.url),
+            title: text(d.title),
+            kind: d.kind,
+            date: d.date,
+            id: text(d.id),
+            text: text(d.text),
+        })
+        .collect()
+}
+
+/// Each day of logs as a search result: its alerts, an example message of
+/// each of its most frequent errors, and its document exchange failures.
+/// Only for the team: the client's portal shows logs counted, not searched.
+fn log_days(report: &Report, titles: &Titles) -> Vec<Doc> {
+    let Some(logs) = &report.logs else {
+        return Vec::new();
+    };
+    let mut docs = Vec::new();
+    for month in &logs.months {
+        for d in &month.days {
+            let date = d.date.format("%Y-%m-%d").to_string();
+            let mut text = Vec::new();
+            for a in &d.alerts {
+                text.extend([a.rule.as_str(), a.subject.as_str()]);
+            }
+            // The example as logged: the folded pattern (`<n> ms`) reads worse
+            // and finds nothing more.
+            for e in &d.top_errors {
+                text.extend([e.service.as_str(), e.example.as_str()]);
+            }
+            for f in &d.exchange.failures {
+                text.extend([f.doc_id.as_str(), f.msg.as_str()]);
+            }
+            for o in &d.exchange.overdue {
+                text.push(o.doc_id.as_str());
+            }
+            if text.is_empty() {
+                continue;
+            }
+            docs.push(Doc {
+                url: format!("{}#d-{date}", month.url),
+                title: titles.log_day.replace("{date}", &date),
+                kind: "log".to_string(),
+                date: date.clone(),
+                id: String::new(),
+                text: text.join("\n"),
+            });
+        }
     }
     docs
 }

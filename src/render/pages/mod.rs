@@ -26,6 +26,10 @@ use crate::report::{CheckReport, Report};
 #[derive(Debug, Serialize)]
 pub struct SiteInfo<'a> {
     pub project: &'a crate::report::ProjectInfo,
+    /// Where the verification history was found not to continue the one
+    /// the portal published before: shown on the dashboard and the
+    /// backups page.
+    pub history_breaks: &'a [crate::state::published::HistoryBreak],
     pub audience: crate::report::Audience,
     /// `zh-CN` or `en`, for `<html lang>`.
     pub lang: &'static str,
@@ -319,7 +323,13 @@ pub fn plan<'a>(
                 .collect()
         })
         .unwrap_or_default();
-    for (path, bytes) in search::build(&docs::search_docs(report, plan.mask()), kinds) {
+    for (path, bytes) in search::build(
+        &docs::masked(
+            docs::search_docs(report, &docs::Titles::from_labels(labels)),
+            plan.mask(),
+        ),
+        kinds,
+    ) {
         plan.bytes(path, bytes);
     }
     let feed = feed::build(report, plan.mask(), base_url);

@@ -1,4 +1,4 @@
-//! Restore tests (SPEC 5.1 item 4), one module per kind of backup.
+//! Restore tests, one module per kind of backup.
 //!
 //! Each test reads the file's content from the pipeline's single read, as a
 //! [`BufRead`], and gives its verdict once the whole file is known to have
@@ -37,7 +37,7 @@ impl Fault {
 }
 
 /// A restore test in progress.
-pub trait RestoreTest {
+pub trait RestoreTest: Send {
     /// Reads the content, as much of it as the test needs. A read error
     /// means the content itself broke off, which the caller reports.
     fn read(&mut self, content: &mut dyn BufRead);
