@@ -8,7 +8,9 @@
 //! * [`report`]: the one model of everything found, also written as JSON;
 //! * [`render`]: the portal, from that model.
 //!
-//! [`commands`] wires those stages together, one function per CLI command;
+//! Each stage imports only the ones before it (settings of every stage are
+//! read, and typed, by `load`). [`commands`] wires the stages together,
+//! one function per CLI command;
 //! [`state`] holds what is kept between runs. [`diag`], [`time`],
 //! [`duration`], [`period`] and [`name`] are the shared vocabulary.
 //!

@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod check;
+pub mod derived;
 pub mod init;
 pub mod logs;
 pub mod manifest;

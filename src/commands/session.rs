@@ -77,7 +77,7 @@ impl Session {
             &self.project,
             &self.clock,
         ));
-        problems.extend(analyse::check::derived::check(&self.project));
+        problems.extend(super::derived::check(&self.project));
         problems.extend(analyse::verify::check(&self.project));
         problems.extend(self.integrity());
         diag::sort(&mut problems);

@@ -11,11 +11,19 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::analyse::logs::LogSettings;
 use crate::diag::Diagnostic;
 use crate::duration::Dur;
 use crate::load::schema::{self, FileCheck};
 use crate::time::{DEFAULT_TIMEZONE, Day};
+
+pub mod logs;
+pub mod name_time;
+pub mod redact;
+pub mod verify;
+
+pub use logs::LogSettings;
+pub use redact::RedactSettings;
+pub use verify::VerifySettings;
 
 pub const FILE_NAME: &str = "opsbook.toml";
 
@@ -27,9 +35,9 @@ pub struct Settings {
     pub logs: LogSettings,
     pub backups: Vec<BackupSet>,
     /// `[verify]`: bounds and programs of backup verification.
-    pub verify: crate::analyse::verify::settings::VerifySettings,
+    pub verify: VerifySettings,
     /// `[redact]`: what the client's portal masks.
-    pub redact: crate::report::redact::RedactSettings,
+    pub redact: RedactSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -147,7 +155,7 @@ pub struct BackupSet {
     pub restore_command: Option<String>,
     /// How the files' names carry the backup's time (`"%Y%m%d"`): then
     /// freshness and ages come from the names, not modification times.
-    pub name_time: Option<crate::analyse::verify::name_time::NameTime>,
+    pub name_time: Option<name_time::NameTime>,
 }
 
 /// `K/N`: verify about K N-ths of a set's bytes per run.

@@ -559,7 +559,7 @@ fn backup(day: &mut DayAgg, r: &Record<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyse::logs::settings::LogSettings;
+    use crate::load::settings::logs::LogSettings;
 
     fn aggregate(lines: &[&str]) -> Aggregate {
         let rules = Rules::new(&LogSettings::default().alerts);

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::aggregate::Aggregate;
 use super::report::ProblemKind;
-use super::settings::LogSettings;
+use crate::load::settings::logs::LogSettings;
 use crate::state;
 use crate::time::Timestamp;
 

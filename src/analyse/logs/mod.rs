@@ -27,7 +27,6 @@ pub mod parse;
 mod reader;
 pub mod report;
 mod rules;
-pub mod settings;
 
 use std::io;
 use std::path::PathBuf;
@@ -35,6 +34,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 use crate::load::Project;
+pub use crate::load::settings::logs::LogSettings;
 use crate::progress::Progress;
 use crate::time::Clock;
 use aggregate::Aggregate;
@@ -44,7 +44,6 @@ use files::LogFile;
 pub use parse::Level;
 use reader::{Chunk, ChunkOut, Reading};
 pub use report::{DayReport, FileProblem, FileSummary, LogReport, MalformedLine, ProblemKind, ReadKind};
-pub use settings::LogSettings;
 
 /// Plain files are split into parts of this size for parallel reading.
 const CHUNK: u64 = 8 * 1024 * 1024;

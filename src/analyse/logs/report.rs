@@ -15,9 +15,9 @@ use serde::{Deserialize, Serialize};
 use super::aggregate::{Aggregate, DayAgg, ExchangeStatus, LevelCounts, Peak, backup_outcome};
 use super::day::DayFinder;
 use super::parse::Level;
-use super::settings::LogSettings;
 use crate::diag::{Diagnostic, Severity};
 use crate::duration::Dur;
+use crate::load::settings::logs::LogSettings;
 use crate::time::{Clock, Timestamp};
 
 #[derive(Debug, Clone, Serialize)]

@@ -6,7 +6,7 @@ use memchr::memmem;
 
 use super::json::JsonStr;
 use super::parse::{Level, Record};
-use super::settings::{AlertRule, GroupBy};
+use crate::load::settings::logs::{AlertRule, GroupBy};
 
 /// A field a rule compares.
 #[derive(Debug, Clone, Copy)]

@@ -10,9 +10,9 @@ use super::pipeline::{self, Buffers, Content, Digests, Failure, Producer, Source
 use super::report::{CommandRun, Decoded, ProblemKind, Restore};
 use super::restore::{Fault, RestoreTest, TestSpec, command};
 use super::set::{self, SetDir, SetFile, io_message, not_a_file};
-use super::settings::VerifySettings;
 use super::zst::{DecodeError, Summary};
 use crate::load::settings::BackupKind;
+use crate::load::settings::verify::VerifySettings;
 use crate::progress::Progress;
 
 /// A set's `restore_command`. Its runs are made one at a time, off the
@@ -219,7 +219,8 @@ impl FileJob<'_> {
             }
         }
 
-        let limits = compressed.then(|| self.settings.limits(size));
+        let s = self.settings;
+        let limits = compressed.then(|| super::zst::Limits::new(s.max_window, s.max_ratio, size, "[verify]"));
         let mut producer = Producer::new(handle, limits, std::mem::take(buffers));
         if self.settings.mmap && size >= pipeline::MMAP_MIN {
             producer = producer.mapping(size);

@@ -23,7 +23,6 @@ pub mod baseline;
 mod file;
 mod judge;
 pub mod manifest;
-pub mod name_time;
 pub mod pipeline;
 mod plan;
 pub mod report;
@@ -31,7 +30,6 @@ pub mod restore;
 pub mod sample;
 mod schedule;
 pub mod set;
-pub mod settings;
 pub mod zst;
 
 use std::collections::BTreeMap;
@@ -49,8 +47,8 @@ use crate::progress::Progress;
 use crate::state::{self, StateLock, history::Line};
 use crate::time::Clock;
 
+pub use crate::load::settings::verify::VerifySettings;
 pub use report::{FileRecord, Problem, ProblemKind, Restore, SetReport, VerifyReport};
-pub use settings::VerifySettings;
 
 use judge::RunInfo;
 use plan::Plan;

@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use super::file::{FileJob, FileOutcome, PendingCommand};
 use super::pipeline;
 use super::plan::Plan;
-use super::settings::VerifySettings;
+use crate::load::settings::verify::VerifySettings;
 use crate::progress::Progress;
 
 thread_local! {

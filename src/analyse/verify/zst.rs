@@ -21,7 +21,7 @@ use zstd::zstd_safe::{self, DCtx, DParameter, InBuffer, OutBuffer};
 
 use std::io::{self, Read};
 
-use super::settings::MIN_DECODED_LIMIT;
+use crate::load::settings::verify::MIN_DECODED_LIMIT;
 use crate::size::{ByteSize, human_bytes};
 
 /// Why a `.zst` file failed its restore test.
@@ -450,7 +450,19 @@ impl FrameHeader {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::settings::verify::VerifySettings;
     use proptest::prelude::*;
+
+    #[test]
+    fn window_log_and_decoded_limit_from_the_settings() {
+        let mut s = VerifySettings::default();
+        let limits = |s: &VerifySettings, stored| Limits::new(s.max_window, s.max_ratio, stored, "[verify]");
+        assert_eq!(limits(&s, 0).window_log_max, 27);
+        s.max_window = ByteSize(2 << 30);
+        assert_eq!(limits(&s, 0).window_log_max, 31);
+        assert_eq!(limits(&s, 10).max_decoded, MIN_DECODED_LIMIT);
+        assert_eq!(limits(&s, 1 << 20).max_decoded, 1000 << 20);
+    }
 
     const LIMITS: Limits = Limits {
         window_log_max: 27,

@@ -302,7 +302,7 @@ pub static BACKUP: Table = Table {
             "name_time",
             Type::Format {
                 shown: "time format",
-                parse: |s| crate::analyse::verify::name_time::NameTime::parse(s).map(|_| ()),
+                parse: |s| crate::load::settings::name_time::NameTime::parse(s).map(|_| ()),
             },
             "\"%Y%m%d\"",
             "how the files' names carry the backup's time (`oa-20251231.sql.zst`); then ages come from the names",
@@ -433,11 +433,11 @@ mod tests {
         assert_matches::<crate::load::settings::Settings>(&SETTINGS, &[]);
         assert_matches::<crate::load::settings::ProjectSettings>(&PROJECT, &[]);
         assert_matches::<crate::load::settings::SiteSettings>(&SITE, &[]);
-        assert_matches::<crate::analyse::logs::LogSettings>(&LOGS, &[]);
-        assert_matches::<crate::analyse::logs::settings::AlertRule>(&ALERT, &[]);
+        assert_matches::<crate::load::settings::LogSettings>(&LOGS, &[]);
+        assert_matches::<crate::load::settings::logs::AlertRule>(&ALERT, &[]);
         assert_matches::<crate::load::settings::BackupSet>(&BACKUP, &[]);
-        assert_matches::<crate::analyse::verify::VerifySettings>(&VERIFY, &[]);
-        assert_matches::<crate::report::redact::RedactSettings>(&REDACT, &[]);
-        assert_matches::<crate::report::redact::PatternSettings>(&PATTERN, &[]);
+        assert_matches::<crate::load::settings::VerifySettings>(&VERIFY, &[]);
+        assert_matches::<crate::load::settings::RedactSettings>(&REDACT, &[]);
+        assert_matches::<crate::load::settings::redact::PatternSettings>(&PATTERN, &[]);
     }
 }

@@ -372,7 +372,7 @@ impl Validator<'_, '_> {
                 if ok { Ok(()) } else { Err(None) }
             }
             Type::Level => {
-                parsed::<crate::analyse::logs::Level>(value, "a level such as \"ERROR\"").map(|_| ())
+                parsed::<crate::load::settings::logs::Level>(value, "a level such as \"ERROR\"").map(|_| ())
             }
             Type::Kind => {
                 let Value::String(s) = value else {

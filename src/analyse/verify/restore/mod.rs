@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use crate::load::settings::BackupKind;
 
 use super::report::{ProblemKind, Restore};
-use super::settings::VerifySettings;
+use crate::load::settings::verify::VerifySettings;
 
 /// A problem a test found, before the caller adds the file's path.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,7 +17,6 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::zst::Limits;
 use crate::duration::Dur;
 use crate::size::ByteSize;
 
@@ -67,11 +66,6 @@ impl Default for VerifySettings {
 }
 
 impl VerifySettings {
-    /// The decoding bounds of a file of `stored` bytes.
-    pub fn limits(&self, stored: u64) -> Limits {
-        Limits::new(self.max_window, self.max_ratio, stored, "[verify]")
-    }
-
     pub fn restore_timeout(&self) -> Duration {
         Duration::from_secs(self.restore_timeout.as_secs().max(1) as u64)
     }
@@ -80,16 +74,6 @@ impl VerifySettings {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn window_log_and_decoded_limit() {
-        let mut s = VerifySettings::default();
-        assert_eq!(s.limits(0).window_log_max, 27);
-        s.max_window = ByteSize(2 << 30);
-        assert_eq!(s.limits(0).window_log_max, 31);
-        assert_eq!(s.limits(10).max_decoded, MIN_DECODED_LIMIT);
-        assert_eq!(s.limits(1 << 20).max_decoded, 1000 << 20);
-    }
 
     #[test]
     fn the_table_deserializes_with_defaults() {

@@ -23,11 +23,11 @@
 //! ```
 
 use std::collections::BTreeSet;
+use std::fmt;
 
 use globset::Glob;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::parse::Level;
 use crate::duration::Dur;
 use crate::size::ByteSize;
 
@@ -242,6 +242,89 @@ impl LogSettings {
             }
         }
         out
+    }
+}
+
+/// The severity a line was logged at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Fatal,
+    /// No `level`, or one opsbook does not know.
+    Other,
+}
+
+impl Level {
+    pub const ALL: [Level; 6] = [
+        Level::Debug,
+        Level::Info,
+        Level::Warn,
+        Level::Error,
+        Level::Fatal,
+        Level::Other,
+    ];
+
+    /// `DEBUG`, `INFO`, `WARN`/`WARNING`, `ERROR`, `FATAL`, in any case.
+    pub fn parse(text: &[u8]) -> Level {
+        let is = |name: &str| text.eq_ignore_ascii_case(name.as_bytes());
+        if is("INFO") {
+            Level::Info
+        } else if is("ERROR") {
+            Level::Error
+        } else if is("WARN") || is("WARNING") {
+            Level::Warn
+        } else if is("DEBUG") {
+            Level::Debug
+        } else if is("FATAL") {
+            Level::Fatal
+        } else {
+            Level::Other
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Debug => "DEBUG",
+            Level::Info => "INFO",
+            Level::Warn => "WARN",
+            Level::Error => "ERROR",
+            Level::Fatal => "FATAL",
+            Level::Other => "OTHER",
+        }
+    }
+
+    /// ERROR and FATAL: what a day's `errors` counts.
+    pub fn is_error(self) -> bool {
+        matches!(self, Level::Error | Level::Fatal)
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for Level {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Level {
+    /// Settings name a level exactly; a misspelt one is an error there, not
+    /// a silent `OTHER`.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        match Level::parse(text.as_bytes()) {
+            Level::Other if !text.eq_ignore_ascii_case("OTHER") => Err(serde::de::Error::custom(format!(
+                "unknown level `{text}`: use DEBUG, INFO, WARN, ERROR, FATAL or OTHER"
+            ))),
+            level => Ok(level),
+        }
     }
 }
 

@@ -1,5 +1,7 @@
 //! The computations later commands make from the settings, made by `check`
-//! too, so that what `check` accepts every other command can use.
+//! too, so that what `check` accepts every other command can use. They need
+//! the later stages (the report's masking, the renderer's theme), so they
+//! are wired here, among the commands, not in `analyse`.
 //!
 //! Each value is already held against its type when the settings are read
 //! (every regex compiles, every glob parses, every duration is bounded);
