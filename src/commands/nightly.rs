@@ -349,7 +349,7 @@ fn contract_stage(session: &Session, checked: &Checked) -> ContractReport {
 /// Obligations and SLAs, for the summary: counts and breaches (the
 /// period-by-period calendar and every outcome are the portal's).
 fn contract_sections(report: &ContractReport) -> (ObligationsSection, SlaSection) {
-    let ContractReport { obligations, sla } = report;
+    let ContractReport { obligations, sla, .. } = report;
     let obligations = ObligationsSection {
         ok: obligations.ok,
         service_period: obligations.service_period,

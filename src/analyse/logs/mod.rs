@@ -36,8 +36,10 @@ use crate::load::Project;
 use crate::progress::Progress;
 use crate::time::Clock;
 use aggregate::Aggregate;
+pub use aggregate::ExchangeStatus;
 use cache::{Cache, Entry, Known, Modified};
 use files::LogFile;
+pub use parse::Level;
 use reader::{Chunk, ChunkOut, Reading};
 pub use report::{DayReport, FileProblem, FileSummary, LogReport, MalformedLine, ProblemKind, ReadKind};
 pub use settings::LogSettings;
@@ -350,6 +352,7 @@ fn assemble(
         && !days.iter().any(|d| d.recent && !d.alerts.is_empty());
     LogReport {
         ok,
+        recent: report::RecentWindow::new(settings, clock),
         days,
         malformed,
         malformed_count: total.malformed,

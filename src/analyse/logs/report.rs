@@ -24,6 +24,9 @@ use crate::time::{Clock, Timestamp};
 pub struct LogReport {
     /// No problem recent enough to fail the run (see `[logs] recent`).
     pub ok: bool,
+    /// The days `[logs] recent` makes recent at the clock: their alerts fail
+    /// the run, and the portal calls them recent.
+    pub recent: RecentWindow,
     /// Every day with log lines, oldest first.
     pub days: Vec<DayReport>,
     /// Malformed lines with their place: the first 100 of each file.
@@ -40,6 +43,34 @@ pub struct LogReport {
     pub bytes_read: u64,
     /// Bytes read to check that a grown file's old part is unchanged.
     pub bytes_checked: u64,
+}
+
+/// The whole days up to the clock's that `[logs] recent` covers (at least
+/// the clock's day): the one meaning of "recent" for days of logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RecentWindow {
+    /// How many days: `[logs] recent` in whole days, at least one.
+    pub days: u64,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl RecentWindow {
+    pub fn new(settings: &LogSettings, clock: &Clock) -> RecentWindow {
+        let days = days_in(settings.recent);
+        let to = clock.today();
+        RecentWindow {
+            days,
+            from: to
+                .checked_sub_days(chrono::Days::new(days - 1))
+                .unwrap_or(NaiveDate::MIN),
+            to,
+        }
+    }
+
+    pub fn contains(&self, date: NaiveDate) -> bool {
+        self.from <= date && date <= self.to
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -297,16 +328,17 @@ impl LogReport {
 }
 
 /// Turns a project's merged aggregate into day reports.
+/// A day after the clock's is not recent: re-running a past night with
+/// `--now` fails on that night's alerts, not on later ones.
 pub(super) fn days(agg: &Aggregate, settings: &LogSettings, clock: &Clock) -> Vec<DayReport> {
     let tz = clock.tz();
-    let back = chrono::Days::new(days_in(settings.recent).saturating_sub(1));
-    let recent_from = clock.today().checked_sub_days(back).unwrap_or(NaiveDate::MIN);
+    let recent = RecentWindow::new(settings, clock);
     let mut overdue = overdue(agg, settings, clock);
     agg.days
         .iter()
         .map(|(date, day)| {
             let late = overdue.remove(date).unwrap_or_default();
-            day_report(*date, day, late, settings, tz, *date >= recent_from)
+            day_report(*date, day, late, settings, tz, recent.contains(*date))
         })
         .collect()
 }

@@ -18,7 +18,7 @@ pub(super) fn search_docs(report: &Report) -> Vec<Doc> {
             url: info.url.clone(),
             title: info.title.clone(),
             kind: info.kind.singular().to_string(),
-            date: info.date.clone().unwrap_or_default(),
+            date: info.date.map(|d| d.to_string()).unwrap_or_default(),
             text,
         });
     };
