@@ -436,6 +436,13 @@ fn summary_text(s: &Summary, checked: &Checked, session: &Session) -> String {
         session.clock.now().with_timezone(&tz).format("%Y-%m-%d %H:%M"),
         tz.name()
     );
+    if let Some(p) = s.obligations.service_period.filter(|p| p.ended) {
+        let _ = writeln!(
+            t,
+            "the service period ended on {}: the portal and the SLA figures are as of its end",
+            p.end
+        );
+    }
 
     let totals = s
         .obligations

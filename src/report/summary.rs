@@ -38,7 +38,8 @@ pub struct Summary {
     /// Days of the period inside the service period, up to the record's
     /// last day.
     pub days_elapsed: usize,
-    /// The period's last day is after the record's: the numbers are so far.
+    /// The period's last day is after the record's, in a service period
+    /// that has not ended: the numbers are so far.
     pub in_progress: bool,
     /// The hand-written text for this period, its figures filled in.
     pub text: Option<SummaryText>,
@@ -333,7 +334,7 @@ impl Sources<'_> {
             days_elapsed: days(from, to)
                 .filter(|d| self.in_service(*d) && *d <= self.last_day())
                 .count(),
-            in_progress: to > self.last_day(),
+            in_progress: !self.record.ended && to > self.last_day(),
             text: None,
             parent,
             parts,
@@ -475,31 +476,33 @@ impl Sources<'_> {
         }
     }
 
-    /// Verification runs started in the period, by their day in the
-    /// project's timezone.
+    /// Verification runs started in the period and the service period, by
+    /// their day in the project's timezone; for the reports that hold the
+    /// last day of a service period that has ended, the runs after it.
     fn backup_stats(&self, p: &Period) -> Option<BackupStats> {
         let runs = self.runs?;
         let started = |r: &RunRow| r.started_at.map(|t| t.0.date_naive());
         let within: Vec<&RunRow> = runs
             .iter()
-            .filter(|r| started(r).is_some_and(|d| p.contains(d)))
+            .filter(|r| started(r).is_some_and(|d| p.contains(d) && self.in_service(d)))
             .collect();
         let ok = within.iter().filter(|r| r.ok).count();
-        let closing = self.record.ended && self.service.is_some_and(|(_, end)| p.contains(end));
-        let after_end = closing
-            .then(|| {
-                let after: Vec<&RunRow> = runs
-                    .iter()
-                    .filter(|r| started(r).is_some_and(|d| d > p.last_day()))
-                    .collect();
-                Some(RunsAfter {
-                    runs: after.len(),
-                    ok: after.iter().filter(|r| r.ok).count(),
-                    // Runs are newest first.
-                    last: after.first()?.started_at?,
-                })
+        let end = self
+            .service
+            .map(|(_, end)| end)
+            .filter(|end| self.record.ended && p.contains(*end));
+        let after_end = end.and_then(|end| {
+            let after: Vec<&RunRow> = runs
+                .iter()
+                .filter(|r| started(r).is_some_and(|d| d > end))
+                .collect();
+            Some(RunsAfter {
+                runs: after.len(),
+                ok: after.iter().filter(|r| r.ok).count(),
+                // Runs are newest first.
+                last: after.first()?.started_at?,
             })
-            .flatten();
+        });
         Some(BackupStats {
             runs: within.len(),
             ok,

@@ -9,6 +9,7 @@ mod support;
 mod browser;
 mod build;
 mod check;
+mod consistency;
 mod contract;
 mod init_new;
 mod logs;

@@ -68,14 +68,10 @@ pub(super) fn search_docs(report: &Report) -> Vec<Doc> {
         parts.extend([&v.intro, &v.description, &v.fix, &v.retest].map(opt));
         push(&v.note, parts.iter().map(String::as_str).collect());
     }
-    // A report text is found on its period's report, when that has a page.
-    let reports: std::collections::HashSet<&str> = report.summaries.iter().map(|s| s.url.as_str()).collect();
-    for v in report
-        .texts
-        .iter()
-        .filter(|v| reports.contains(v.note.url.as_str()))
-    {
-        push(&v.note, vec![&v.body]);
+    // A report text is found on its period's report, with its figures
+    // filled in as the report shows them.
+    for t in report.summaries.iter().filter_map(|s| s.text.as_ref()) {
+        push(&t.note, vec![&t.body]);
     }
     docs
 }
