@@ -65,13 +65,7 @@ pub struct LogAlerts {
 
 pub struct Parts<'a> {
     pub record: RecordView,
-    pub inspections: &'a [InspectionView],
-    pub incidents: &'a [IncidentView],
-    pub workorders: &'a [WorkOrderView],
-    pub vulnerabilities: &'a [VulnerabilityView],
-    pub faq: usize,
-    pub trainings: usize,
-    pub upgrades: usize,
+    pub views: &'a Views,
     pub summaries: &'a [Summary],
     pub backups: Option<Vec<SetBrief>>,
     pub sla: SlaBrief,
@@ -81,7 +75,8 @@ pub struct Parts<'a> {
 
 pub fn build(p: Parts) -> Dashboard {
     let day = p.record.day;
-    let mut recent: Vec<IncidentRow> = p
+    let v = p.views;
+    let mut recent: Vec<IncidentRow> = v
         .incidents
         .iter()
         .rev()
@@ -93,40 +88,40 @@ pub fn build(p: Parts) -> Dashboard {
         today_inspections: if p.record.ended {
             Vec::new()
         } else {
-            p.inspections
+            v.inspections
                 .iter()
                 .filter(|v| v.date == day)
                 .map(InspectionRow::from)
                 .collect()
         },
-        latest_inspection: p.inspections.last().map(InspectionRow::from),
-        open_incidents: p
+        latest_inspection: v.inspections.last().map(InspectionRow::from),
+        open_incidents: v
             .incidents
             .iter()
             .filter(|v| v.open)
             .map(IncidentRow::from)
             .collect(),
         recent_incidents: recent,
-        open_vulnerabilities: p
+        open_vulnerabilities: v
             .vulnerabilities
             .iter()
             .filter(|v| v.open)
             .map(VulnerabilityRow::from)
             .collect(),
-        pending_workorders: p
+        pending_workorders: v
             .workorders
             .iter()
             .filter(|v| v.pending())
             .map(WorkOrderRow::from)
             .collect(),
         totals: Totals {
-            inspections: p.inspections.len(),
-            incidents: p.incidents.len(),
-            workorders: p.workorders.len(),
-            faq: p.faq,
-            trainings: p.trainings,
-            upgrades: p.upgrades,
-            vulnerabilities: p.vulnerabilities.len(),
+            inspections: v.inspections.len(),
+            incidents: v.incidents.len(),
+            workorders: v.workorders.len(),
+            faq: v.faq.len(),
+            trainings: v.trainings.len(),
+            upgrades: v.upgrades.len(),
+            vulnerabilities: v.vulnerabilities.len(),
         },
         current: current(p.summaries, day),
         backups: p.backups,

@@ -211,14 +211,7 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
     let backups = Backups::new(inputs.analyses.verify, inputs.analyses.history, &redactor, tz);
     let logs = inputs.analyses.logs.map(|l| Logs::new(l, &redactor));
     let summaries = summaries(&summary::Sources {
-        inspections: &views.inspections,
-        incidents: &views.incidents,
-        workorders: &views.workorders,
-        vulnerabilities: &views.vulnerabilities,
-        trainings: &views.trainings,
-        upgrades: &views.upgrades,
-        faq: &views.faq,
-        texts: &views.texts,
+        views: &views,
         contract: &contract,
         sla: &audience_contract.sla,
         runs: backups.as_ref().map(|b| b.runs.as_slice()),
@@ -229,13 +222,7 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
     let lists = Lists::new(&views.inspections, &summaries);
     let dashboard = dashboard::build(dashboard::Parts {
         record,
-        inspections: &views.inspections,
-        incidents: &views.incidents,
-        workorders: &views.workorders,
-        vulnerabilities: &views.vulnerabilities,
-        faq: views.faq.len(),
-        trainings: views.trainings.len(),
-        upgrades: views.upgrades.len(),
+        views: &views,
         summaries: &summaries,
         backups: backups.as_ref().map(Backups::briefs),
         sla: contract::SlaBrief::new(&contract.sla),
@@ -320,18 +307,6 @@ fn context<'a>(
         .map(|(i, n)| (n.id(), (i.url.clone(), i.title.clone())))
         .collect();
     (ctx, infos)
-}
-
-/// Every note's view, sorted into its kind's list.
-struct Views {
-    inspections: Vec<InspectionView>,
-    incidents: Vec<IncidentView>,
-    workorders: Vec<WorkOrderView>,
-    faq: Vec<FaqView>,
-    trainings: Vec<TrainingView>,
-    upgrades: Vec<UpgradeView>,
-    vulnerabilities: Vec<VulnerabilityView>,
-    texts: Vec<ReportTextView>,
 }
 
 /// A note's view, before the views are sorted into their kinds' lists.

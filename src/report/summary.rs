@@ -261,14 +261,7 @@ pub struct SummaryCharts {
 
 /// What summaries are computed from: the model's views, sorted by date.
 pub struct Sources<'a> {
-    pub inspections: &'a [InspectionView],
-    pub incidents: &'a [IncidentView],
-    pub workorders: &'a [WorkOrderView],
-    pub vulnerabilities: &'a [VulnerabilityView],
-    pub trainings: &'a [TrainingView],
-    pub upgrades: &'a [UpgradeView],
-    pub faq: &'a [FaqView],
-    pub texts: &'a [ReportTextView],
+    pub views: &'a Views,
     /// The audience's obligations, and its SLA outcomes as analysed.
     pub contract: &'a ContractView,
     pub sla: &'a SlaReport,
@@ -298,7 +291,7 @@ impl Sources<'_> {
                 periods.extend(Period::range(every, from, last));
             }
         }
-        for t in self.texts {
+        for t in &self.views.texts {
             if let Ok(p) = t.period.parse::<Period>()
                 && matches!(p.every(), Every::Year | Every::Quarter | Every::Month)
                 && !periods.contains(&p)
@@ -318,11 +311,11 @@ impl Sources<'_> {
     pub fn summary(&self, p: &Period, periods: &[Period]) -> Summary {
         let (from, to) = (p.first_day(), p.last_day());
         let is_month = p.every() == Every::Month;
-        let inspections = slice(self.inspections, from, to, |v| Some(v.date));
-        let incidents = slice(self.incidents, from, to, |v| v.note.date);
-        let workorders = slice(self.workorders, from, to, |v| v.note.date);
-        let trainings = slice(self.trainings, from, to, |v| Some(v.date));
-        let upgrades = slice(self.upgrades, from, to, |v| v.note.date);
+        let inspections = slice(&self.views.inspections, from, to, |v| Some(v.date));
+        let incidents = slice(&self.views.incidents, from, to, |v| v.note.date);
+        let workorders = slice(&self.views.workorders, from, to, |v| v.note.date);
+        let trainings = slice(&self.views.trainings, from, to, |v| Some(v.date));
+        let upgrades = slice(&self.views.upgrades, from, to, |v| v.note.date);
         let (parent, parts) = links(p, periods);
         let mut summary = Summary {
             period: *p,
@@ -358,7 +351,7 @@ impl Sources<'_> {
     /// The period's hand-written text, its figures filled from `summary`.
     fn text(&self, summary: &Summary) -> Option<SummaryText> {
         let period = summary.period.to_string();
-        let t = self.texts.iter().find(|x| x.period == period)?;
+        let t = self.views.texts.iter().find(|x| x.period == period)?;
         let figures = serde_json::to_value(summary).expect("summaries serialize");
         let filled = text::fill(&t.body, &figures);
         Some(SummaryText {
@@ -433,7 +426,7 @@ impl Sources<'_> {
     fn vulnerability_stats(&self, from: NaiveDate, to: NaiveDate) -> VulnerabilityStats {
         let mut s = VulnerabilityStats::default();
         let within = |d: NaiveDate| from <= d && d <= to;
-        for v in self.vulnerabilities {
+        for v in &self.views.vulnerabilities {
             let found = v.found_at.0.date_naive();
             let fixed = v.fixed_at.map(|t| t.0.date_naive());
             let found_in = within(found);
@@ -461,6 +454,7 @@ impl Sources<'_> {
 
     fn faq_stats(&self, from: NaiveDate, to: NaiveDate) -> FaqStats {
         let added: Vec<&FaqView> = self
+            .views
             .faq
             .iter()
             .filter(|v| v.added.is_some_and(|a| from <= a && a <= to))
@@ -468,6 +462,7 @@ impl Sources<'_> {
         FaqStats {
             added: added.len(),
             total_at_end: self
+                .views
                 .faq
                 .iter()
                 .filter(|v| v.added.is_none_or(|a| a <= to))
@@ -546,7 +541,7 @@ impl Sources<'_> {
 
     /// Knowledge-base entries added per month, and in total.
     fn faq_chart(&self, p: &Period, months: &[String]) -> SeriesChart {
-        let mut chart = SeriesChart::count(months.to_vec(), &["added"], false, self.faq, |v| {
+        let mut chart = SeriesChart::count(months.to_vec(), &["added"], false, &self.views.faq, |v| {
             v.added.map(|a| {
                 (
                     Period::containing(Every::Month, a).to_string(),
@@ -555,6 +550,7 @@ impl Sources<'_> {
             })
         });
         let before = self
+            .views
             .faq
             .iter()
             .filter(|v| v.added.is_none_or(|a| a < p.first_day()))

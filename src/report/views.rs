@@ -26,6 +26,18 @@ use crate::load::notes::kinds::{
 use crate::load::notes::{Note, kinds};
 use crate::time::{ClockTime, Timestamp};
 
+/// Every note's view, sorted into its kind's list (by day, then id).
+pub struct Views {
+    pub inspections: Vec<InspectionView>,
+    pub incidents: Vec<IncidentView>,
+    pub workorders: Vec<WorkOrderView>,
+    pub faq: Vec<FaqView>,
+    pub trainings: Vec<TrainingView>,
+    pub upgrades: Vec<UpgradeView>,
+    pub vulnerabilities: Vec<VulnerabilityView>,
+    pub texts: Vec<ReportTextView>,
+}
+
 // ---------------------------------------------------------------------------
 // 软件巡检记录单
 

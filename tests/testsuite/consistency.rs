@@ -447,6 +447,13 @@ fn a_portal_with_faults_agrees_with_the_nightly_summary_at_every_clock() {
     ] {
         check_at(&p, now);
     }
+    // The client's counts were checked less an internal incident's.
+    build(&p, "2025-05-20T11:01:00", "internal");
+    assert!(
+        Hidden::read(&p)
+            .files
+            .contains("content/incidents/INC-250323-01.md")
+    );
     // A minute past its limit, the open incident is a breach on every page.
     let night = nightly(&p, "2025-05-20T11:01:00");
     assert!(

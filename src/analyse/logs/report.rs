@@ -400,7 +400,51 @@ fn day_report(
 ) -> DayReport {
     let count = |level: Level| d.services.values().map(|c| c.get(level)).sum::<u64>();
     let mut alerts = Vec::new();
+    let metrics = metrics(d, s, tz, &mut alerts);
+    let failures = exchange_failures(d, tz, &mut alerts);
+    overdue_alerts(&overdue, s, &mut alerts);
+    let backups = backup_jobs(d, tz, &mut alerts);
+    rule_alerts(d, s, &mut alerts);
+    let failed = failed_logins(d);
+    DayReport {
+        date,
+        recent,
+        lines: d.lines,
+        errors: count(Level::Error) + count(Level::Fatal),
+        warnings: count(Level::Warn),
+        failed_logins: failed.iter().map(|f| f.count).sum(),
+        exchange_failed: d.exchange.failed,
+        exchange_pending: overdue.len() as u64,
+        alerts,
+        services: d
+            .services
+            .iter()
+            .map(|(service, levels)| ServiceLevels {
+                service: service.clone(),
+                lines: levels.total(),
+                levels: *levels,
+            })
+            .collect(),
+        top_errors: top_errors(d, s, tz),
+        logins: Logins {
+            succeeded: d.logins_ok,
+            failed,
+        },
+        exchange: Exchange {
+            ok: d.exchange.ok,
+            failed: d.exchange.failed,
+            pending: d.exchange.pending,
+            failures,
+            overdue,
+        },
+        metrics,
+        backups,
+    }
+}
 
+/// Each host's peaks against the thresholds; an alert for each peak at or
+/// over its threshold.
+fn metrics(d: &DayAgg, s: &LogSettings, tz: Tz, alerts: &mut Vec<Alert>) -> Vec<HostMetrics> {
     let mut metrics = Vec::new();
     for (host, p) in &d.metrics {
         let mut view = |name: &str, peak: Option<Peak>, threshold: f64| {
@@ -432,7 +476,11 @@ fn day_report(
             disk: view("disk", p.disk, s.disk.0),
         });
     }
+    metrics
+}
 
+/// Documents whose exchange failed, most failures first; an alert each.
+fn exchange_failures(d: &DayAgg, tz: Tz, alerts: &mut Vec<Alert>) -> Vec<ExchangeFailure> {
     let mut failures: Vec<ExchangeFailure> = d
         .exchange
         .failures
@@ -455,7 +503,12 @@ fn day_report(
             at: Some(f.last),
         });
     }
-    for o in &overdue {
+    failures
+}
+
+/// An alert for each document that waited longer than `pending_after`.
+fn overdue_alerts(overdue: &[OverdueDocument], s: &LogSettings, alerts: &mut Vec<Alert>) {
+    for o in overdue {
         alerts.push(Alert {
             rule: "exchange_pending".into(),
             subject: o.doc_id.clone(),
@@ -465,7 +518,10 @@ fn day_report(
             at: Some(o.pending_since),
         });
     }
+}
 
+/// Each set's backup jobs; an alert for each set with a failed one.
+fn backup_jobs(d: &DayAgg, tz: Tz, alerts: &mut Vec<Alert>) -> Vec<BackupJobs> {
     let backups: Vec<BackupJobs> = d
         .backups
         .iter()
@@ -496,7 +552,12 @@ fn day_report(
             at: last_failed.map(|l| l.at),
         });
     }
+    backups
+}
 
+/// An alert for each group of a `[[logs.alerts]]` rule that reached its
+/// count.
+fn rule_alerts(d: &DayAgg, s: &LogSettings, alerts: &mut Vec<Alert>) {
     for rule in &s.alerts {
         let Some(groups) = d.rules.get(&rule.name) else {
             continue;
@@ -512,7 +573,10 @@ fn day_report(
             });
         }
     }
+}
 
+/// The most frequent folded error messages (`[logs] top_errors`).
+fn top_errors(d: &DayAgg, s: &LogSettings, tz: Tz) -> Vec<ErrorMessage> {
     let mut top_errors: Vec<ErrorMessage> = d
         .errors
         .iter()
@@ -534,7 +598,11 @@ fn day_report(
             .then_with(|| (&a.service, &a.pattern).cmp(&(&b.service, &b.pattern)))
     });
     top_errors.truncate(s.top_errors);
+    top_errors
+}
 
+/// Failed logins by user and host, most first.
+fn failed_logins(d: &DayAgg) -> Vec<FailedLogins> {
     let mut failed: Vec<FailedLogins> = d
         .failed_logins
         .iter()
@@ -551,39 +619,5 @@ fn day_report(
             .cmp(&a.count)
             .then_with(|| (&a.user, &a.host).cmp(&(&b.user, &b.host)))
     });
-
-    DayReport {
-        date,
-        recent,
-        lines: d.lines,
-        errors: count(Level::Error) + count(Level::Fatal),
-        warnings: count(Level::Warn),
-        failed_logins: failed.iter().map(|f| f.count).sum(),
-        exchange_failed: d.exchange.failed,
-        exchange_pending: overdue.len() as u64,
-        alerts,
-        services: d
-            .services
-            .iter()
-            .map(|(service, levels)| ServiceLevels {
-                service: service.clone(),
-                lines: levels.total(),
-                levels: *levels,
-            })
-            .collect(),
-        top_errors,
-        logins: Logins {
-            succeeded: d.logins_ok,
-            failed,
-        },
-        exchange: Exchange {
-            ok: d.exchange.ok,
-            failed: d.exchange.failed,
-            pending: d.exchange.pending,
-            failures,
-            overdue,
-        },
-        metrics,
-        backups,
-    }
+    failed
 }
