@@ -54,7 +54,7 @@ pub fn build(report: &Report, base_url: &str) -> Feed {
         &blake3::hash(report.project.name.as_bytes()).to_hex()[..16]
     );
     let mut entries: Vec<Candidate> = Vec::new();
-    for v in &report.incidents {
+    for v in &report.views.incidents {
         entries.push(Candidate {
             entry: Entry {
                 id: format!("{feed_id}:{}", v.note.id),
@@ -67,7 +67,7 @@ pub fn build(report: &Report, base_url: &str) -> Feed {
             text: [&v.cause, &v.result],
         });
     }
-    for v in &report.inspections {
+    for v in &report.views.inspections {
         let time = v.end.or(v.start).map_or(NaiveTime::MIN, |t| t.0);
         let Some(updated) = local_to_instant(v.date.and_time(time), tz) else {
             continue;

@@ -23,13 +23,8 @@ pub struct LogDay {
     pub date: NaiveDate,
     /// One of the recent days (`[logs] recent`): its alerts fail the run.
     pub recent: bool,
-    pub lines: u64,
-    /// ERROR and FATAL lines.
-    pub errors: u64,
-    pub warnings: u64,
-    pub failed_logins: u64,
-    pub exchange_failed: u64,
-    pub exchange_pending: u64,
+    #[serde(flatten)]
+    pub counts: DayCounts,
     pub alerts: Vec<AlertView>,
     pub services: Vec<ServiceRow>,
     pub top_errors: Vec<ErrorRow>,
@@ -37,6 +32,18 @@ pub struct LogDay {
     pub exchange: ExchangeView,
     pub metrics: Vec<HostRow>,
     pub backups: Vec<BackupJobsRow>,
+}
+
+/// A day's figures, as the overview's row and the day's page show them.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct DayCounts {
+    pub lines: u64,
+    /// ERROR and FATAL lines.
+    pub errors: u64,
+    pub warnings: u64,
+    pub failed_logins: u64,
+    pub exchange_failed: u64,
+    pub exchange_pending: u64,
 }
 
 /// Something in a day's logs that needs a person.
@@ -173,12 +180,14 @@ impl LogDay {
         LogDay {
             date: d.date,
             recent: d.recent,
-            lines: d.lines,
-            errors: d.errors,
-            warnings: d.warnings,
-            failed_logins: d.failed_logins,
-            exchange_failed: d.exchange_failed,
-            exchange_pending: d.exchange_pending,
+            counts: DayCounts {
+                lines: d.lines,
+                errors: d.errors,
+                warnings: d.warnings,
+                failed_logins: d.failed_logins,
+                exchange_failed: d.exchange_failed,
+                exchange_pending: d.exchange_pending,
+            },
             alerts: d.alerts.iter().map(|a| AlertView::new(a, &text)).collect(),
             services: d
                 .services

@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::chart::{Series, SeriesChart};
-use super::log_day::{AlertView, LogDay};
+use super::log_day::{AlertView, DayCounts, LogDay};
 use super::redact::Redactor;
 use crate::analyse::logs::LogReport;
 use crate::analyse::logs::report::{ProblemKind, RecentWindow};
@@ -80,12 +80,8 @@ pub struct DayRow {
     pub recent: bool,
     /// The day on its month's page.
     pub url: String,
-    pub lines: u64,
-    pub errors: u64,
-    pub warnings: u64,
-    pub failed_logins: u64,
-    pub exchange_failed: u64,
-    pub exchange_pending: u64,
+    #[serde(flatten)]
+    pub counts: DayCounts,
     pub alerts: usize,
 }
 
@@ -217,12 +213,7 @@ fn overview(report: &LogReport, days: &[LogDay], redact: &Redactor) -> LogsOverv
                 date: d.date,
                 recent: d.recent,
                 url: day_url(d.date),
-                lines: d.lines,
-                errors: d.errors,
-                warnings: d.warnings,
-                failed_logins: d.failed_logins,
-                exchange_failed: d.exchange_failed,
-                exchange_pending: d.exchange_pending,
+                counts: d.counts,
                 alerts: d.alerts.len(),
             })
             .collect(),
@@ -241,7 +232,7 @@ fn errors_per_day(days: &[LogDay], from: NaiveDate, to: NaiveDate) -> SeriesChar
         .iter()
         .map(|d| {
             days.binary_search_by_key(d, |r| r.date)
-                .map_or(0.0, |i| days[i].errors as f64)
+                .map_or(0.0, |i| days[i].counts.errors as f64)
         })
         .collect();
     SeriesChart {

@@ -76,15 +76,8 @@ pub struct Report {
     pub check: Option<CheckReport>,
     /// The contract's limits the pages measure against, by rule.
     pub limits: Limits,
-    pub inspections: Vec<InspectionView>,
-    pub incidents: Vec<IncidentView>,
-    pub workorders: Vec<WorkOrderView>,
-    pub faq: Vec<FaqView>,
-    pub trainings: Vec<TrainingView>,
-    pub upgrades: Vec<UpgradeView>,
-    pub vulnerabilities: Vec<VulnerabilityView>,
-    /// Hand-written report texts (`content/reports/`).
-    pub texts: Vec<ReportTextView>,
+    /// Every note of the record as its view, by kind.
+    pub views: Views,
     /// Years, then quarters, then months.
     pub summaries: Vec<Summary>,
     /// Inspection records by month and week, sign-offs by month.
@@ -234,30 +227,13 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         }),
     });
     let check = (audience == Audience::Internal).then(|| with_text_problems(inputs.check, &summaries));
-    let Views {
-        inspections,
-        incidents,
-        workorders,
-        faq,
-        trainings,
-        upgrades,
-        vulnerabilities,
-        texts,
-    } = views;
     Ok(Report {
         audience,
         record,
         project: ProjectInfo::new(&inputs.project.settings.project, &redactor),
         check,
         limits: Limits::new(&inputs.schedules.sla),
-        inspections,
-        incidents,
-        workorders,
-        faq,
-        trainings,
-        upgrades,
-        vulnerabilities,
-        texts,
+        views,
         summaries,
         lists,
         dashboard,

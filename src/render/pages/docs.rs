@@ -23,7 +23,7 @@ pub(super) fn search_docs(report: &Report) -> Vec<Doc> {
         });
     };
     let opt = |s: &Option<String>| s.as_deref().unwrap_or("").to_string();
-    for v in &report.inspections {
+    for v in &report.views.inspections {
         let mut parts = vec![v.inspector.clone(), opt(&v.recorder)];
         for c in &v.checks {
             parts.push(c.item.clone());
@@ -36,13 +36,13 @@ pub(super) fn search_docs(report: &Report) -> Vec<Doc> {
         }
         push(&v.note, parts.iter().map(String::as_str).collect());
     }
-    for v in &report.incidents {
+    for v in &report.views.incidents {
         let mut parts = vec![opt(&v.category), v.modules.join(" "), v.engineers.join(" ")];
         parts.extend([&v.intro, &v.cause, &v.handling, &v.result, &v.prevention].map(opt));
         parts.extend(v.other.iter().map(|s| s.markdown.clone()));
         push(&v.note, parts.iter().map(String::as_str).collect());
     }
-    for v in &report.workorders {
+    for v in &report.views.workorders {
         let mut parts = vec![
             opt(&v.unit),
             opt(&v.location),
@@ -53,17 +53,17 @@ pub(super) fn search_docs(report: &Report) -> Vec<Doc> {
         parts.extend(v.other.iter().map(|s| s.markdown.clone()));
         push(&v.note, parts.iter().map(String::as_str).collect());
     }
-    for v in &report.faq {
+    for v in &report.views.faq {
         let tags = v.tags.join(" ");
         push(&v.note, vec![&tags, &v.solution]);
     }
-    for v in &report.trainings {
+    for v in &report.views.trainings {
         push(&v.note, vec![&opt(&v.trainer), &opt(&v.participants), &v.body]);
     }
-    for v in &report.upgrades {
+    for v in &report.views.upgrades {
         push(&v.note, vec![&v.version, &opt(&v.rollback_text), &v.body]);
     }
-    for v in &report.vulnerabilities {
+    for v in &report.views.vulnerabilities {
         let mut parts = vec![v.source.clone(), v.systems.join(" ")];
         parts.extend([&v.intro, &v.description, &v.fix, &v.retest].map(opt));
         push(&v.note, parts.iter().map(String::as_str).collect());

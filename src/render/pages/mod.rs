@@ -143,16 +143,31 @@ pub fn plan<'a>(
 ) -> Plan<'a> {
     let mut plan = Plan::new(engine);
     overview(&mut plan, report);
-    let forms = inspections::pages(&mut plan, &report.inspections);
+    let forms = inspections::pages(&mut plan, &report.views.inspections);
     inspections::lists(&mut plan, report, &forms);
-    note_pages(&mut plan, &report.incidents, "incident.html", &report.limits);
-    note_pages(&mut plan, &report.workorders, "workorder.html", &report.limits);
-    note_pages(&mut plan, &report.faq, "faq-entry.html", &report.limits);
-    note_pages(&mut plan, &report.trainings, "training.html", &report.limits);
-    note_pages(&mut plan, &report.upgrades, "upgrade.html", &report.limits);
     note_pages(
         &mut plan,
-        &report.vulnerabilities,
+        &report.views.incidents,
+        "incident.html",
+        &report.limits,
+    );
+    note_pages(
+        &mut plan,
+        &report.views.workorders,
+        "workorder.html",
+        &report.limits,
+    );
+    note_pages(&mut plan, &report.views.faq, "faq-entry.html", &report.limits);
+    note_pages(
+        &mut plan,
+        &report.views.trainings,
+        "training.html",
+        &report.limits,
+    );
+    note_pages(&mut plan, &report.views.upgrades, "upgrade.html", &report.limits);
+    note_pages(
+        &mut plan,
+        &report.views.vulnerabilities,
         "vulnerability.html",
         &report.limits,
     );
@@ -225,36 +240,38 @@ fn kind_lists<'a>(plan: &mut Plan<'a>, report: &'a Report) {
         plan,
         "incidents",
         "incidents.html",
-        rows::<_, IncidentRow>(&report.incidents),
+        rows::<_, IncidentRow>(&report.views.incidents),
     );
     list.add(
         plan,
         "workorders",
         "workorders.html",
-        rows::<_, WorkOrderRow>(&report.workorders),
+        rows::<_, WorkOrderRow>(&report.views.workorders),
     );
     list.add(
         plan,
         "trainings",
         "trainings.html",
-        rows::<_, TrainingRow>(&report.trainings),
+        rows::<_, TrainingRow>(&report.views.trainings),
     );
     list.add(
         plan,
         "upgrades",
         "upgrades.html",
-        rows::<_, UpgradeRow>(&report.upgrades),
+        rows::<_, UpgradeRow>(&report.views.upgrades),
     );
     list.add(
         plan,
         "vulnerabilities",
         "vulnerabilities.html",
-        rows::<_, VulnerabilityRow>(&report.vulnerabilities),
+        rows::<_, VulnerabilityRow>(&report.views.vulnerabilities),
     );
     plan.page(
         "faq/index.html".into(),
         "faq.html",
-        FaqTable { entries: &report.faq },
+        FaqTable {
+            entries: &report.views.faq,
+        },
     );
 }
 
