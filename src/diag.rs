@@ -105,11 +105,14 @@ impl Diagnostic {
     }
 
     /// `file:line:col`, as far as it is known.
+    /// Control characters in the file's name are escaped
+    /// ([`crate::name::printable`]): a name cannot split a line of a CI log.
     pub fn place(&self) -> String {
+        let file = crate::name::printable(&self.file, false);
         match (self.line, self.column) {
-            (Some(l), Some(c)) => format!("{}:{}:{}", self.file, l, c),
-            (Some(l), None) => format!("{}:{}", self.file, l),
-            _ => self.file.clone(),
+            (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
+            (Some(l), None) => format!("{file}:{l}"),
+            _ => file.into_owned(),
         }
     }
 }
@@ -117,7 +120,13 @@ impl Diagnostic {
 impl fmt::Display for Diagnostic {
     /// The one-line form: `file:line:col: error: message`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.place(), self.severity, self.message)
+        write!(
+            f,
+            "{}: {}: {}",
+            self.place(),
+            self.severity,
+            crate::name::printable(&self.message, true)
+        )
     }
 }
 
@@ -191,7 +200,12 @@ impl Printer {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
         };
-        let title = level.primary_title(d.message.as_str());
+        // Names quoted in messages and paths are shown with their control
+        // characters escaped: a file name cannot restyle the terminal or
+        // forge a line of the log.
+        let message = crate::name::printable(&d.message, true);
+        let file = crate::name::printable(&d.file, false);
+        let title = level.primary_title(message.as_ref());
         let mut groups = Vec::new();
         let main = match (&d.source_line, d.line, d.column) {
             (Some(text), Some(line), Some(col)) => {
@@ -200,18 +214,18 @@ impl Printer {
                 title.element(
                     Snippet::source(text.as_str())
                         .line_start(line)
-                        .path(d.file.as_str())
+                        .path(file.as_ref())
                         .annotation(AnnotationKind::Primary.span(start..end)),
                 )
             }
             (_, Some(line), col) => {
-                let mut origin = Origin::path(d.file.as_str()).line(line);
+                let mut origin = Origin::path(file.as_ref()).line(line);
                 if let Some(col) = col {
                     origin = origin.char_column(col);
                 }
                 title.element(origin)
             }
-            _ => title.element(Origin::path(d.file.as_str())),
+            _ => title.element(Origin::path(file.as_ref())),
         };
         groups.push(main);
         if let Some(hint) = &d.hint {

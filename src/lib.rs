@@ -10,13 +10,22 @@
 //!
 //! [`commands`] wires those stages together, one function per CLI command;
 //! [`state`] holds what is kept between runs. [`diag`], [`time`],
-//! [`duration`] and [`period`] are the shared vocabulary.
+//! [`duration`], [`period`] and [`name`] are the shared vocabulary.
+//!
+//! opsbook runs on Unix only (Linux, the BSDs, macOS): it opens backup files
+//! relative to their folder without following symbolic links, runs restore
+//! commands in process groups of their own, and keeps file names as bytes,
+//! all of which it does through Unix system calls.
+
+#[cfg(not(unix))]
+compile_error!("opsbook runs on Unix only: it relies on Unix file and process system calls");
 
 pub mod analyse;
 pub mod commands;
 pub mod diag;
 pub mod duration;
 pub mod load;
+pub mod name;
 pub mod period;
 pub mod progress;
 pub mod render;

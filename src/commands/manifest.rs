@@ -4,9 +4,12 @@
 //! the output. Files are hashed in parallel. Left out: the file stdout is
 //! being written to (so `opsbook manifest DIR > DIR/B3SUMS` works), and, when
 //! DIR is the folder of one of the project's backup sets, that set's manifest
-//! and any file its `include` globs leave out. No project is needed.
+//! and any file its `include` globs leave out. A file whose name is not
+//! UTF-8 is left out with a warning: no manifest line can name it (b3sum
+//! refuses such lines). No project is needed.
 
 use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -48,9 +51,15 @@ pub fn run(ctx: &Context, dir: &Path) -> Result<Exit, Fatal> {
         .map(|m| (m.dev(), m.ino()));
     let mmap = project.as_ref().is_none_or(|p| p.settings.verify.mmap);
 
-    let hashed: Vec<Result<String, Diagnostic>> = listing
+    // A name that is not UTF-8 cannot be written in a manifest line: such
+    // files are left out, and said to be.
+    let shown = |rel: &str| format!("{}/{rel}", dir.display());
+    let (listable, unlistable): (Vec<_>, Vec<_>) = listing
         .files
-        .par_iter()
+        .iter()
+        .partition(|f| std::str::from_utf8(f.rel_path().as_os_str().as_bytes()).is_ok());
+    let hashed: Vec<Result<String, Diagnostic>> = listable
+        .into_par_iter()
         .filter(|f| {
             stdout_file.is_none_or(|out| {
                 std::fs::metadata(listing.dir.path_of(f)).is_ok_and(|m| (m.dev(), m.ino()) != out)
@@ -61,25 +70,25 @@ pub fn run(ctx: &Context, dir: &Path) -> Result<Exit, Fatal> {
                 .dir
                 .open_file(f)
                 .and_then(|h| pipeline::hash_file(h, f.size, mmap, buffers))
-                .map(|hash| manifest::line(&f.rel, &hash))
-                .map_err(|e| {
-                    Diagnostic::error(
-                        listing.dir.path_of(f).display().to_string(),
-                        format!("cannot read: {}", io_message(&e)),
-                    )
+                .map(|hash| {
+                    manifest::line(f.rel_path().as_os_str().as_bytes(), &hash)
+                        .expect("only UTF-8 names are hashed")
                 })
+                .map_err(|e| Diagnostic::error(shown(&f.rel), format!("cannot read: {}", io_message(&e))))
         })
         .collect();
 
     let mut problems: Vec<Diagnostic> = listing
         .problems
         .iter()
-        .map(|p| {
+        .map(|p| Diagnostic::warning(shown(&p.path), format!("left out: {}", p.detail)))
+        .chain(unlistable.iter().map(|f| {
             Diagnostic::warning(
-                dir.join(&p.path).display().to_string(),
-                format!("left out: {}", p.detail),
+                shown(&f.rel),
+                "left out: its name is not UTF-8, which no manifest line can hold (b3sum refuses such lines); \
+                 rename the file to list it",
             )
-        })
+        }))
         .collect();
     let mut out = io::BufWriter::new(io::stdout().lock());
     for line in hashed {

@@ -143,6 +143,9 @@ pub struct BackupSet {
     #[serde(default)]
     pub min_rows: BTreeMap<String, u64>,
     pub restore_command: Option<String>,
+    /// How the files' names carry the backup's time (`"%Y%m%d"`): then
+    /// freshness and ages come from the names, not modification times.
+    pub name_time: Option<crate::analyse::verify::name_time::NameTime>,
 }
 
 /// `K/N`: verify about K N-ths of a set's bytes per run.

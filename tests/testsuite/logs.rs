@@ -385,6 +385,42 @@ fn a_corrupt_zst_is_reported() {
 }
 
 #[test]
+fn a_zst_of_a_huge_run_of_newlines_stops_at_the_decode_bound() {
+    // 4 KiB on disk, 128 MiB of newlines decoded.
+    let p = TestProject::new();
+    let bomb = crate::verify::rle_bomb(b'\n', 1024);
+    p.file("logs/flood.jsonl.zst", &bomb);
+    p.file("logs/app.jsonl.zst", zst(&lines(0, 10)));
+    let (run, r) = ingest(&p, &[]);
+    run.expect_code(1);
+    let problems = r["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["file"], "logs/flood.jsonl.zst");
+    assert_eq!(problems[0]["kind"], "corrupt");
+    let detail = problems[0]["detail"].as_str().unwrap();
+    assert!(detail.contains("raise [logs] max_ratio"), "{detail}");
+    // Stopped at the bound, within one decoding buffer: max_ratio (1000) ×
+    // the stored size, but never below 64 MiB.
+    let bound = (1000 * bomb.len() as u64).max(64 << 20);
+    let stopped = crate::verify::stopped_after(detail);
+    assert!(
+        stopped > bound && stopped <= bound + (1 << 20),
+        "{stopped} for a bound of {bound}"
+    );
+    // The other file is read all the same.
+    assert!(r["lines"].as_u64().unwrap() >= 10);
+
+    // Under the bound's floor (64 MiB whatever the ratio), a run of
+    // newlines is a file like any other, read whole.
+    let q = TestProject::new();
+    let small = crate::verify::rle_bomb(b'\n', 64);
+    q.file("logs/flood.jsonl.zst", &small);
+    let (run, r) = ingest(&q, &[]);
+    run.expect_code(0);
+    assert_eq!(r["problems"].as_array().map_or(0, Vec::len), 0, "{r}");
+}
+
+#[test]
 fn an_unchanged_file_is_not_read_again() {
     let p = TestProject::new();
     p.file("logs/app.jsonl", lines(0, 300));

@@ -442,26 +442,46 @@ fn a_young_baselined_file_may_not_vanish_and_an_old_one_retires() {
     assert!(baseline.contains("young.sql"), "{baseline}");
 }
 
-#[test]
-fn a_zstd_bomb_stops_early() {
-    // A real frame of RLE blocks, 4 bytes each for 128 KiB of zeros: 128 KiB
-    // on disk that decode to 4 GiB.
+/// A real zstd frame of `blocks` RLE blocks, 4 bytes each for 128 KiB of
+/// `byte`: a decompression bomb of `blocks` × 128 KiB.
+pub fn rle_bomb(byte: u8, blocks: usize) -> Vec<u8> {
     let mut bomb = vec![0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38];
-    let blocks = 32 * 1024;
     for i in 0..blocks {
         let last = u32::from(i == blocks - 1);
         let header = (128 * 1024) << 3 | 1 << 1 | last;
         bomb.extend_from_slice(&header.to_le_bytes()[..3]);
-        bomb.push(0);
+        bomb.push(byte);
     }
+    bomb
+}
+
+/// The number in "stopped after N decoded bytes" of a bomb's detail.
+pub fn stopped_after(detail: &str) -> u64 {
+    let (_, rest) = detail
+        .split_once("stopped after ")
+        .unwrap_or_else(|| panic!("{detail}"));
+    rest.split(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_zstd_bomb_stops_early() {
+    // 128 KiB on disk that decode to 4 GiB.
+    let bomb = rle_bomb(0, 32 * 1024);
     let p = project("[[backups]]\nname = \"b\"\npath = \"b\"\n");
     p.file("b/bomb.sql.zst", &bomb);
-    let started = std::time::Instant::now();
     let v = verify(&p, &[]);
     v.run.expect_code(1);
     assert_eq!(v.kinds(), pairs(&[("bomb.sql.zst", "corrupt")]));
-    assert!(v.detail("bomb.sql.zst", "corrupt").contains("decompression bomb"));
-    assert!(started.elapsed() < Duration::from_secs(60));
+    let detail = v.detail("bomb.sql.zst", "corrupt");
+    assert!(detail.contains("decompression bomb"), "{detail}");
+    // Decoding stopped at the bound (1000 × 128 KiB), within one output
+    // buffer of it: not after the 4 GiB.
+    let bound = 1000 * bomb.len() as u64;
+    let stopped = stopped_after(&detail);
+    assert!(
+        stopped > bound && stopped <= bound + (1 << 20),
+        "{stopped} for a bound of {bound}"
+    );
 
     // The same frame is valid zstd: with the bound raised it decodes.
     if have_tool("zstd", "to show the bomb is a valid frame") {
@@ -780,9 +800,13 @@ fn the_example_projects_sample_backups_verify_clean() {
     let example = crate::support::example_dir();
     fs::copy(example.join("opsbook.toml"), p.join("opsbook.toml")).unwrap();
     crate::support::copy_dir(&example.join("backups"), &p.join("backups"));
-    let v = verify(&p, &[]);
+    // Its backups are dated by their names (2025-12-30/31), whatever the
+    // checkout made their modification times.
+    let v = verify(&p, &["--now", "2026-01-01T09:00:00+08:00"]);
     v.run.expect_code(0);
     assert!(v.problems().is_empty(), "{:?}", v.problems());
+    assert_eq!(v.set("oa-db")["newest"], "2025-12-31T00:00:00+08:00");
+    assert_eq!(v.json["warnings"], Value::Null);
     let names: Vec<&str> = v.json["sets"]
         .as_array()
         .unwrap()
@@ -811,4 +835,243 @@ fn a_file_caught_while_being_written_is_not_baselined() {
         p.read("state/baseline/b.jsonl")
             .contains(blake3::hash(&whole).to_hex().as_str())
     );
+}
+
+/// Every file and folder under `dir` whose name starts with `prefix`.
+fn found_named(dir: &Path, prefix: &str) -> Vec<std::path::PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        .map(|e| e.path().to_path_buf())
+        .collect()
+}
+
+#[test]
+fn placeholders_inside_file_names_run_nothing() {
+    let p = project(
+        "[[backups]]\nname = \"b\"\npath = \"b\"\nrestore_command = \"cat {file} {restored} > /dev/null\"\n\
+         [[backups]]\nname = \"quoted\"\npath = \"q\"\nrestore_command = \"sh -c 'cat {file}'\"\n",
+    );
+    // Replaced one after the other, the placeholder inside each name would
+    // be replaced again, quotes and all, and `touch` would run.
+    let plain = "a;touch PWNED;{restored}";
+    let packed = "b';touch PWNED2;'{file}.zst";
+    p.file(&format!("b/{plain}"), "plain");
+    p.file(&format!("b/{packed}"), zst(b"packed", true));
+    p.file("q/ok.sql", "ok");
+    p.file("q/$(touch PWNED3).sql", "evil");
+    let v = verify(&p, &[]);
+    v.run.expect_code(1);
+    for name in [plain, packed] {
+        let command = &v.record("b", name)["command"];
+        assert_eq!(command["exit"], 0, "{command}");
+    }
+    assert_eq!(v.record("quoted", "ok.sql")["command"]["output"], "ok");
+    // Inside quotes the evil name is not put in at all.
+    assert_eq!(v.kinds(), pairs(&[("$(touch PWNED3).sql", "restore_failed")]));
+    assert!(
+        v.detail("$(touch PWNED3).sql", "restore_failed")
+            .contains("\"$OPSBOOK_FILE\""),
+        "{}",
+        v.detail("$(touch PWNED3).sql", "restore_failed")
+    );
+    assert_eq!(found_named(p.path(), "PWNED"), Vec::<std::path::PathBuf>::new());
+    // check says where quoting cannot protect a name, as a warning.
+    let check = p.run(&["check"]);
+    check.expect_code(0);
+    check.expect_stderr("backup set `quoted`: restore_command puts `{file}` inside single quotes");
+}
+
+#[test]
+fn names_that_are_not_utf8_are_two_files_and_stay_out_of_manifests() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let p = project("[[backups]]\nname = \"b\"\npath = \"b\"\n");
+    p.file("b/plain.sql", "plain");
+    p.file("b/car\rriage.sql", "carriage return");
+    for (name, data) in [(&b"x\xff.sql"[..], "ff"), (b"x\xfe.sql", "fe")] {
+        fs::write(p.join("b").join(OsStr::from_bytes(name)), data).unwrap();
+    }
+    let first = verify(&p, &[]);
+    first.run.expect_code(0);
+    assert_eq!(first.set("b")["files"], 4);
+    assert_eq!(
+        first.checked("b"),
+        ["car\\rriage.sql", "plain.sql", "x\\xFE.sql", "x\\xFF.sql"]
+    );
+    assert_eq!(
+        first.record("b", "x\\xFF.sql")["blake3"],
+        blake3::hash(b"ff").to_hex().as_str()
+    );
+    assert_eq!(p.read("state/baseline/b.jsonl").lines().count(), 4);
+    // The second run finds each file as the first left it.
+    let second = verify(&p, &[]);
+    second.run.expect_code(0);
+    assert!(second.problems().is_empty(), "{:?}", second.problems());
+
+    // The manifest lists what b3sum can check, and says what it left out.
+    let made = p.run(&["manifest", p.join("b").to_str().unwrap()]);
+    made.expect_code(0);
+    let manifest = made.stdout();
+    assert_eq!(manifest.lines().count(), 2, "{manifest}");
+    assert!(manifest.contains("  car\\rriage.sql\n"), "{manifest}");
+    assert!(manifest.lines().any(|l| l.starts_with('\\')), "{manifest}");
+    made.expect_stderr("x\\xFF.sql");
+    made.expect_stderr("its name is not UTF-8");
+    p.file("b/B3SUMS", &manifest);
+    p.file(
+        "opsbook.toml",
+        format!("{MINIMAL_SETTINGS}\n[[backups]]\nname = \"b\"\npath = \"b\"\nmanifest = \"B3SUMS\"\n"),
+    );
+    let v = verify(&p, &[]);
+    v.run.expect_code(0);
+    assert_eq!(
+        v.kinds(),
+        pairs(&[("x\\xFE.sql", "unlisted"), ("x\\xFF.sql", "unlisted")])
+    );
+    assert!(v.detail("x\\xFF.sql", "unlisted").contains("not UTF-8"));
+    if have_tool(
+        "b3sum",
+        "to check the manifest with the reference tool (cargo install b3sum)",
+    ) {
+        let check = std::process::Command::new("b3sum")
+            .args(["--check", "B3SUMS"])
+            .current_dir(p.join("b"))
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&check.stdout);
+        assert!(
+            check.status.success(),
+            "{said}{}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+        assert_eq!(said.matches(": OK").count(), 2, "{said}");
+    }
+}
+
+#[test]
+fn control_characters_in_names_are_escaped_in_every_line() {
+    let p = project("[[backups]]\nname = \"b\"\npath = \"b\"\nmin_count = 3\n");
+    let name = "bad\nname\x1b[31m.sql.zst";
+    p.file(&format!("b/{name}"), "not zstd");
+    let run = p.run(&["verify"]);
+    run.expect_code(1);
+    let all = format!("{}{}", run.stdout(), run.stderr());
+    assert!(!all.contains('\x1b'), "{all:?}");
+    assert!(all.contains("b/bad\\nname\\x1B[31m.sql.zst"), "{all}");
+    assert!(!all.lines().any(|l| l.starts_with("name")), "{all}");
+    // The report holds the same escaped name: it reads back to the bytes.
+    let v = verify(&p, &[]);
+    assert_eq!(
+        v.kinds(),
+        pairs(&[("", "too_few"), ("bad\\nname\\x1B[31m.sql.zst", "corrupt")])
+    );
+    assert_eq!(
+        opsbook::name::unescape("bad\\nname\\x1B[31m.sql.zst").unwrap(),
+        name.as_bytes()
+    );
+}
+
+#[test]
+fn a_subfolder_that_is_a_link_out_of_the_set_is_not_followed() {
+    let p = project("[[backups]]\nname = \"b\"\npath = \"b\"\n");
+    p.file("b/real/a.sql", "a");
+    p.file("outside/secret.sql", "secret");
+    std::os::unix::fs::symlink(p.join("outside"), p.join("b/linked")).unwrap();
+    let v = verify(&p, &[]);
+    v.run.expect_code(1);
+    assert_eq!(v.kinds(), pairs(&[("linked", "unreadable")]));
+    assert!(v.detail("linked", "unreadable").contains("outside the set"));
+    assert_eq!(v.checked("b"), ["real/a.sql"]);
+}
+
+#[test]
+fn backup_times_come_from_names_where_the_set_says_how() {
+    let p = project(
+        "[[backups]]\nname = \"b\"\npath = \"b\"\nmax_age = \"26h\"\nretain = \"7d\"\nname_time = \"%Y%m%d\"\n",
+    );
+    // A fresh clone: every file modified just now, whatever its name says.
+    p.file("b/oa-20251230.sql", "30");
+    p.file("b/oa-20251231.sql", "31");
+    p.file("b/latest.sql", "latest");
+    age(&p.join("b/latest.sql"), 400 * DAY);
+
+    // 36 hours after the newest name: stale, although every file but one
+    // was modified after the clock.
+    let v = verify(&p, &["--now", "2026-01-01T12:00:00+08:00"]);
+    v.run.expect_code(1);
+    assert_eq!(v.kinds(), pairs(&[("", "stale")]));
+    let detail = v.detail("", "stale");
+    assert!(
+        detail.contains("oa-20251231.sql, is 1d12h old (named for 2025-12-31T00:00:00+08:00)"),
+        "{detail}"
+    );
+    assert_eq!(v.set("b")["newest"], "2025-12-31T00:00:00+08:00");
+    // A name without the date: said once, and its modification time used.
+    let warnings = v.json["warnings"].to_string();
+    assert!(
+        warnings.contains("`latest.sql` does not match name_time `%Y%m%d`: its modification time is used"),
+        "{warnings}"
+    );
+    assert!(
+        v.run.stderr().contains("warning: backup set `b`: `latest.sql`"),
+        "{}",
+        v.run.stderr()
+    );
+
+    // Within a day of the newest name: fresh.
+    fs::remove_file(p.join("b/latest.sql")).unwrap();
+    let v = verify(&p, &["--now", "2026-01-01T20:00:00+08:00"]);
+    assert_eq!(v.kinds(), pairs(&[("", "stale")]));
+    let v = verify(&p, &["--now", "2025-12-31T23:00:00+08:00"]);
+    assert!(v.kinds().iter().all(|(_, k)| k != "stale"), "{:?}", v.kinds());
+
+    // retain counts from the name too: gone 6 days after its name, too
+    // young to go; 8 days after, retired.
+    let p = project("[[backups]]\nname = \"b\"\npath = \"b\"\nretain = \"7d\"\nname_time = \"%Y%m%d\"\n");
+    p.file("b/oa-20251230.sql", "30");
+    p.file("b/oa-20251231.sql", "31");
+    verify(&p, &["--now", "2025-12-31T02:00:00+08:00"])
+        .run
+        .expect_code(0);
+    fs::remove_file(p.join("b/oa-20251230.sql")).unwrap();
+    let v = verify(&p, &["--now", "2026-01-05T02:00:00+08:00"]);
+    assert_eq!(v.kinds(), pairs(&[("oa-20251230.sql", "missing")]));
+    assert!(
+        v.detail("oa-20251230.sql", "missing")
+            .contains("named for 2025-12-30T00:00:00+08:00"),
+        "{}",
+        v.detail("oa-20251230.sql", "missing")
+    );
+    let v = verify(&p, &["--now", "2026-01-07T02:00:00+08:00"]);
+    assert!(v.kinds().is_empty(), "{:?}", v.kinds());
+}
+
+#[test]
+fn a_name_time_that_cannot_work_is_refused() {
+    let p = project("[[backups]]\nname = \"b\"\npath = \"b\"\nname_time = \"%Y-%m\"\n");
+    let run = p.run(&["verify"]);
+    run.expect_code(2);
+    run.expect_stderr("name_time `%Y-%m` must give the year, month and day");
+}
+
+#[test]
+fn the_environment_names_the_decoded_copy() {
+    // A script that reads $OPSBOOK_RESTORED, unseen by the template: the
+    // decoded copy is made for it all the same.
+    let p = project(
+        "[[backups]]\nname = \"b\"\npath = \"b\"\nrestore_command = \"sh ../restore.sh\"\n\
+         [[backups]]\nname = \"f\"\npath = \"f\"\nrestore_command = 'test \"$OPSBOOK_FILE\" = \"$OPSBOOK_RESTORED\"'\n",
+    );
+    p.file(
+        "restore.sh",
+        "set -eu\ncase \"$OPSBOOK_RESTORED\" in *.zst) exit 9;; esac\ncat \"$OPSBOOK_RESTORED\"\n",
+    );
+    p.file("b/a;b.sql.zst", zst(b"decoded", true));
+    p.file("f/plain.sql", "plain");
+    let v = verify(&p, &[]);
+    v.run.expect_code(0);
+    assert_eq!(v.record("b", "a;b.sql.zst")["command"]["output"], "decoded");
+    assert_eq!(v.record("f", "plain.sql")["command"]["exit"], 0);
 }

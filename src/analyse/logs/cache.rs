@@ -109,6 +109,8 @@ impl Cache {
             "format": FORMAT,
             "timezone": tz.name(),
             "max_line": settings.max_line,
+            "max_window": settings.max_window,
+            "max_ratio": settings.max_ratio,
             "alerts": settings.alerts,
         });
         Cache {

@@ -71,6 +71,8 @@ pub fn ingest(project: &Project, clock: &Clock, progress: &dyn Progress) -> Resu
         tz: project.tz(),
         rules: &rules,
         max_line: settings.max_line,
+        max_window: settings.max_window,
+        max_ratio: settings.max_ratio,
         progress,
     };
 

@@ -12,7 +12,10 @@
 //! truncated while opsbook reads it — logrotate's `copytruncate` — ends a
 //! read early instead of killing the process with SIGBUS).
 //!
-//! A `.zst` file is one stream and is read by one worker, start to end.
+//! A `.zst` file is one stream and is read by one worker, start to end,
+//! decoded under the bounds backups are decoded under (`max_window`,
+//! `max_ratio` of `[logs]`): a small file that decodes to gigabytes stops
+//! at the bound as `corrupt`, its lines up to there counted.
 
 use std::cell::Cell;
 use std::fs::File;
@@ -26,7 +29,9 @@ use super::aggregate::{Accumulator, Aggregate};
 use super::parse::Malformed;
 use super::report::ProblemKind;
 use super::rules::Rules;
+use crate::analyse::verify::zst::{BoundedReader, Limits};
 use crate::progress::Progress;
+use crate::size::ByteSize;
 
 /// Bytes asked of the file system per read (and at most read past a
 /// chunk's end to finish its last line).
@@ -37,6 +42,9 @@ pub struct Reading<'a> {
     pub tz: Tz,
     pub rules: &'a Rules,
     pub max_line: usize,
+    /// Bounds of `.zst` decoding.
+    pub max_window: ByteSize,
+    pub max_ratio: u64,
     pub progress: &'a dyn Progress,
 }
 
@@ -259,11 +267,14 @@ pub fn read_zst(path: &Path, cx: &Reading<'_>) -> ChunkOut {
     let read = Cell::new(0);
     let mut out = ChunkOut::default();
     let decoder = File::open(path).and_then(|file| {
-        zstd::stream::read::Decoder::new(Metered {
+        let stored = file.metadata()?.len();
+        let limits = Limits::new(cx.max_window, cx.max_ratio, stored, "[logs]");
+        let metered = Metered {
             inner: file,
             read: &read,
             progress: cx.progress,
-        })
+        };
+        Ok(BoundedReader::new(metered, limits))
     });
     let result = match decoder {
         Ok(decoder) => read_lines(
@@ -282,11 +293,11 @@ pub fn read_zst(path: &Path, cx: &Reading<'_>) -> ChunkOut {
         out.error = Some(match e.kind() {
             io::ErrorKind::UnexpectedEof => (
                 ProblemKind::Truncated,
-                format!("the zstd stream ends in the middle of a frame ({e}); the lines before are counted"),
+                format!("the zstd stream {e}; the lines before are counted"),
             ),
             _ => (
                 ProblemKind::Corrupt,
-                format!("the zstd stream does not decode ({e}); the lines before are counted"),
+                format!("the zstd stream does not decode: {e}; the lines before are counted"),
             ),
         });
         // A damaged stream's last line is cut short, not unterminated.
@@ -391,6 +402,8 @@ mod tests {
             tz: chrono_tz::Asia::Shanghai,
             rules: &rules,
             max_line: 1000,
+            max_window: ByteSize(128 << 20),
+            max_ratio: 1000,
             progress: &crate::progress::Silent,
         };
         for size in [1, 7, 64, 1000, len] {

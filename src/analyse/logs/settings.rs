@@ -11,6 +11,8 @@
 //! recent = "2d"            # problems this recent fail the run (exit 1)
 //! top_errors = 10          # folded error messages shown per day
 //! max_line = 1048576       # bytes; a longer line is malformed
+//! max_window = "128MiB"    # .jsonl.zst: largest zstd window a frame may ask for
+//! max_ratio = 1000         # .jsonl.zst: decoded bytes per stored byte, at most
 //!
 //! [[logs.alerts]]          # replaces the default rules when given
 //! name = "failed_logins"
@@ -27,6 +29,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::parse::Level;
 use crate::duration::Dur;
+use crate::size::ByteSize;
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -50,6 +53,14 @@ pub struct LogSettings {
     /// The longest line read, in bytes; longer ones are malformed and
     /// skipped without being held in memory.
     pub max_line: usize,
+    /// The largest zstd window a `.jsonl.zst` frame may ask for, as
+    /// `[verify] max_window` bounds backups.
+    pub max_window: ByteSize,
+    /// A `.jsonl.zst` may decode to at most this many times its stored
+    /// size (never less than 64 MiB), as `[verify] max_ratio` bounds
+    /// backups: a small file of gigabytes of newlines is stopped at the
+    /// bound and reported `corrupt`, not read for minutes.
+    pub max_ratio: u64,
     #[serde(deserialize_with = "rules")]
     pub alerts: Vec<AlertRule>,
 }
@@ -65,6 +76,8 @@ impl Default for LogSettings {
             recent: Dur::days(2),
             top_errors: 10,
             max_line: 1024 * 1024,
+            max_window: ByteSize(128 << 20),
+            max_ratio: 1000,
             alerts: default_rules(),
         }
     }

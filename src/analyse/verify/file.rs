@@ -4,32 +4,73 @@
 use std::fs::File;
 use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::SystemTime;
 
 use super::pipeline::{self, Buffers, Content, Digests, Failure, Producer, Source};
 use super::report::{CommandRun, Decoded, ProblemKind, Restore};
 use super::restore::{Fault, RestoreTest, TestSpec, command};
-use super::set::{SetDir, SetFile, io_message, not_a_file};
+use super::set::{self, SetDir, SetFile, io_message, not_a_file};
 use super::settings::VerifySettings;
-use super::zst::{DecodeError, Limits, Summary};
+use super::zst::{DecodeError, Summary};
 use crate::load::settings::BackupKind;
 use crate::progress::Progress;
 
-/// A set's `restore_command`, run on one file at a time: restores of one
-/// set usually share a scratch database.
+/// A set's `restore_command`. Its runs are made one at a time, off the
+/// hashing pool (see [`super::schedule`]): restores of one set usually
+/// share a scratch database, and one may take an hour.
 #[derive(Debug)]
 pub struct CommandSpec {
     pub template: String,
     /// The set's folder: where the command runs.
     pub cwd: PathBuf,
     pub timeout: std::time::Duration,
-    pub one_at_a_time: Mutex<()>,
 }
 
 impl CommandSpec {
+    /// Whether a compressed file's decoded copy is made for the command.
+    /// `OPSBOOK_RESTORED` always names one, and a script the template runs
+    /// may read it unseen: the copy is left out only when the template
+    /// shows it uses the file alone (`{file}` or `OPSBOOK_FILE`, and
+    /// neither `{restored}` nor `OPSBOOK_RESTORED`).
     fn wants_restored(&self) -> bool {
-        self.template.contains("{restored}")
+        let t = &self.template;
+        let restored = t.contains("{restored}") || t.contains("OPSBOOK_RESTORED");
+        let file = t.contains("{file}") || t.contains("OPSBOOK_FILE");
+        restored || !file
+    }
+
+    /// Runs the command for one file, into its outcome.
+    pub fn run(&self, pending: PendingCommand, outcome: &mut FileOutcome) {
+        match command::run(
+            &self.template,
+            &pending.file,
+            &pending.restored,
+            &self.cwd,
+            self.timeout,
+        ) {
+            Ok(run) => outcome.command = Some(Box::new(run)),
+            Err(fault) => outcome.faults.push(fault),
+        }
+        // The restored copy and the test's own copy go only now.
+        drop(pending);
+    }
+}
+
+/// A file read cleanly whose `restore_command` is still to run: the paths
+/// it is given, and what keeps a restored copy on disk until then.
+pub struct PendingCommand {
+    pub file: PathBuf,
+    pub restored: PathBuf,
+    _copy: Option<tempfile::NamedTempFile>,
+    _test: Option<Box<dyn RestoreTest>>,
+}
+
+impl std::fmt::Debug for PendingCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingCommand")
+            .field("file", &self.file)
+            .field("restored", &self.restored)
+            .finish_non_exhaustive()
     }
 }
 
@@ -51,6 +92,8 @@ pub struct FileOutcome {
     pub faults: Vec<Fault>,
     pub restore: Option<Box<Restore>>,
     pub command: Option<Box<CommandRun>>,
+    /// The set's `restore_command`, when it is still to run on this file.
+    pub pending: Option<PendingCommand>,
 }
 
 /// Everything a file's verification needs from its set and the settings.
@@ -77,6 +120,15 @@ impl FileJob<'_> {
     /// Verifies the file when it is found small on opening (below
     /// [`pipeline::WHOLE_MAX`]); a larger one is closed again and its size
     /// returned, to be [`run`](Self::run) later, largest first.
+    /// Whether the file, read, leaves a decoded copy on disk for the set's
+    /// `restore_command` (`{restored}` of a compressed file or a SQLite
+    /// database): such files are read where the command runs, one at a
+    /// time, so that copies waiting their turn cannot fill the disk.
+    pub fn keeps_copy(&self) -> bool {
+        self.command.is_some_and(CommandSpec::wants_restored)
+            && (self.file.rel.ends_with(".zst") || self.test.kind == BackupKind::Sqlite)
+    }
+
     pub fn run_if_small(&self, buffers: &mut Buffers, progress: &dyn Progress) -> Result<FileOutcome, u64> {
         match self.open(progress) {
             Ok((_, (size, _))) if size >= pipeline::WHOLE_MAX => Err(size),
@@ -100,7 +152,7 @@ impl FileJob<'_> {
         let meta = match handle.metadata() {
             Ok(m) if m.is_file() => m,
             Ok(m) => {
-                let problem = not_a_file(String::new(), m.file_type());
+                let problem = not_a_file(String::new(), set::file_type(&m));
                 return Err(FileOutcome {
                     faults: vec![Fault::new(problem.kind, problem.detail)],
                     ..FileOutcome::default()
@@ -167,10 +219,7 @@ impl FileJob<'_> {
             }
         }
 
-        let limits = compressed.then(|| Limits {
-            window_log_max: self.settings.window_log_max(),
-            max_decoded: self.settings.decoded_limit(size),
-        });
+        let limits = compressed.then(|| self.settings.limits(size));
         let mut producer = Producer::new(handle, limits, std::mem::take(buffers));
         if self.settings.mmap && size >= pipeline::MMAP_MIN {
             producer = producer.mapping(size);
@@ -234,10 +283,14 @@ impl FileJob<'_> {
                         format!("cannot write the restored copy: {}", io_message(&e)),
                     ));
                 }
-                if outcome.faults.is_empty() {
-                    self.run_command(&restored, &mut outcome);
+                if outcome.faults.is_empty() && self.command.is_some() {
+                    outcome.pending = Some(PendingCommand {
+                        file: self.dir.path_of(file),
+                        restored,
+                        _copy: copy,
+                        _test: test,
+                    });
                 }
-                // The test's copy and `copy` go only now, after the command.
                 outcome
             }
         }
@@ -245,23 +298,16 @@ impl FileJob<'_> {
 
     /// The outcome of a plain file, hashed without a restore test.
     fn plain(&self, stored: (blake3::Hash, u64)) -> FileOutcome {
-        let mut outcome = FileOutcome {
-            stored: Some(stored),
-            ..FileOutcome::default()
-        };
-        if self.command.is_some() {
-            self.run_command(&self.dir.path_of(self.file), &mut outcome);
-        }
-        outcome
-    }
-
-    fn run_command(&self, restored: &Path, outcome: &mut FileOutcome) {
-        let Some(spec) = self.command else { return };
-        let _turn = spec.one_at_a_time.lock().unwrap_or_else(|e| e.into_inner());
         let path = self.dir.path_of(self.file);
-        match command::run(&spec.template, &path, restored, &spec.cwd, spec.timeout) {
-            Ok(run) => outcome.command = Some(Box::new(run)),
-            Err(fault) => outcome.faults.push(fault),
+        FileOutcome {
+            stored: Some(stored),
+            pending: self.command.map(|_| PendingCommand {
+                file: path.clone(),
+                restored: path,
+                _copy: None,
+                _test: None,
+            }),
+            ..FileOutcome::default()
         }
     }
 }

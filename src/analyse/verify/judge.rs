@@ -6,9 +6,12 @@ use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use rayon::prelude::*;
 
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use crate::load::settings::BackupSet;
+use crate::name;
 
 use super::baseline::{Baseline, Entry};
 use super::file::FileOutcome;
@@ -32,8 +35,12 @@ impl RunInfo {
 
     /// A file time in the project's timezone, to the nanosecond.
     pub fn time(&self, t: SystemTime) -> String {
-        DateTime::<Utc>::from(t)
-            .with_timezone(&self.tz)
+        self.format(DateTime::<Utc>::from(t).fixed_offset())
+    }
+
+    /// An instant in the project's timezone, to the nanosecond.
+    pub fn format(&self, t: DateTime<FixedOffset>) -> String {
+        t.with_timezone(&self.tz)
             .to_rfc3339_opts(SecondsFormat::AutoSi, false)
     }
 }
@@ -42,9 +49,75 @@ impl RunInfo {
 /// one at a time on one core would cost as much as reading them.
 const PIECE: usize = 4096;
 
+/// The time of a backup: from its name where the set's `name_time` says
+/// how, else its modification time.
+#[derive(Debug, Clone, Copy)]
+pub struct BackupTime {
+    pub at: DateTime<FixedOffset>,
+    pub from_name: bool,
+}
+
+/// The time of each file of a set (in the listing's order), and the
+/// warning for names that do not carry one though `name_time` says they
+/// should.
+fn backup_times(set: &BackupSet, files: &[SetFile], run: &RunInfo) -> (Vec<BackupTime>, Option<String>) {
+    let by_mtime = |f: &SetFile| BackupTime {
+        at: DateTime::<Utc>::from(f.modified).fixed_offset(),
+        from_name: false,
+    };
+    let Some(format) = &set.name_time else {
+        return (files.iter().map(by_mtime).collect(), None);
+    };
+    let times: Vec<Option<BackupTime>> = files
+        .par_iter()
+        .map(|f| {
+            format
+                .time_of(base_name(&f.rel), run.tz)
+                .map(|at| BackupTime { at, from_name: true })
+        })
+        .collect();
+    let unnamed: Vec<&str> = files
+        .iter()
+        .zip(&times)
+        .filter(|(_, t)| t.is_none())
+        .map(|(f, _)| f.rel.as_str())
+        .collect();
+    let warning = (!unnamed.is_empty()).then(|| {
+        const SHOWN: usize = 5;
+        let mut names: Vec<String> = unnamed.iter().take(SHOWN).map(|n| format!("`{n}`")).collect();
+        if unnamed.len() > SHOWN {
+            names.push(format!("and {} more", unnamed.len() - SHOWN));
+        }
+        format!(
+            "backup set `{}`: {} {} not match name_time `{format}`: {} modification time{} used instead",
+            set.name,
+            names.join(", "),
+            if unnamed.len() == 1 { "does" } else { "do" },
+            if unnamed.len() == 1 { "its" } else { "their" },
+            if unnamed.len() == 1 { " is" } else { "s are" },
+        )
+    });
+    let times = files
+        .iter()
+        .zip(times)
+        .map(|(f, t)| t.unwrap_or_else(|| by_mtime(f)))
+        .collect();
+    (times, warning)
+}
+
+/// The last component of a set-relative path.
+fn base_name(rel: &str) -> &str {
+    rel.rsplit('/').next().unwrap_or(rel)
+}
+
 /// Judges one set. `outcomes[i]` is the outcome of `listing.files[i]` when
-/// it was read. The plan's baseline is updated in place.
-pub fn judge(plan: &mut Plan<'_>, mut outcomes: Vec<Option<FileOutcome>>, run: &RunInfo) -> SetReport {
+/// it was read. The plan's baseline is updated in place. Beside the report,
+/// what the run's warnings should say of the set.
+pub fn judge(
+    plan: &mut Plan<'_>,
+    mut outcomes: Vec<Option<FileOutcome>>,
+    run: &RunInfo,
+) -> (SetReport, Vec<String>) {
     let set = plan.set;
     let mut problems = std::mem::take(&mut plan.problems);
     let files = plan.listing.as_ref().map(|l| l.files.as_slice()).unwrap_or(&[]);
@@ -92,11 +165,13 @@ pub fn judge(plan: &mut Plan<'_>, mut outcomes: Vec<Option<FileOutcome>>, run: &
         plan.baseline = Baseline::from_entries(entries);
     }
 
+    let (times, warning) = backup_times(set, files, run);
     if plan.listing.is_some() {
         set_checks(
             SetParts {
                 set,
                 files,
+                times: &times,
                 manifest: plan.manifest.as_ref(),
                 dir: &plan.dir,
             },
@@ -125,7 +200,7 @@ pub fn judge(plan: &mut Plan<'_>, mut outcomes: Vec<Option<FileOutcome>>, run: &
         .map(|r| r.path.clone())
         .collect();
     let checked_bytes = records.iter().filter(|r| r.checked).map(|r| r.size).sum();
-    SetReport {
+    let report = SetReport {
         name: set.name.clone(),
         ok: !any_failing,
         files: files.len(),
@@ -136,9 +211,10 @@ pub fn judge(plan: &mut Plan<'_>, mut outcomes: Vec<Option<FileOutcome>>, run: &
         path: set.path.display().to_string(),
         checked_bytes,
         sample: plan.sample,
-        newest: files.iter().map(|f| f.modified).max().map(|t| run.time(t)),
+        newest: times.iter().map(|t| t.at).max().map(|t| run.format(t)),
         records,
-    }
+    };
+    (report, warning.into_iter().collect())
 }
 
 /// What every piece of a set's judging shares.
@@ -209,10 +285,16 @@ impl Context<'_> {
         if let Some(manifest) = self.manifest
             && !manifest.entries.contains_key(&file.rel)
         {
+            let why = if std::str::from_utf8(file.rel_path().as_os_str().as_bytes()).is_err() {
+                ": its name is not UTF-8, which no manifest line can hold (b3sum refuses such lines); \
+                 rename the file to list it"
+            } else {
+                ""
+            };
             problems.push(Problem::new(
                 &file.rel,
                 ProblemKind::Unlisted,
-                format!("not listed in the set's manifest {}", self.manifest_name),
+                format!("not listed in the set's manifest {}{why}", self.manifest_name),
             ));
         }
         if let Some(outcome) = outcome {
@@ -283,20 +365,29 @@ impl Context<'_> {
     /// A baselined file no longer in the set. One younger than `retain` is
     /// `missing` and stays in the baseline; an older one leaves it:
     /// rotation removed it, as planned.
+    /// With `name_time`, the age is the name's, where the name has one.
     fn gone(&self, entry: Entry, piece: &mut Piece) {
-        let young = match (self.set.retain, DateTime::parse_from_rfc3339(&entry.modified)) {
-            (Some(retain), Ok(modified)) => {
-                crate::duration::Dur::from_chrono(self.run.now - modified) < retain
-            }
+        let named = self
+            .set
+            .name_time
+            .as_ref()
+            .and_then(|f| f.time_of(base_name(&entry.path), self.run.tz));
+        let at = named.or_else(|| DateTime::parse_from_rfc3339(&entry.modified).ok());
+        let young = match (self.set.retain, at) {
+            (Some(retain), Some(at)) => crate::duration::Dur::from_chrono(self.run.now - at) < retain,
             _ => false,
         };
         if let (true, Some(retain)) = (young, self.set.retain) {
+            let when = match named {
+                Some(t) => format!("named for {}", self.run.format(t)),
+                None => format!("modified {}", entry.modified),
+            };
             piece.problems.push(Problem::new(
                 &entry.path,
                 ProblemKind::Missing,
                 format!(
-                    "first seen on {} and modified {}, it is gone before retain ({retain}) has passed",
-                    entry.first_seen, entry.modified,
+                    "first seen on {} and {when}, it is gone before retain ({retain}) has passed",
+                    entry.first_seen,
                 ),
             ));
             piece.entries.push(entry);
@@ -325,6 +416,8 @@ struct SetParts<'a> {
     set: &'a BackupSet,
     /// Sorted by path.
     files: &'a [SetFile],
+    /// The backup time of each of `files`.
+    times: &'a [BackupTime],
     manifest: Option<&'a Manifest>,
     dir: &'a Path,
 }
@@ -336,26 +429,27 @@ fn set_checks(parts: SetParts<'_>, run: &RunInfo, problems: &mut Vec<Problem>) {
     let SetParts {
         set,
         files,
+        times,
         manifest,
         dir,
     } = parts;
 
     if let Some(max_age) = set.max_age {
-        match files.iter().max_by_key(|f| f.modified) {
+        match files.iter().zip(times).max_by_key(|(_, t)| t.at) {
             None => problems.push(Problem::of_set(
                 ProblemKind::Stale,
                 format!("the set holds no files; its newest must be younger than max_age ({max_age})"),
             )),
-            Some(newest) => {
-                let at = DateTime::<Utc>::from(newest.modified).fixed_offset();
-                let age = crate::duration::Dur::from_chrono(run.now - at);
+            Some((newest, time)) => {
+                let age = crate::duration::Dur::from_chrono(run.now - time.at);
                 if age > max_age {
+                    let when = if time.from_name { "named for" } else { "modified" };
                     problems.push(Problem::of_set(
                         ProblemKind::Stale,
                         format!(
-                            "the newest file, {}, is {age} old (modified {}); max_age is {max_age}",
+                            "the newest file, {}, is {age} old ({when} {}); max_age is {max_age}",
                             newest.rel,
-                            run.time(newest.modified)
+                            run.format(time.at)
                         ),
                     ));
                 }
@@ -374,7 +468,9 @@ fn set_checks(parts: SetParts<'_>, run: &RunInfo, problems: &mut Vec<Problem>) {
         for (path, (_, line)) in &manifest.entries {
             let present = files.binary_search_by(|f| f.rel.as_str().cmp(path)).is_ok();
             // A listed file the include globs leave out is not gone.
-            if !present && std::fs::symlink_metadata(dir.join(path)).is_err() {
+            let on_disk = name::unescape(path)
+                .is_some_and(|bytes| std::fs::symlink_metadata(dir.join(OsStr::from_bytes(&bytes))).is_ok());
+            if !present && !on_disk {
                 problems.push(Problem::new(
                     path,
                     ProblemKind::Missing,

@@ -5,13 +5,22 @@
 //! starts with a backslash, as b3sum and md5sum write it. b3sum's `--tag`
 //! form, `BLAKE3 (<path>) = <hex>`, is read too. Paths are relative to the
 //! manifest's folder; `./` in front is allowed.
+//!
+//! A manifest is UTF-8 text, so a file whose name is not UTF-8 cannot be
+//! listed in one: b3sum writes such a name with U+FFFD in place of the bad
+//! bytes, and refuses the line when checking (two names could read the
+//! same). opsbook does the same on reading, and on writing leaves the file
+//! out and says so ([`line`] gives `None`).
+
+use crate::name;
 
 use std::collections::BTreeMap;
 
 /// The digests a manifest lists, by path.
 #[derive(Debug, Default, Clone)]
 pub struct Manifest {
-    /// Path → (digest, line number).
+    /// Path (escaped as a set's listing writes it, [`crate::name::escape`])
+    /// → (digest, line number).
     pub entries: BTreeMap<String, (blake3::Hash, usize)>,
 }
 
@@ -76,7 +85,14 @@ fn parse_line(line: &str) -> Result<(String, blake3::Hash), String> {
     } else {
         path.to_string()
     };
-    Ok((normalise(&path)?, hash))
+    if path.contains('\u{FFFD}') {
+        return Err(format!(
+            "`{}` holds U+FFFD, the mark of a name that was not UTF-8: such a line cannot name one file, and b3sum refuses it too",
+            name::printable(&path, false)
+        ));
+    }
+    let path = normalise(&path)?;
+    Ok((name::escape(path.as_bytes()).into_owned(), hash))
 }
 
 fn unescape(path: &str) -> Result<String, String> {
@@ -103,9 +119,10 @@ fn normalise(path: &str) -> Result<String, String> {
     if path.contains('\0') {
         return Err("the path holds a NUL character".into());
     }
+    let shown = name::printable(path, false);
     if path.starts_with('/') {
         return Err(format!(
-            "`{path}` is absolute: manifest paths are relative to its folder"
+            "`{shown}` is absolute: manifest paths are relative to its folder"
         ));
     }
     let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
@@ -113,14 +130,17 @@ fn normalise(path: &str) -> Result<String, String> {
         return Err("the path is empty".into());
     }
     if parts.contains(&"..") {
-        return Err(format!("`{path}` leaves the manifest's folder"));
+        return Err(format!("`{shown}` leaves the manifest's folder"));
     }
     Ok(parts.join("/"))
 }
 
-/// One manifest line, escaped as b3sum escapes it.
-pub fn line(path: &str, hash: &blake3::Hash) -> String {
-    if path.contains(['\\', '\n', '\r']) {
+/// One manifest line for the file at `path` (bytes, relative to the
+/// manifest's folder), escaped as b3sum escapes it; `None` when the path is
+/// not UTF-8, which no manifest line can name.
+pub fn line(path: &[u8], hash: &blake3::Hash) -> Option<String> {
+    let path = std::str::from_utf8(path).ok()?;
+    Some(if path.contains(['\\', '\n', '\r']) {
         let escaped = path
             .replace('\\', "\\\\")
             .replace('\n', "\\n")
@@ -128,7 +148,7 @@ pub fn line(path: &str, hash: &blake3::Hash) -> String {
         format!("\\{}  {escaped}\n", hash.to_hex())
     } else {
         format!("{}  {path}\n", hash.to_hex())
-    }
+    })
 }
 
 #[cfg(test)]
@@ -144,7 +164,7 @@ mod tests {
         );
         let (m, bad) = Manifest::parse(&text);
         let paths: Vec<_> = m.entries.keys().cloned().collect();
-        assert_eq!(paths, ["a.sql.zst", "back\\slash\nnew", "sub/c.tar"]);
+        assert_eq!(paths, ["a.sql.zst", "back\\\\slash\\nnew", "sub/c.tar"]);
         assert_eq!(m.entries["sub/c.tar"].1, 3);
         let lines: Vec<_> = bad.iter().map(|b| b.line).collect();
         assert_eq!(lines, [5, 6]);
@@ -158,15 +178,30 @@ mod tests {
         assert_eq!(bad[0].line, 3);
     }
 
+    #[test]
+    fn names_that_are_not_utf8_cannot_be_listed() {
+        let h = blake3::hash(b"x");
+        assert_eq!(line(b"x\xff.sql", &h), None);
+        let lossy = format!("{h}  x\u{FFFD}.sql\n{h}  fine.sql\n");
+        let (m, bad) = Manifest::parse(&lossy);
+        assert_eq!(m.entries.len(), 1);
+        assert_eq!(bad.len(), 1);
+        assert!(bad[0].message.contains("U+FFFD"), "{:?}", bad);
+        // A carriage return is escaped, as b3sum reads it back.
+        let cr = line(b"a\rb", &h).unwrap();
+        assert_eq!(cr, format!("\\{h}  a\\rb\n"));
+        assert!(Manifest::parse(&cr).0.entries.contains_key("a\\rb"));
+    }
+
     proptest! {
         #[test]
         fn written_lines_read_back(path in "[a-z\\\\\n\r 中]{1,12}(/[a-z]{1,4})?") {
             let path = path.trim_start_matches('/').to_string();
             prop_assume!(!path.split('/').any(|p| p.is_empty() || p == "." || p == ".."));
             let h = blake3::hash(path.as_bytes());
-            let (m, bad) = Manifest::parse(&line(&path, &h));
+            let (m, bad) = Manifest::parse(&line(path.as_bytes(), &h).unwrap());
             prop_assert!(bad.is_empty(), "{:?}", bad);
-            prop_assert_eq!(m.entries.get(&path).map(|e| e.0), Some(h));
+            prop_assert_eq!(m.entries.get(name::escape(path.as_bytes()).as_ref()).map(|e| e.0), Some(h));
         }
     }
 }

@@ -21,11 +21,13 @@ pub mod baseline;
 mod file;
 mod judge;
 pub mod manifest;
+pub mod name_time;
 pub mod pipeline;
 mod plan;
 pub mod report;
 pub mod restore;
 pub mod sample;
+mod schedule;
 pub mod set;
 pub mod settings;
 pub mod zst;
@@ -36,7 +38,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use chrono::SecondsFormat;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::diag::Diagnostic;
@@ -49,7 +50,6 @@ use crate::time::Clock;
 pub use report::{FileRecord, Problem, ProblemKind, Restore, SetReport, VerifyReport};
 pub use settings::VerifySettings;
 
-use file::FileJob;
 use judge::RunInfo;
 use plan::Plan;
 
@@ -57,10 +57,6 @@ use plan::Plan;
 pub const REPORT_FILE: &str = "verify.json";
 /// The lock held while a run writes `state/`.
 pub const LOCK_FILE: &str = "verify.lock";
-
-thread_local! {
-    static BUFFERS: std::cell::RefCell<pipeline::Buffers> = std::cell::RefCell::default();
-}
 
 /// What to verify this run.
 #[derive(Debug, Clone, Default)]
@@ -171,22 +167,26 @@ pub fn verify(
         .map(|set| Plan::new(project, set, opts, temp_dir.clone()))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let mut per_set = read_all(&plans, settings, progress);
+    let mut per_set = schedule::read_all(&plans, settings, progress);
     for (plan, outcomes) in plans.iter_mut().zip(&mut per_set) {
         plan.settle(outcomes);
     }
-    let sets: Vec<SetReport> = plans
+    let (sets, set_warnings): (Vec<SetReport>, Vec<Vec<String>>) = plans
         .iter_mut()
         .zip(per_set)
         .map(|(plan, outcomes)| judge::judge(plan, outcomes, &run))
-        .collect();
+        .unzip();
 
     let finished = run.now + chrono::TimeDelta::from_std(started.elapsed()).unwrap_or_default();
     let report = VerifyReport {
         ok: sets.iter().all(|s| s.ok),
         started_at: run.now.to_rfc3339_opts(SecondsFormat::Secs, false),
         finished_at: finished.to_rfc3339_opts(SecondsFormat::Secs, false),
-        warnings: warnings(&sets),
+        warnings: set_warnings
+            .into_iter()
+            .flatten()
+            .chain(warnings(&sets))
+            .collect(),
         sets,
     };
 
@@ -228,98 +228,6 @@ pub fn verify(
     Ok(report)
 }
 
-/// Reads every selected file of every set, on every core. The outcomes of
-/// a set's files are in the order of its listing (`None` for files not
-/// read), each written once, in place: with many small files, moving them
-/// about would cost more than judging them.
-///
-/// Files that may be small (any whose size the listing did not read) are
-/// read first, as they come: they are many and each is quick. Those found
-/// large on opening, and those listed large, are read after, largest
-/// first: a large file started last would keep one core busy while the
-/// others sit idle.
-fn read_all(
-    plans: &[Plan<'_>],
-    settings: &VerifySettings,
-    progress: &dyn Progress,
-) -> Vec<Vec<Option<file::FileOutcome>>> {
-    let mut outcomes: Vec<Vec<Option<file::FileOutcome>>> = plans
-        .iter()
-        .map(|plan| {
-            let n = plan.listing.as_ref().map_or(0, |l| l.files.len());
-            std::iter::repeat_with(|| None).take(n).collect()
-        })
-        .collect();
-    let mut small = Vec::new();
-    let mut large = Vec::new();
-    for (plan, slots) in plans.iter().zip(&mut outcomes) {
-        let Some(listing) = &plan.listing else { continue };
-        let mut slots = slots.iter_mut().enumerate();
-        // `selected` is in the listing's order.
-        for &f in &plan.selected {
-            let (_, slot) = slots.find(|(i, _)| *i == f).expect("selected files are listed");
-            let job = FileJob {
-                dir: &listing.dir,
-                file: &listing.files[f],
-                learns_size: !listing.sized,
-                test: &plan.test,
-                command: plan.command.as_ref(),
-                settings,
-            };
-            match listing.sized.then_some(listing.files[f].size) {
-                Some(size) if size >= pipeline::WHOLE_MAX => large.push((job, slot, size)),
-                _ => small.push((job, slot)),
-            }
-        }
-    }
-    progress.start(
-        (small.len() + large.len()) as u64,
-        small
-            .iter()
-            .filter(|(job, _)| !job.learns_size)
-            .map(|(job, _)| job.file.size)
-            .chain(large.iter().map(|(_, _, size)| *size))
-            .sum(),
-    );
-    let found_large: Vec<_> = small
-        .into_par_iter()
-        .filter_map(
-            |(job, slot)| match with_buffers(|b| job.run_if_small(b, progress)) {
-                Ok(outcome) => {
-                    *slot = Some(outcome);
-                    None
-                }
-                Err(size) => Some((
-                    FileJob {
-                        learns_size: false,
-                        ..job
-                    },
-                    slot,
-                    size,
-                )),
-            },
-        )
-        .collect();
-    large.extend(found_large);
-    large.sort_by_key(|(_, _, size)| std::cmp::Reverse(*size));
-    large.into_par_iter().for_each(|(job, slot, _)| {
-        *slot = Some(with_buffers(|b| job.run(b, progress)));
-    });
-    progress.finish();
-    outcomes
-}
-
-/// Runs `f` with this worker thread's buffers, kept from file to file:
-/// with many small files, fresh ones would cost more than the reads.
-fn with_buffers<T>(f: impl FnOnce(&mut pipeline::Buffers) -> T) -> T {
-    BUFFERS.with(|cell| {
-        let mut buffers = cell.take();
-        let outcome = f(&mut buffers);
-        cell.replace(buffers);
-        outcome
-    })
-}
-
 fn choose_sets<'a>(
     project: &'a Project,
     names: &[String],
@@ -355,6 +263,27 @@ fn warnings(sets: &[SetReport]) -> Vec<String> {
         .collect()
 }
 
+/// A warning for each placeholder of a set's `restore_command` that stands
+/// inside quotes, where quoting cannot protect a file name.
+pub fn restore_command_warnings(project: &Project) -> Vec<Diagnostic> {
+    project
+        .settings
+        .backups
+        .iter()
+        .flat_map(|set| {
+            let template = set.restore_command.as_deref().unwrap_or_default();
+            restore::command::template_warnings(template)
+                .into_iter()
+                .map(|w| {
+                    Diagnostic::warning(
+                        crate::load::settings::FILE_NAME,
+                        format!("backup set `{}`: {w}", set.name),
+                    )
+                })
+        })
+        .collect()
+}
+
 /// The history of verification runs, oldest first, for the portal.
 pub fn history(project: &Project) -> io::Result<Vec<Line<RunRecord>>> {
     state::history::read(&project.state_dir())
@@ -370,7 +299,8 @@ pub fn last_report(project: &Project) -> io::Result<Option<VerifyReport>> {
 }
 
 /// What `opsbook check` reports about verification: include globs that
-/// cannot work, and every broken link of the history chain.
+/// cannot work, restore commands whose placeholders stand inside quotes,
+/// and every broken link of the history chain.
 pub fn check(project: &Project) -> Vec<Diagnostic> {
     let mut problems: Vec<Diagnostic> = project
         .settings
@@ -387,6 +317,7 @@ pub fn check(project: &Project) -> Vec<Diagnostic> {
             })
         })
         .collect();
+    problems.extend(restore_command_warnings(project));
     let state_dir = project.state_dir();
     problems.extend(state::history::check(&state_dir, &project.rel(&state_dir)));
     problems

@@ -608,6 +608,7 @@ mod tests {
     const LIMITS: Limits = Limits {
         window_log_max: 27,
         max_decoded: 1 << 30,
+        table: "[verify]",
     };
 
     fn temp_with(bytes: &[u8]) -> File {

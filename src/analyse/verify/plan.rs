@@ -4,7 +4,6 @@
 use std::fs;
 use std::io;
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 use crate::load::Project;
 use crate::load::settings::{BackupSet, Sample};
@@ -103,7 +102,6 @@ impl<'a> Plan<'a> {
             template: template.clone(),
             cwd: dir.clone(),
             timeout: settings.restore_timeout(),
-            one_at_a_time: Mutex::new(()),
         });
         Ok(Plan {
             set,

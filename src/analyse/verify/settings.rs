@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::zst::Limits;
 use crate::duration::Dur;
 use crate::size::ByteSize;
 
@@ -66,15 +67,9 @@ impl Default for VerifySettings {
 }
 
 impl VerifySettings {
-    /// `max_window` as zstd's window log (10 to 31).
-    pub fn window_log_max(&self) -> u32 {
-        let bytes = self.max_window.0.max(1);
-        (63 - bytes.leading_zeros()).clamp(10, 31)
-    }
-
-    /// How many decoded bytes a file of `stored` bytes may produce.
-    pub fn decoded_limit(&self, stored: u64) -> u64 {
-        stored.saturating_mul(self.max_ratio).max(MIN_DECODED_LIMIT)
+    /// The decoding bounds of a file of `stored` bytes.
+    pub fn limits(&self, stored: u64) -> Limits {
+        Limits::new(self.max_window, self.max_ratio, stored, "[verify]")
     }
 
     pub fn restore_timeout(&self) -> Duration {
@@ -89,11 +84,11 @@ mod tests {
     #[test]
     fn window_log_and_decoded_limit() {
         let mut s = VerifySettings::default();
-        assert_eq!(s.window_log_max(), 27);
+        assert_eq!(s.limits(0).window_log_max, 27);
         s.max_window = ByteSize(2 << 30);
-        assert_eq!(s.window_log_max(), 31);
-        assert_eq!(s.decoded_limit(10), MIN_DECODED_LIMIT);
-        assert_eq!(s.decoded_limit(1 << 20), 1000 << 20);
+        assert_eq!(s.limits(0).window_log_max, 31);
+        assert_eq!(s.limits(10).max_decoded, MIN_DECODED_LIMIT);
+        assert_eq!(s.limits(1 << 20).max_decoded, 1000 << 20);
     }
 
     #[test]

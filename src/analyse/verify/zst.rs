@@ -19,7 +19,10 @@
 
 use zstd::zstd_safe::{self, DCtx, DParameter, InBuffer, OutBuffer};
 
-use crate::size::human_bytes;
+use std::io::{self, Read};
+
+use super::settings::MIN_DECODED_LIMIT;
+use crate::size::{ByteSize, human_bytes};
 
 /// Why a `.zst` file failed its restore test.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +48,23 @@ pub struct Limits {
     pub window_log_max: u32,
     /// Decoded bytes allowed for the whole file.
     pub max_decoded: u64,
+    /// The settings table whose `max_window` and `max_ratio` set the
+    /// bounds (`[verify]`, `[logs]`): messages say which to raise.
+    pub table: &'static str,
+}
+
+impl Limits {
+    /// The bounds for a file of `stored` bytes: `max_window` as zstd's
+    /// window log, and `max_ratio` times the stored size (never less than
+    /// [`MIN_DECODED_LIMIT`]).
+    pub fn new(max_window: ByteSize, max_ratio: u64, stored: u64, table: &'static str) -> Limits {
+        let bytes = max_window.0.max(1);
+        Limits {
+            window_log_max: (63 - bytes.leading_zeros()).clamp(10, 31),
+            max_decoded: stored.saturating_mul(max_ratio).max(MIN_DECODED_LIMIT),
+            table,
+        }
+    }
 }
 
 /// The largest frame header: magic, descriptor, window, dictionary id, size.
@@ -198,18 +218,20 @@ impl Decoder {
         self.header = Some(h);
         if h.window > 1u64 << self.limits.window_log_max {
             return Err(self.corrupt(&format!(
-                "needs a {} window, more than max_window allows ({}); raise [verify] max_window if the file is genuine",
+                "needs a {} window, more than max_window allows ({}); raise {} max_window if the file is genuine",
                 human_bytes(h.window),
-                human_bytes(1u64 << self.limits.window_log_max)
+                human_bytes(1u64 << self.limits.window_log_max),
+                self.limits.table
             )));
         }
         if let Some(size) = h.content_size
             && self.decoded - self.frame_decoded + size > self.limits.max_decoded
         {
             return Err(self.corrupt(&format!(
-                "declares {} of content, more than the decoded-size bound ({}, from max_ratio); raise [verify] max_ratio if the file is genuine",
+                "declares {} of content, more than the decoded-size bound ({}, from max_ratio); raise {} max_ratio if the file is genuine",
                 human_bytes(size),
-                human_bytes(self.limits.max_decoded)
+                human_bytes(self.limits.max_decoded),
+                self.limits.table
             )));
         }
         Ok(())
@@ -249,9 +271,102 @@ impl Decoder {
 
     fn bomb(&self) -> DecodeError {
         self.corrupt(&format!(
-            "decodes to more than {} (max_ratio × its stored size): stopped as a likely decompression bomb; raise [verify] max_ratio if the file is genuine",
-            human_bytes(self.limits.max_decoded)
+            "decodes to more than {} (max_ratio × its stored size): stopped after {} decoded bytes, as a likely \
+             decompression bomb; raise {} max_ratio if the file is genuine",
+            human_bytes(self.limits.max_decoded),
+            self.decoded,
+            self.limits.table
         ))
+    }
+}
+
+/// A [`Read`] of the content of a `.zst` stream, decoded by [`Decoder`]
+/// under its bounds: for structured logs, which are read as lines rather
+/// than chunks. A decode error is an [`io::Error`]: `UnexpectedEof` for a
+/// stream that ends inside a frame (or holds none), `Other` for the rest,
+/// each with the decoder's message.
+pub struct BoundedReader<R> {
+    src: R,
+    decoder: Decoder,
+    input: Box<[u8]>,
+    /// Unread input is `input[start..end]`.
+    start: usize,
+    end: usize,
+    eof: bool,
+    out: Vec<u8>,
+    /// Decoded bytes not yet handed out are `out[given..]`.
+    given: usize,
+    done: bool,
+}
+
+/// Stored bytes read, and decoded bytes made, at a time.
+const READER_CHUNK: usize = 128 * 1024;
+
+impl<R: Read> BoundedReader<R> {
+    pub fn new(src: R, limits: Limits) -> BoundedReader<R> {
+        BoundedReader {
+            src,
+            decoder: Decoder::new(limits),
+            input: vec![0; READER_CHUNK].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            eof: false,
+            out: Vec::with_capacity(READER_CHUNK),
+            given: 0,
+            done: false,
+        }
+    }
+
+    /// Decodes more into `out` (empty on return only at the clean end).
+    fn refill(&mut self) -> io::Result<()> {
+        self.out.clear();
+        self.given = 0;
+        while self.out.is_empty() && !self.done {
+            if self.start == self.end && !self.eof {
+                match self.src.read(&mut self.input) {
+                    Ok(0) => self.eof = true,
+                    Ok(n) => (self.start, self.end) = (0, n),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+                continue;
+            }
+            if self.start == self.end {
+                // The input is over: what libzstd still holds, then the end.
+                let mut pos = 0;
+                self.decoder.decode(&[], &mut pos, &mut self.out).map_err(as_io)?;
+                if self.out.is_empty() {
+                    self.decoder.finish().map_err(as_io)?;
+                    self.done = true;
+                }
+                continue;
+            }
+            let mut pos = self.start;
+            self.decoder
+                .decode(&self.input[..self.end], &mut pos, &mut self.out)
+                .map_err(as_io)?;
+            self.start = pos;
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for BoundedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.given == self.out.len() {
+            self.refill()?;
+        }
+        let n = (self.out.len() - self.given).min(buf.len());
+        buf[..n].copy_from_slice(&self.out[self.given..self.given + n]);
+        self.given += n;
+        Ok(n)
+    }
+}
+
+fn as_io(e: DecodeError) -> io::Error {
+    match e {
+        DecodeError::Truncated(m) => io::Error::new(io::ErrorKind::UnexpectedEof, m),
+        DecodeError::Corrupt(m) => io::Error::other(m),
     }
 }
 
@@ -340,6 +455,7 @@ mod tests {
     const LIMITS: Limits = Limits {
         window_log_max: 27,
         max_decoded: 1 << 30,
+        table: "[verify]",
     };
 
     /// Decodes `data` fed in chunks of `chunk` bytes into outputs of `out`.
@@ -450,8 +566,8 @@ mod tests {
     fn bounds_stop_a_bomb_and_a_huge_window() {
         let file = frame(&vec![0u8; 8 << 20], false, false);
         let small = Limits {
-            window_log_max: 27,
             max_decoded: 1 << 20,
+            ..LIMITS
         };
         match decode(&file, 4096, 65536, small) {
             Err(DecodeError::Corrupt(m)) => assert!(m.contains("bomb"), "{m}"),
@@ -464,12 +580,36 @@ mod tests {
         }
         let narrow = Limits {
             window_log_max: 10,
-            max_decoded: 1 << 30,
+            ..LIMITS
         };
         match decode(&file, 4096, 65536, narrow) {
             Err(DecodeError::Corrupt(m)) => assert!(m.contains("max_window"), "{m}"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn the_reader_gives_the_content_or_the_decoder_s_fault() {
+        let data: Vec<u8> = (0..300_000u32).flat_map(|i| (i % 251).to_le_bytes()).collect();
+        let mut file = frame(&data, true, false);
+        file.extend(frame(b"tail", false, true));
+        let mut out = Vec::new();
+        BoundedReader::new(&file[..], LIMITS)
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out.len(), data.len() + 4);
+        let cut = BoundedReader::new(&file[..file.len() / 2], LIMITS).read_to_end(&mut Vec::new());
+        assert_eq!(cut.unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
+        let bomb = frame(&vec![b'\n'; 8 << 20], false, false);
+        let small = Limits {
+            max_decoded: 1 << 20,
+            table: "[logs]",
+            ..LIMITS
+        };
+        let e = BoundedReader::new(&bomb[..], small)
+            .read_to_end(&mut Vec::new())
+            .unwrap_err();
+        assert!(e.to_string().contains("raise [logs] max_ratio"), "{e}");
     }
 
     proptest! {

@@ -37,7 +37,7 @@ impl Fault {
 }
 
 /// A restore test in progress.
-pub trait RestoreTest {
+pub trait RestoreTest: Send {
     /// Reads the content, as much of it as the test needs. A read error
     /// means the content itself broke off, which the caller reports.
     fn read(&mut self, content: &mut dyn BufRead);

@@ -11,13 +11,17 @@
 
 use std::fs::File;
 use std::io::{self, BufRead, Write};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use rustix::event::{PollFd, PollFlags, Timespec};
 
 use crate::analyse::verify::report::{ProblemKind, Restore};
 use crate::analyse::verify::set::io_message;
+use crate::duration::Dur;
 
-use super::command::{read_output, wait};
+use super::command::{kill, read_output, wait};
 use super::{Fault, RestoreTest};
 
 /// The first bytes of a custom-format dump.
@@ -34,6 +38,11 @@ enum State {
         child: Child,
         stdin: Option<ChildStdin>,
         output: File,
+        /// `restore_timeout` after pg_restore was started: it holds while
+        /// pg_restore is fed as well as after.
+        deadline: Instant,
+        /// It stopped reading and was killed at the deadline.
+        timed_out: bool,
     },
     /// pg_restore is not installed.
     Absent,
@@ -43,7 +52,7 @@ enum State {
 
 impl PgRestoreTest {
     pub fn start(program: &str, timeout: Duration) -> PgRestoreTest {
-        let state = match spawn(program) {
+        let state = match spawn(program, timeout) {
             Ok(state) => state,
             Err(e) if e.kind() == io::ErrorKind::NotFound => State::Absent,
             Err(e) => State::Failed(format!("cannot run `{program}`: {}", io_message(&e))),
@@ -56,45 +65,108 @@ impl PgRestoreTest {
     }
 }
 
-fn spawn(program: &str) -> io::Result<State> {
+/// Starts pg_restore in a process group of its own (killed whole at the
+/// deadline), its input a pipe written without blocking: a pg_restore that
+/// stops reading cannot hold the run past the deadline.
+fn spawn(program: &str, timeout: Duration) -> io::Result<State> {
     let output = tempfile::tempfile()?;
     let mut child = Command::new(program)
         .args(["--exit-on-error", "-f", "/dev/null"])
         .stdin(Stdio::piped())
         .stdout(output.try_clone()?)
         .stderr(output.try_clone()?)
+        .process_group(0)
         .spawn()?;
+    let deadline = Instant::now() + timeout;
     let stdin = child.stdin.take();
-    Ok(State::Running { child, stdin, output })
+    if let Some(pipe) = &stdin {
+        let flags = rustix::fs::fcntl_getfl(pipe)?;
+        rustix::fs::fcntl_setfl(pipe, flags | rustix::fs::OFlags::NONBLOCK)?;
+    }
+    Ok(State::Running {
+        child,
+        stdin,
+        output,
+        deadline,
+        timed_out: false,
+    })
+}
+
+/// How feeding pg_restore one piece went.
+enum Fed {
+    All,
+    /// It stopped reading (a broken pipe): its exit status tells why.
+    Closed,
+    /// The deadline passed while it was not reading.
+    Late,
+}
+
+/// Writes `data` to the non-blocking pipe, waiting for room at most until
+/// `deadline`.
+fn feed(pipe: &mut ChildStdin, mut data: &[u8], deadline: Instant) -> Fed {
+    while !data.is_empty() {
+        match pipe.write(data) {
+            Ok(n) => data = &data[n..],
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Fed::Late;
+                }
+                let wait = Timespec::try_from(left).unwrap_or(Timespec {
+                    tv_sec: i32::MAX.into(),
+                    tv_nsec: 0,
+                });
+                let mut fds = [PollFd::new(pipe, PollFlags::OUT)];
+                if let Err(e) = rustix::event::poll(&mut fds, Some(&wait))
+                    && e != rustix::io::Errno::INTR
+                {
+                    return Fed::Closed;
+                }
+            }
+            Err(_) => return Fed::Closed,
+        }
+    }
+    Fed::All
 }
 
 impl RestoreTest for PgRestoreTest {
     fn read(&mut self, content: &mut dyn BufRead) {
         let State::Running {
-            stdin: Some(stdin), ..
+            child,
+            stdin: stdin @ Some(_),
+            deadline,
+            timed_out,
+            ..
         } = &mut self.state
         else {
             return;
         };
+        let pipe = stdin.as_mut().expect("matched Some");
         loop {
             let n = match content.fill_buf() {
                 Ok([]) | Err(_) => break,
-                Ok(data) => {
-                    // A broken pipe means pg_restore stopped early; its exit
-                    // status and message tell why.
-                    if stdin.write_all(data).is_err() {
+                Ok(data) => match feed(pipe, data, *deadline) {
+                    Fed::All => data.len(),
+                    Fed::Closed => break,
+                    Fed::Late => {
+                        kill(child, true);
+                        *timed_out = true;
                         break;
                     }
-                    data.len()
-                }
+                },
             };
             content.consume(n);
+        }
+        // The rest of the content is read for its digests alone.
+        if *timed_out {
+            drop(stdin.take());
         }
     }
 
     fn finish(&mut self) -> Result<Restore, Vec<Fault>> {
         let fail = |kind, detail: String| Err(vec![Fault::new(kind, detail)]);
-        let timeout = self.timeout;
+        let timeout = Dur::from_secs(self.timeout.as_secs() as i64);
         let program = self.program.clone();
         match &mut self.state {
             State::Absent => Ok(Restore::Skipped {
@@ -103,9 +175,20 @@ impl RestoreTest for PgRestoreTest {
                 ),
             }),
             State::Failed(why) => fail(ProblemKind::RestoreFailed, why.clone()),
-            State::Running { child, stdin, output } => {
+            State::Running {
+                child,
+                stdin,
+                output,
+                deadline,
+                timed_out,
+            } => {
                 drop(stdin.take());
-                let status = match wait(child, timeout, false) {
+                let status = if *timed_out {
+                    child.wait().map(|_| None)
+                } else {
+                    wait(child, *deadline, true)
+                };
+                let status = match status {
                     Ok(s) => s,
                     Err(e) => {
                         return fail(ProblemKind::RestoreFailed, format!("waiting for pg_restore: {e}"));
@@ -120,7 +203,10 @@ impl RestoreTest for PgRestoreTest {
                     Some(_) => fail(ProblemKind::Corrupt, text),
                     None => fail(
                         ProblemKind::RestoreFailed,
-                        format!("pg_restore ran past restore_timeout and was killed: {text}"),
+                        format!(
+                            "pg_restore ran past restore_timeout ({timeout}) and was killed: {}",
+                            if text.is_empty() { "(no output)" } else { &text }
+                        ),
                     ),
                 }
             }
@@ -135,7 +221,7 @@ impl Drop for PgRestoreTest {
         if let State::Running { child, stdin, .. } = &mut self.state {
             drop(stdin.take());
             if let Ok(None) = child.try_wait() {
-                let _ = child.kill();
+                kill(child, true);
             }
             let _ = child.wait();
         }
