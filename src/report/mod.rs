@@ -69,8 +69,11 @@ use views::*;
 #[derive(Debug, Clone)]
 pub struct Report {
     pub audience: Audience,
-    /// The moment the record stands at.
+    /// The day the record stands at, as the pages say it.
     pub record: RecordView,
+    /// The moment the record stands at (`data/site.json`); pages show the
+    /// day, so that they do not change with every minute of the clock.
+    pub record_at: Timestamp,
     pub project: ProjectInfo,
     /// The check of the notes; for the team only (`None` for the client).
     pub check: Option<CheckReport>,
@@ -97,8 +100,6 @@ pub struct Report {
 /// The moment the portal's record stands at, as the pages say it.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct RecordView {
-    /// Times up to this one are shown.
-    pub at: Timestamp,
     /// The record's last day: the clock's day, or the service period's
     /// last day once it has ended.
     pub day: NaiveDate,
@@ -189,7 +190,6 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
     let analysed = inputs.analyses.contract;
     let (notes, later) = notes_of(inputs.notes, audience, &analysed.record, tz);
     let record = RecordView {
-        at: note::local(&analysed.record.at, tz),
         day: analysed.record.day.0,
         ended: analysed.record.ended,
         later,
@@ -230,6 +230,7 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
     Ok(Report {
         audience,
         record,
+        record_at: note::local(&analysed.record.at, tz),
         project: ProjectInfo::new(&inputs.project.settings.project, &redactor),
         check,
         limits: Limits::new(&inputs.schedules.sla),

@@ -128,6 +128,8 @@ struct LogsMonthPage<'a> {
 struct SiteData<'a> {
     audience: crate::report::Audience,
     record: &'a RecordView,
+    /// The moment the record stands at.
+    at: crate::time::Timestamp,
     project: &'a crate::report::ProjectInfo,
     limits: &'a Limits,
     check: &'a Option<CheckReport>,
@@ -206,6 +208,7 @@ fn overview<'a>(plan: &mut Plan<'a>, report: &'a Report) {
         &SiteData {
             audience: report.audience,
             record: &report.record,
+            at: report.record_at,
             project: &report.project,
             limits: &report.limits,
             check: &report.check,
