@@ -97,7 +97,7 @@ impl Lists {
 }
 
 /// The page of a month of inspection records.
-pub fn month_url(m: &Period) -> String {
+fn month_url(m: &Period) -> String {
     format!("inspections/month/{m}.html")
 }
 

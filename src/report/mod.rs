@@ -318,7 +318,7 @@ impl Views {
                         View::Incident(IncidentView::new(info, n, m, links.faq_of(&m.id), sla(), ctx))
                     }
                     Meta::WorkOrder(m) => View::WorkOrder(WorkOrderView::new(info, n, m, ctx)),
-                    Meta::Faq(m) => View::Faq(links.faq_view(info, n, m, ctx)),
+                    Meta::Faq(m) => View::Faq(links.faq_view(info, n, m)),
                     Meta::Training(m) => View::Training(TrainingView::new(info, n, m, ctx)),
                     Meta::Upgrade(m) => View::Upgrade(UpgradeView::new(info, n, m, sla(), ctx)),
                     Meta::Vulnerability(m) => {
@@ -337,16 +337,7 @@ impl Views {
     }
 
     fn sorted(views: Vec<View>) -> Views {
-        let mut out = Views {
-            inspections: Vec::new(),
-            incidents: Vec::new(),
-            workorders: Vec::new(),
-            faq: Vec::new(),
-            trainings: Vec::new(),
-            upgrades: Vec::new(),
-            vulnerabilities: Vec::new(),
-            texts: Vec::new(),
-        };
+        let mut out = Views::default();
         for view in views {
             match view {
                 View::Inspection(v) => out.inspections.push(v),
@@ -421,7 +412,8 @@ impl<'c> Links<'c> {
         self.refs(self.faq_of.get(incident))
     }
 
-    fn faq_view(&self, info: NoteInfo, n: &Note, m: &crate::load::notes::kinds::Faq, ctx: &Ctx) -> FaqView {
+    fn faq_view(&self, info: NoteInfo, n: &Note, m: &crate::load::notes::kinds::Faq) -> FaqView {
+        let ctx = self.ctx;
         let answers = self.incidents_of.get(&m.id);
         FaqView {
             number: 0,

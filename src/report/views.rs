@@ -27,7 +27,7 @@ use crate::load::notes::{Note, kinds};
 use crate::time::{ClockTime, Timestamp};
 
 /// Every note's view, sorted into its kind's list (by day, then id).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Views {
     pub inspections: Vec<InspectionView>,
     pub incidents: Vec<IncidentView>,
