@@ -1,4 +1,4 @@
-//! Command-line arguments (SPEC 8). Parsing only: each command is a function
+//! Command-line arguments. Parsing only: each command is a function
 //! in `opsbook::commands`.
 
 use std::io::IsTerminal;

@@ -159,6 +159,54 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
+/// The most problems listed for one file; past this many, the rest are
+/// counted in one line. This also bounds the work a hostile file can cause:
+/// placing a problem at its line costs a pass over the text before it.
+pub const MAX_PER_FILE: usize = 50;
+
+/// Keeps the first [`MAX_PER_FILE`] problems of `file`'s list, and says how
+/// many more there were.
+/// A line that says so is merged into the one this writes, so that a list
+/// capped twice (syntax errors, then every problem) says it once.
+pub fn cap(file: &str, problems: &mut Vec<Diagnostic>, more: usize) {
+    let mut more = more;
+    problems.retain(|d| match unlisted(d) {
+        Some(n) => {
+            more += n;
+            false
+        }
+        None => true,
+    });
+    more += problems.len().saturating_sub(MAX_PER_FILE);
+    problems.truncate(MAX_PER_FILE);
+    if more > 0 {
+        problems.push(Diagnostic::error(
+            file,
+            format!("{UNLISTED_START}{more}{UNLISTED_END}"),
+        ));
+    }
+}
+
+/// A file's problems as they are listed: capped in the order they were
+/// found (which puts the ones placed at their lines first, see [`cap`]),
+/// then sorted by line.
+pub fn tidy(file: &str, problems: &mut Vec<Diagnostic>) {
+    cap(file, problems, 0);
+    sort(problems);
+}
+
+const UNLISTED_START: &str = "… and ";
+const UNLISTED_END: &str = " more problems in this file, not listed";
+
+/// How many problems a line written by [`cap`] stands for.
+fn unlisted(d: &Diagnostic) -> Option<usize> {
+    d.message
+        .strip_prefix(UNLISTED_START)?
+        .strip_suffix(UNLISTED_END)?
+        .parse()
+        .ok()
+}
+
 /// Counts of a list of diagnostics.
 pub fn count_errors(diags: &[Diagnostic]) -> usize {
     diags.iter().filter(|d| d.is_error()).count()

@@ -1,5 +1,10 @@
 //! Durations as people write them in settings and schedules: `26h`, `7d`,
 //! `1h30m`, `90s`, `2w`.
+//!
+//! A written duration is at most [`Dur::MAX`] (100 years): longer than any
+//! limit, grace or retention a contract sets, and short enough that adding
+//! it to any date opsbook accepts stays far inside the calendar, so no date
+//! arithmetic on a duration that parsed can overflow.
 
 use std::fmt;
 use std::str::FromStr;
@@ -13,6 +18,9 @@ pub struct Dur {
 }
 
 impl Dur {
+    /// The longest duration a setting or schedule may give: 36500 days.
+    pub const MAX: Dur = Dur::days(36_500);
+
     pub const fn from_secs(secs: i64) -> Self {
         Dur { secs }
     }
@@ -28,8 +36,14 @@ impl Dur {
     pub const fn as_secs(self) -> i64 {
         self.secs
     }
+    /// As chrono's span; saturating, though no duration opsbook reads or
+    /// computes comes near chrono's limits (about 292 million years).
     pub fn to_chrono(self) -> chrono::TimeDelta {
-        chrono::TimeDelta::seconds(self.secs)
+        chrono::TimeDelta::try_seconds(self.secs).unwrap_or(if self.secs < 0 {
+            chrono::TimeDelta::MIN
+        } else {
+            chrono::TimeDelta::MAX
+        })
     }
     pub fn from_chrono(d: chrono::TimeDelta) -> Self {
         Dur {
@@ -39,16 +53,21 @@ impl Dur {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "invalid duration `{0}`: write a number and a unit, like `26h`, `7d`, `1h30m` (units: s, m, h, d, w)"
-)]
-pub struct ParseDurError(String);
+pub enum ParseDurError {
+    #[error(
+        "invalid duration `{0}`: write a number and a unit, like `26h`, `7d`, `1h30m` (units: s, m, h, d, w)"
+    )]
+    Form(String),
+    #[error("duration `{0}` is too long: durations are at most 36500d (100 years)")]
+    TooLong(String),
+}
 
 impl FromStr for Dur {
     type Err = ParseDurError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || ParseDurError(s.to_string());
+        let err = || ParseDurError::Form(s.to_string());
+        let too_long = || ParseDurError::TooLong(s.to_string());
         let text = s.trim();
         if text.is_empty() {
             return Err(err());
@@ -71,11 +90,17 @@ impl FromStr for Dur {
                 'w' => 7 * 86_400,
                 _ => return Err(err()),
             };
-            let n: i64 = digits.parse().map_err(|_| err())?;
+            if digits.is_empty() {
+                return Err(err());
+            }
+            // Digits past any sane length are a duration too long, not one
+            // whose number cannot be read.
+            let n: i64 = digits.parse().map_err(|_| too_long())?;
             secs = n
                 .checked_mul(unit)
                 .and_then(|v| secs.checked_add(v))
-                .ok_or_else(err)?;
+                .filter(|&v| v <= Dur::MAX.secs)
+                .ok_or_else(too_long)?;
             digits.clear();
         }
         if !digits.is_empty() {
@@ -140,8 +165,40 @@ mod tests {
 
     #[test]
     fn rejects_nonsense() {
-        for bad in ["", "h", "12", "3x", "1.5h", "99999999999999999999d"] {
-            assert!(bad.parse::<Dur>().is_err(), "{bad}");
+        for bad in ["", "h", "12", "3x", "1.5h", "d1"] {
+            assert!(matches!(bad.parse::<Dur>(), Err(ParseDurError::Form(_))), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_duration_is_bounded() {
+        assert_eq!("36500d".parse::<Dur>(), Ok(Dur::MAX));
+        for long in [
+            "36501d",
+            "99999999999d",
+            "99999999999999999999d",
+            "5215w",
+            "36500d1s",
+        ] {
+            assert!(
+                matches!(long.parse::<Dur>(), Err(ParseDurError::TooLong(_))),
+                "{long}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever parses is within the bound, and adding it to the
+        /// furthest dates opsbook accepts does not overflow.
+        #[test]
+        fn parsed_durations_are_safe_to_add(text in "[0-9]{1,14}[smhdw]([0-9]{1,6}[smhdw]){0,3}") {
+            if let Ok(d) = text.parse::<Dur>() {
+                proptest::prop_assert!(d >= Dur::default() && d <= Dur::MAX);
+                let last = chrono::NaiveDate::from_ymd_opt(2099, 12, 31).unwrap().and_hms_opt(23, 59, 59).unwrap();
+                let first = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
+                proptest::prop_assert!(last.checked_add_signed(d.to_chrono()).is_some());
+                proptest::prop_assert!(first.checked_sub_signed(d.to_chrono()).is_some());
+            }
         }
     }
 }

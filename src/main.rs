@@ -22,6 +22,7 @@ fn main() -> ExitCode {
     match cli.run() {
         Ok(Exit::Clean) => ExitCode::SUCCESS,
         Ok(Exit::Problems) => ExitCode::from(1),
+        Ok(Exit::CouldNotRun) => ExitCode::from(2),
         Err(fatal) => {
             report_fatal(&fatal, color);
             ExitCode::from(2)

@@ -31,7 +31,10 @@ pub struct Options {
 pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let started = Instant::now();
     let session = Session::open(ctx)?;
-    let site_dir = session.project.site_dir();
+    session.warn_if_backdated(ctx);
+    // Whatever the manifest says, a build interrupted before is finished or
+    // rolled back first, and a site folder opsbook may not write is refused.
+    let site_dir = render::open_site(&session.project).map_err(|e| Fatal::Other(e.into()))?;
     let digest = manifest::inputs_digest(&session.project, opts.audience, session.clock.today());
     if let Some(check) = manifest::up_to_date(&site_dir, opts.audience, &digest) {
         ctx.say(format!(
@@ -155,6 +158,10 @@ pub fn portal(
     audience: Audience,
     inputs: Option<String>,
 ) -> Result<SiteSummary, Fatal> {
+    let project = &session.project;
+    // The history's record to publish; none (the site keeps its own) when
+    // the history cannot be read, which `check` reports.
+    let published = session.history.publish(&project.state_dir()).ok();
     let errors = diag::count_errors(&checked.problems);
     let counts = CheckCounts {
         notes: checked.files,
@@ -170,6 +177,7 @@ pub fn portal(
             check: checked.report(),
             git,
             analyses,
+            history_breaks: published.as_ref().map_or(&[], |p| p.breaks.as_slice()),
         },
         audience,
     )
@@ -180,6 +188,7 @@ pub fn portal(
         &SiteOptions {
             inputs,
             check: counts,
+            published,
         },
     )
     .map_err(|e| Fatal::Other(e.into()))

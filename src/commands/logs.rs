@@ -1,4 +1,4 @@
-//! `opsbook logs`: ingest structured logs and print the daily aggregates (SPEC 6).
+//! `opsbook logs`: ingest structured logs and print the daily aggregates.
 //!
 //! Exit codes: 0 when nothing recent needs a person; 1 when the run found
 //! malformed lines or damaged files in a log written within `[logs] recent`,
@@ -24,6 +24,7 @@ pub struct Options {
 
 pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let session = Session::open(ctx)?;
+    session.warn_if_backdated(ctx);
     let bar = Bar::new(ctx.progress, "reading logs");
     let report = logs::ingest(&session.project, &session.clock, &bar).map_err(|e| Fatal::Other(e.into()))?;
     drop(bar);

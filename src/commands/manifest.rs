@@ -1,4 +1,4 @@
-//! `opsbook manifest DIR`: a b3sum-compatible manifest of a folder (SPEC 5.2).
+//! `opsbook manifest DIR`: a b3sum-compatible manifest of a folder.
 //!
 //! Paths are relative to DIR, sorted; `cd DIR && b3sum --check FILE` accepts
 //! the output. Files are hashed in parallel. Left out: the file stdout is

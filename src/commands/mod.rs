@@ -2,7 +2,7 @@
 //!
 //! Commands take plain option structs (the CLI's flags, parsed), print what a
 //! person needs to read, and return how the run ended; the binary turns that
-//! into an exit code (SPEC 8: 0 all well, 1 problems found, 2 could not run).
+//! into an exit code (0 all well, 1 problems found, 2 could not run).
 
 pub mod build;
 pub mod check;
@@ -68,12 +68,15 @@ impl Context {
 }
 
 /// How a command that ran to its end went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Exit {
     /// 0: all well.
     Clean,
     /// 1: the run finished and found problems.
     Problems,
+    /// 2: a part of the run could not run at all (a `nightly` stage), though
+    /// the rest ran and reported.
+    CouldNotRun,
 }
 
 impl Exit {
@@ -83,11 +86,7 @@ impl Exit {
 
     /// The worse of two outcomes.
     pub fn and(self, other: Exit) -> Exit {
-        if self == Exit::Problems || other == Exit::Problems {
-            Exit::Problems
-        } else {
-            Exit::Clean
-        }
+        self.max(other)
     }
 }
 
@@ -100,8 +99,24 @@ pub enum Fatal {
     Usage(String),
     #[error("`opsbook {0}` is not built yet")]
     NotBuilt(&'static str),
-    #[error("{0:#}")]
+    #[error("{}", said_once(.0))]
     Other(#[from] anyhow::Error),
+}
+
+/// An error with its causes, each said once. Library errors often hold
+/// their cause in the message (`cannot write site: No space left on
+/// device`) and as their source too; a cause the text already says is not
+/// repeated.
+fn said_once(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 /// `1 file`, `3 files`: a count with its noun, for summaries.
@@ -119,5 +134,29 @@ pub fn write_output(target: &str, text: &str) -> Result<(), Fatal> {
     } else {
         crate::state::write_atomic(std::path::Path::new(target), text.as_bytes())
             .map_err(|e| Fatal::Other(anyhow::anyhow!("cannot write {target}: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_os_error_held_in_the_message_and_as_its_cause_is_said_once() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("cannot write site: {source}")]
+        struct Write {
+            source: std::io::Error,
+        }
+        let full = std::io::Error::from_raw_os_error(28);
+        let fatal = Fatal::Other(Write { source: full }.into());
+        let text = fatal.to_string();
+        assert_eq!(text.matches("(os error 28)").count(), 1, "{text}");
+        assert!(text.starts_with("cannot write site: "), "{text}");
+
+        // A cause the message does not hold is still said.
+        let fatal =
+            Fatal::Other(anyhow::Error::new(std::io::Error::from_raw_os_error(2)).context("cannot read x"));
+        assert!(fatal.to_string().starts_with("cannot read x: "), "{fatal}");
     }
 }

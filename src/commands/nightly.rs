@@ -1,4 +1,4 @@
-//! `opsbook nightly`: the night's work in one run (SPEC 8.1): check the
+//! `opsbook nightly`: the night's work in one run: check the
 //! notes, ingest the logs, verify the backups, hold the notes against the
 //! contract's schedules and SLAs, and build the portal; then one summary for
 //! the person reading CI's log, and the same as JSON and JUnit for machines.
@@ -6,7 +6,8 @@
 //! Every stage runs whatever the others found: a broken note does not stop
 //! the backups being verified, and a failed verification is still rendered
 //! into the portal that shows it. A stage that could not run says why in the
-//! summary and the JSON, and the run carries on.
+//! summary and the JSON, and the run carries on; it then exits 2, since
+//! what that stage would have found is not known.
 
 use std::collections::BTreeMap;
 
@@ -37,7 +38,7 @@ pub struct Options {
     pub strict: bool,
 }
 
-/// The nightly summary: the object of SPEC 8.1, with each stage's section.
+/// The nightly summary (`docs/reference.md`), with each stage's section.
 #[derive(Debug, Serialize)]
 pub struct Summary {
     /// Nothing needs a person: the run exits 0.
@@ -56,6 +57,19 @@ pub struct Summary {
     pub build: Stage<BuildSection>,
 }
 
+impl Summary {
+    /// 2 when a stage could not run at all (it is not known what it would
+    /// have found), else 1 when something needs a person, else 0.
+    pub fn exit(&self) -> Exit {
+        let failed = [self.verify.failed(), self.logs.failed(), self.build.failed()];
+        if failed.contains(&true) {
+            Exit::CouldNotRun
+        } else {
+            Exit::from_problems(!self.ok)
+        }
+    }
+}
+
 /// How a stage that may not run went.
 #[derive(Debug)]
 pub enum Stage<T> {
@@ -70,6 +84,11 @@ pub enum Stage<T> {
 }
 
 impl<T> Stage<T> {
+    /// It could not run.
+    pub fn failed(&self) -> bool {
+        matches!(self, Stage::Failed(_))
+    }
+
     pub fn ok(&self) -> bool {
         match self {
             Stage::Ran { ok, .. } => *ok,
@@ -150,6 +169,7 @@ pub struct BuildSection {
 
 pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let session = Session::open(ctx)?;
+    session.warn_if_backdated(ctx);
     let started_at = wall_clock(&session);
 
     let git = GitLog::start(&session.project.root);
@@ -201,7 +221,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         json.push('\n');
         super::write_output(target, &json)?;
     }
-    Ok(Exit::from_problems(!summary.ok))
+    Ok(summary.exit())
 }
 
 fn wall_clock(session: &Session) -> String {
@@ -214,9 +234,9 @@ fn wall_clock(session: &Session) -> String {
 // Each `*_stage` function runs its part, the `*_line` and `*_cases`
 // functions describe it for the summary and JUnit.
 
-/// The backup verification report (SPEC 5.2).
+/// The backup verification report.
 pub type VerifyReport = verify::VerifyReport;
-/// The log aggregates (SPEC 8.1 `logs`).
+/// The log aggregates (the summary's `logs`).
 pub type LogsReport = logs::LogReport;
 
 /// Verifies every backup set (sampling as the sets say), printing its

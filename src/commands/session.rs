@@ -6,7 +6,11 @@ use crate::diag::{self, Diagnostic};
 use crate::load::Project;
 use crate::load::notes::{self, Note};
 use crate::load::schedules::{self, Schedules};
+use crate::render::site_out;
 use crate::report::CheckReport;
+use crate::state::Backdated;
+use crate::state::history;
+use crate::state::published::Continuity;
 use crate::time::Clock;
 
 use super::{Context, Fatal, plural};
@@ -15,17 +19,51 @@ use super::{Context, Fatal, plural};
 pub struct Session {
     pub project: Project,
     pub clock: Clock,
+    /// Set when the clock is earlier than the last recorded run: then
+    /// nothing is written to `state/` (see [`Backdated`]).
+    pub backdated: Option<Backdated>,
+    /// The verification history held against the one the portal last
+    /// published, as this run found them when it started.
+    pub history: Continuity,
 }
 
 impl Session {
     pub fn open(ctx: &Context) -> Result<Session, Fatal> {
         let project = Project::open(&ctx.dir)?;
+        Session::with_project(ctx, project)
+    }
+
+    /// Opens the project even when its settings have problems, as far as
+    /// they can be read (`check` lists them with every other problem).
+    pub fn open_lenient(ctx: &Context) -> Result<(Session, Vec<Diagnostic>), Fatal> {
+        let (project, problems) = Project::open_lenient(&ctx.dir)?;
+        Ok((Session::with_project(ctx, project)?, problems))
+    }
+
+    fn with_project(ctx: &Context, project: Project) -> Result<Session, Fatal> {
         let tz = project.tz();
         let clock = match &ctx.now {
             Some(text) => Clock::parse(text, tz).map_err(|e| Fatal::Usage(format!("--now: {e}")))?,
             None => Clock::system(tz),
         };
-        Ok(Session { project, clock })
+        let backdated = Backdated::check(&project.state_dir(), clock.now());
+        let history = Continuity::examine(&project.site_dir(), &project.state_dir(), clock.now());
+        Ok(Session {
+            project,
+            clock,
+            backdated,
+            history,
+        })
+    }
+
+    /// Says, once, that this run writes nothing to `state/` because its
+    /// clock is earlier than the last recorded run. For the commands that
+    /// would write there.
+    pub fn warn_if_backdated(&self, ctx: &Context) {
+        if let Some(b) = &self.backdated {
+            let file = self.project.rel(&self.project.state_dir().join(history::FILE));
+            ctx.print_diagnostics(&[Diagnostic::warning(file, b.to_string())]);
+        }
     }
 
     /// Loads schedules and notes and checks them: every problem of both.
@@ -36,9 +74,12 @@ impl Session {
         problems.extend(analyse::check::notes(
             &loaded.notes,
             &schedules,
-            self.project.tz(),
+            &self.project,
+            &self.clock,
         ));
+        problems.extend(analyse::check::derived::check(&self.project));
         problems.extend(analyse::verify::check(&self.project));
+        problems.extend(self.integrity());
         diag::sort(&mut problems);
         Checked {
             files: loaded.files,
@@ -46,6 +87,21 @@ impl Session {
             notes: loaded.notes,
             problems,
         }
+    }
+}
+
+impl Session {
+    /// What the project's settings and state risk for what opsbook writes:
+    /// a `[site] out` it may not build into, and a verification history
+    /// that does not continue the one the portal last published.
+    fn integrity(&self) -> Vec<Diagnostic> {
+        let project = &self.project;
+        let mut problems = site_out::check(project);
+        problems.extend(self.history.diagnostic(
+            &project.rel(&project.state_dir()),
+            &project.rel(&project.site_dir()),
+        ));
+        problems
     }
 }
 

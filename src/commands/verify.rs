@@ -1,4 +1,4 @@
-//! `opsbook verify`: backup verification (SPEC 5).
+//! `opsbook verify`: backup verification.
 //!
 //! Prints each problem in rustc's style on stderr and a line per set on
 //! stdout (stderr when the JSON report goes to stdout); writes the JSON
@@ -41,6 +41,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         None => None,
     };
     let session = Session::open(ctx)?;
+    session.warn_if_backdated(ctx);
     let started = Instant::now();
     let bar = Bar::new(ctx.progress, "verifying");
     let report = verify::verify(

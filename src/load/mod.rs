@@ -4,8 +4,10 @@
 //! engineers' notes ([`notes`]). Loading never stops at the first problem: it
 //! returns what it could read together with a diagnostic for everything else.
 
+pub mod nesting;
 pub mod notes;
 pub mod schedules;
+pub mod schema;
 pub mod settings;
 pub mod toml_doc;
 
@@ -30,6 +32,8 @@ pub struct Project {
 pub enum LoadError {
     #[error("no {} in {} or any folder above it", settings::FILE_NAME, .0.display())]
     NotFound(PathBuf),
+    #[error("{} is a folder: the project's settings must be a file", .0.display())]
+    NotAFile(PathBuf),
     #[error("cannot read {}: {source}", .path.display())]
     Unreadable { path: PathBuf, source: io::Error },
     #[error("{} has {} problem(s)", settings::FILE_NAME, .0.len())]
@@ -39,14 +43,33 @@ pub enum LoadError {
 impl Project {
     /// Opens the project whose `opsbook.toml` is in `dir` or the nearest folder
     /// above it, as git and cargo find their roots.
+    ///
+    /// The nearest `opsbook.toml` that is there in any form counts: one
+    /// that is a folder, a dangling link or a link loop is reported as
+    /// such, not passed over for one further up.
     pub fn open(dir: &Path) -> Result<Project, LoadError> {
+        let (project, problems) = Project::open_lenient(dir)?;
+        if problems.iter().any(Diagnostic::is_error) {
+            return Err(LoadError::Invalid(problems));
+        }
+        Ok(project)
+    }
+
+    /// Opens the project as [`Project::open`] does, but with settings that
+    /// have problems read as far as they can be (each wrong value at its
+    /// default), returned with the problems. Fails only when the settings
+    /// cannot be found or read at all.
+    pub fn open_lenient(dir: &Path) -> Result<(Project, Vec<Diagnostic>), LoadError> {
         let start = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
         let root = start
             .ancestors()
-            .find(|d| d.join(settings::FILE_NAME).is_file())
+            .find(|d| std::fs::symlink_metadata(d.join(settings::FILE_NAME)).is_ok())
             .ok_or_else(|| LoadError::NotFound(start.clone()))?
             .to_path_buf();
         let path = root.join(settings::FILE_NAME);
+        if path.is_dir() {
+            return Err(LoadError::NotAFile(path));
+        }
         let bytes = std::fs::read(&path).map_err(|source| LoadError::Unreadable {
             path: path.clone(),
             source,
@@ -58,8 +81,10 @@ impl Project {
                 e.utf8_error(),
             )])
         })?;
-        let settings = settings::parse(&text, settings::FILE_NAME).map_err(LoadError::Invalid)?;
-        Ok(Project { root, settings })
+        match settings::read(&text, settings::FILE_NAME) {
+            (Some(settings), problems) => Ok((Project { root, settings }, problems)),
+            (None, problems) => Err(LoadError::Invalid(problems)),
+        }
     }
 
     /// A project with default settings rooted at `root` (for tests and `init`).
@@ -100,12 +125,29 @@ impl Project {
 
     /// `path` relative to the project root, `/`-separated, for messages and
     /// reports; paths outside the project are shown whole.
+    /// The project folder itself is `.`.
     pub fn rel(&self, path: &Path) -> String {
-        let shown = path.strip_prefix(&self.root).unwrap_or(path);
-        shown
+        let Ok(inside) = path.strip_prefix(&self.root) else {
+            return path.to_string_lossy().into_owned();
+        };
+        let shown = inside
             .components()
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
-            .join("/")
+            .join("/");
+        if shown.is_empty() { ".".to_string() } else { shown }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_shown_relative_whole_or_as_dot() {
+        let p = Project::with_settings(PathBuf::from("/srv/project"), Settings::default());
+        assert_eq!(p.rel(Path::new("/srv/project/content/a.md")), "content/a.md");
+        assert_eq!(p.rel(Path::new("/srv/project")), ".");
+        assert_eq!(p.rel(Path::new("/tmp/backups")), "/tmp/backups");
     }
 }

@@ -1,5 +1,4 @@
-//! `schedules/*.toml`: the contract's obligations, SLA limits and checklists
-//! (SPEC 4).
+//! `schedules/*.toml`: the contract's obligations, SLA limits and checklists.
 //!
 //! The contract's own schedule is built in ([`DEFAULT_SCHEDULE`], also what
 //! `opsbook init` writes). A project's files change it this way:
@@ -18,7 +17,8 @@ use crate::diag::Diagnostic;
 use crate::duration::Dur;
 use crate::load::Project;
 use crate::load::notes::Kind;
-use crate::load::toml_doc::TomlDoc;
+use crate::load::schema::{self, FileCheck};
+use crate::load::toml_doc::KeyIndex;
 use crate::period::Every;
 
 /// The contract's schedule, as `opsbook init` writes it.
@@ -53,7 +53,8 @@ impl Obligation {
     }
 }
 
-/// Response and resolution limits (SPEC 3.2, 3.6, 3.7).
+/// Response and resolution limits of incidents, upgrades and vulnerability
+/// fixes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sla {
     pub general_resolve: Dur,
@@ -92,7 +93,7 @@ impl Default for Sla {
 /// One schedule file as written: every part optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ScheduleFile {
+pub struct ScheduleFile {
     #[serde(default)]
     obligation: Vec<Obligation>,
     #[serde(default)]
@@ -157,8 +158,9 @@ impl Schedules {
     }
 }
 
-/// Loads the project's schedules over the contract's defaults. Files with
-/// problems are reported and left out; the rest still apply.
+/// Loads the project's schedules over the contract's defaults. Every problem
+/// of every file is reported; a value with a problem is left out, and what
+/// is right in the same file still applies.
 pub fn load(project: &Project) -> (Schedules, Vec<Diagnostic>) {
     let mut schedules = Schedules::contract_default();
     let mut diagnostics = Vec::new();
@@ -175,14 +177,13 @@ pub fn load(project: &Project) -> (Schedules, Vec<Diagnostic>) {
     let mut any_obligations = false;
     for path in paths {
         let rel = project.rel(&path);
-        match read_file(&path, &rel) {
-            Ok(file) => {
-                any_obligations |= !file.obligation.is_empty();
-                obligations.extend(file.obligation);
-                file.sla.apply(&mut schedules.sla);
-                schedules.checklists.extend(file.checklists);
-            }
-            Err(diags) => diagnostics.extend(diags),
+        let (file, problems) = read_file(&path, &rel, project.tz());
+        diagnostics.extend(problems);
+        if let Some(file) = file {
+            any_obligations |= !file.obligation.is_empty();
+            obligations.extend(file.obligation);
+            file.sla.apply(&mut schedules.sla);
+            schedules.checklists.extend(file.checklists);
         }
     }
     if any_obligations {
@@ -191,43 +192,141 @@ pub fn load(project: &Project) -> (Schedules, Vec<Diagnostic>) {
     (schedules, diagnostics)
 }
 
-fn read_file(path: &Path, rel: &str) -> Result<ScheduleFile, Vec<Diagnostic>> {
-    let bytes = std::fs::read(path).map_err(|e| vec![Diagnostic::error(rel, format!("cannot read: {e}"))])?;
-    let text =
-        std::str::from_utf8(&bytes).map_err(|e| vec![crate::load::notes::utf8_diagnostic(rel, &bytes, e)])?;
-    let doc = TomlDoc::parse(text, rel, 1)?;
-    let keys = doc.keys();
-    let file: ScheduleFile = doc.deserialize().map_err(|d| vec![d])?;
-    let mut problems = Vec::new();
-    for (i, ob) in file.obligation.iter().enumerate() {
-        if ob.note_kind().is_none() {
-            let span = keys.span(&format!("obligation.{i}.kind")).unwrap_or(0..0);
+fn read_file(path: &Path, rel: &str, tz: chrono_tz::Tz) -> (Option<ScheduleFile>, Vec<Diagnostic>) {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return (None, vec![Diagnostic::error(rel, format!("cannot read: {e}"))]),
+    };
+    match std::str::from_utf8(&bytes) {
+        Ok(text) => parse(text, rel, tz),
+        Err(e) => (None, vec![crate::load::notes::utf8_diagnostic(rel, &bytes, e)]),
+    }
+}
+
+/// Reads one schedule file: what can be read of it, and every problem.
+pub fn parse(text: &str, rel: &str, tz: chrono_tz::Tz) -> (Option<ScheduleFile>, Vec<Diagnostic>) {
+    let FileCheck {
+        mut values,
+        index,
+        bad,
+        mut problems,
+        parsed,
+    } = schema::check_file(&schema::schedules::SCHEDULE, text, rel, tz);
+    if !parsed {
+        crate::diag::tidy(rel, &mut problems);
+        return (None, problems);
+    }
+    problems.extend(where_problems(&values, &index, text, rel));
+    crate::diag::tidy(rel, &mut problems);
+    schema::validate::prune(&mut values, &bad);
+    match ScheduleFile::deserialize(toml::Value::Table(values)) {
+        Ok(file) => (Some(file), problems),
+        Err(e) => {
             problems.push(
-                Diagnostic::error(
-                    rel,
-                    format!(
-                        "obligation `{}` names an unknown note kind `{}`",
-                        ob.name, ob.kind
-                    ),
-                )
-                .at_span(text, span, 1)
-                .with_hint(format!(
-                    "use one of: {}",
-                    Kind::ALL.map(|k| k.folder()).join(", ")
-                )),
+                Diagnostic::error(rel, format!("the schedule cannot be read: {}", e.message())).at_line(1),
             );
+            (None, problems)
         }
     }
-    if problems.is_empty() {
-        Ok(file)
-    } else {
-        Err(problems)
+}
+
+/// The `where` of each obligation names keys of its kind's front matter,
+/// with values those keys can have: else no note could ever satisfy it.
+fn where_problems(values: &toml::Table, index: &KeyIndex, text: &str, rel: &str) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let Some(obligations) = values.get("obligation").and_then(|v| v.as_array()) else {
+        return out;
+    };
+    for (i, ob) in obligations.iter().enumerate() {
+        let (Some(kind), Some(matches)) = (
+            ob.get("kind").and_then(|k| k.as_str()).and_then(Kind::from_name),
+            ob.get("where").and_then(|w| w.as_table()),
+        ) else {
+            continue;
+        };
+        let front = schema::notes::of(kind);
+        for (key, value) in matches {
+            let path = format!("obligation.{i}.where.{key}");
+            let place = |d: Diagnostic, key_span: bool| {
+                let span = if key_span {
+                    index.key_span(&path)
+                } else {
+                    index.span(&path)
+                };
+                match span.or_else(|| schema::validate::span_of(index, &path)) {
+                    Some(span) => d.at_span(text, span, 1),
+                    None => d,
+                }
+            };
+            let Some(field) = front.field(key) else {
+                let keys: Vec<&str> = front.fields.iter().map(|f| f.key).collect();
+                let d = Diagnostic::error(
+                    rel,
+                    format!("{} notes have no key `{key}`: no note can match", kind.singular()),
+                );
+                let hint = match schema::validate::closest(key, &keys) {
+                    Some(g) => format!("did you mean `{g}`?"),
+                    None => format!("their keys are: {}", keys.join(", ")),
+                };
+                out.push(place(d, true).with_hint(hint));
+                continue;
+            };
+            if let schema::Type::OneOf(names) = field.ty
+                && !value.as_str().is_some_and(|v| names.contains(&v))
+            {
+                let d = Diagnostic::error(
+                    rel,
+                    format!(
+                        "`{key}` of a {} note is never {value}: no note can match",
+                        kind.singular()
+                    ),
+                );
+                out.push(place(d, false).with_hint(format!("it is one of: {}", names.join(", "))));
+            }
+        }
     }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_schema_matches_the_structs() {
+        use crate::load::schema::schedules::{OBLIGATION, SCHEDULE, SLA};
+        use crate::load::schema::validate::tests::assert_matches;
+        assert_matches::<ScheduleFile>(&SCHEDULE, &[]);
+        assert_matches::<Obligation>(&OBLIGATION, &[]);
+        assert_matches::<SlaFile>(&SLA, &[]);
+    }
+
+    #[test]
+    fn every_problem_of_a_file_is_reported() {
+        let text = "[[obligation]]\nname = \"周报\"\nevry = \"week\"\nkind = \"inspections\"\nwhere = { cycl = \"weekly\" }\ngrace = \"99999999999d\"\n\n[[obligation]]\nname = \"培训\"\nevery = \"quarter\"\nkind = \"trainings\"\n\n[sla]\ngeneral_resolve = \"0s\"\nmajor_resolv = \"8h\"\n";
+        let (file, problems) = parse(text, "schedules/x.toml", crate::time::DEFAULT_TIMEZONE);
+        let found: Vec<(usize, &str)> = problems
+            .iter()
+            .map(|d| (d.line.unwrap(), d.message.as_str()))
+            .collect();
+        assert_eq!(problems.len(), 5, "{found:#?}");
+        for (line, needle) in [
+            (3, "unknown key `evry`"),
+            (5, "no key `cycl`"),
+            (6, "is too long"),
+            (14, "must be at least"),
+            (15, "unknown key `major_resolv`"),
+        ] {
+            assert!(
+                found.iter().any(|(l, m)| *l == line && m.contains(needle)),
+                "{needle} at {line}: {found:#?}"
+            );
+        }
+        // What was right still applies: the second obligation.
+        let file = file.unwrap();
+        assert_eq!(file.obligation.len(), 1);
+        assert_eq!(file.obligation[0].name, "培训");
+    }
 
     #[test]
     fn the_contract_default_has_its_obligations_and_limits() {

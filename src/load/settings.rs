@@ -1,4 +1,6 @@
-//! `opsbook.toml`: the project's settings (SPEC 2).
+//! `opsbook.toml`: the project's settings. Every key is described, with its
+//! type and default, in [`crate::load::schema::settings`] and in
+//! `docs/reference.md`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -12,7 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::analyse::logs::LogSettings;
 use crate::diag::Diagnostic;
 use crate::duration::Dur;
-use crate::load::toml_doc::TomlDoc;
+use crate::load::schema::{self, FileCheck};
 use crate::time::{DEFAULT_TIMEZONE, Day};
 
 pub const FILE_NAME: &str = "opsbook.toml";
@@ -189,28 +191,57 @@ impl<'de> Deserialize<'de> for Sample {
 
 /// Parses settings text; every problem found comes back as a diagnostic.
 pub fn parse(text: &str, file: &str) -> Result<Settings, Vec<Diagnostic>> {
-    let doc = TomlDoc::parse(text, file, 1)?;
-    let keys = doc.keys();
-    let settings: Settings = doc.deserialize().map_err(|d| vec![d])?;
+    match read(text, file) {
+        (Some(settings), problems) if !problems.iter().any(Diagnostic::is_error) => Ok(settings),
+        (_, problems) => Err(problems),
+    }
+}
 
-    let mut problems = Vec::new();
+/// Reads settings text as far as it can be read: a value that is wrong is
+/// reported and left at its default (a backup set or alert rule that lacks a
+/// required key is left out), so that `opsbook check` can go on to the notes
+/// and list every problem of the project in one run. `None` when the text is
+/// not TOML at all.
+pub fn read(text: &str, file: &str) -> (Option<Settings>, Vec<Diagnostic>) {
+    let FileCheck {
+        mut values,
+        index,
+        bad,
+        mut problems,
+        parsed,
+    } = schema::check_file(&schema::settings::SETTINGS, text, file, DEFAULT_TIMEZONE);
+    if !parsed {
+        crate::diag::tidy(file, &mut problems);
+        return (None, problems);
+    }
+    let len = |path: &[&str]| {
+        let mut v = values.get(path[0]);
+        for p in &path[1..] {
+            v = v.and_then(|v| v.get(p));
+        }
+        v.and_then(|v| v.as_array()).map_or(0, Vec::len)
+    };
+    let backups_at = schema::validate::kept(&bad, "backups", len(&["backups"]));
+    let alerts_at = schema::validate::kept(&bad, "logs.alerts", len(&["logs", "alerts"]));
+    schema::validate::prune(&mut values, &bad);
+    let settings = match Settings::deserialize(toml::Value::Table(values)) {
+        Ok(s) => s,
+        Err(e) => {
+            problems.push(
+                Diagnostic::error(file, format!("the settings cannot be read: {}", e.message())).at_line(1),
+            );
+            return (None, problems);
+        }
+    };
     let at = |path: &str, message: String| {
         let d = Diagnostic::error(file, message);
-        match keys.span(path) {
+        match schema::validate::span_of(&index, path) {
             Some(span) => d.at_span(text, span, 1),
             None => d,
         }
     };
-    if let (Some(start), Some(end)) = (settings.project.start, settings.project.end)
-        && end < start
-    {
-        problems.push(at(
-            "project.end",
-            format!("the service period ends ({end}) before it starts ({start})"),
-        ));
-    }
     let mut seen = BTreeMap::new();
-    for (i, set) in settings.backups.iter().enumerate() {
+    for (set, &i) in settings.backups.iter().zip(&backups_at) {
         if set.name.trim().is_empty() {
             problems.push(at(
                 &format!("backups.{i}.name"),
@@ -228,7 +259,9 @@ pub fn parse(text: &str, file: &str) -> Result<Settings, Vec<Diagnostic>> {
                 )),
             );
         }
-        if set.kind != BackupKind::Sqlite && !set.min_rows.is_empty() {
+        // (A `kind` that was wrong is reported already, not judged here.)
+        let kind_known = !bad.contains(&format!("backups.{i}.kind"));
+        if kind_known && set.kind != BackupKind::Sqlite && !set.min_rows.is_empty() {
             problems.push(at(
                 &format!("backups.{i}.min_rows"),
                 format!(
@@ -238,11 +271,36 @@ pub fn parse(text: &str, file: &str) -> Result<Settings, Vec<Diagnostic>> {
             ));
         }
     }
-    if problems.is_empty() {
-        Ok(settings)
-    } else {
-        Err(problems)
+    for (path, message) in settings.logs.problems() {
+        // `logs.alerts.K…`: K counts the rules that were kept.
+        let path = match path.strip_prefix("logs.alerts.") {
+            Some(rest) => {
+                let (k, tail) = rest.split_once('.').unwrap_or((rest, ""));
+                let original = k
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|k| alerts_at.get(k))
+                    .copied()
+                    .unwrap_or(0);
+                // A rule that lost a wrong value to the pruning would be
+                // judged without it: its own problem is reported already.
+                let rule = format!("logs.alerts.{original}.");
+                if bad.iter().any(|b| b.starts_with(&rule)) {
+                    continue;
+                }
+                let tail = if tail.is_empty() {
+                    String::new()
+                } else {
+                    format!(".{tail}")
+                };
+                format!("logs.alerts.{original}{tail}")
+            }
+            None => path,
+        };
+        problems.push(at(&path, message));
     }
+    crate::diag::tidy(file, &mut problems);
+    (Some(settings), problems)
 }
 
 #[cfg(test)]
@@ -291,6 +349,86 @@ sample = "1/7"
         assert_eq!(errs.len(), 2, "{errs:?}");
         assert_eq!(errs[0].line, Some(3));
         assert_eq!(errs[1].line, Some(9));
+    }
+
+    /// Values no later command could use are refused where they are
+    /// written, each with its line.
+    #[test]
+    fn unusable_values_are_refused_at_their_line() {
+        for (text, line, needle) in [
+            (
+                "[verify]\nrestore_timeout = \"0s\"\n",
+                2,
+                "`restore_timeout` is 0s; it must be at least 1s",
+            ),
+            ("[verify]\nmax_ratio = 0\n", 2, "`max_ratio` is 0"),
+            ("[verify]\nmax_window = \"12\"\n", 2, "`max_window` is 12 B"),
+            ("[logs]\nmax_line = 0\n", 2, "`max_line` is 0"),
+            ("[logs]\n\npending_after = \"0s\"\n", 3, "`pending_after` is 0s"),
+            (
+                "[[backups]]\nname = \"a\"\npath = \"a\"\nmax_age = \"99999999999d\"\n",
+                4,
+                "duration `99999999999d` is too long",
+            ),
+            (
+                "[[backups]]\nname = \"a\"\npath = \"a\"\ninclude = [\"ok/*\", \"db/[x\"]\n",
+                4,
+                "invalid glob `db/[x`",
+            ),
+            ("[logs]\npaths = [\"logs/{a,b\"]\n", 2, "invalid glob"),
+            (
+                "[[redact.patterns]]\nname = \"工号\"\nregex = \"GH(\\\\d{6}\"\n",
+                3,
+                "invalid regex",
+            ),
+            (
+                "[redact]\ndisable = [\"phones\"]\n",
+                2,
+                "`disable` cannot be `phones`",
+            ),
+            (
+                "[[backups]]\nname = \"a\"\npath = \"a\"\nsample = \"0/7\"\n",
+                4,
+                "invalid sample",
+            ),
+        ] {
+            let errs = parse(text, "opsbook.toml").unwrap_err();
+            assert_eq!(errs.len(), 1, "{text}: {errs:#?}");
+            assert!(errs[0].message.contains(needle), "{text}: {errs:#?}");
+            assert_eq!(errs[0].line, Some(line), "{text}: {errs:#?}");
+        }
+    }
+
+    #[test]
+    fn several_typos_are_several_errors() {
+        let text = "[project]\nnme = \"x\"\nclinet = \"y\"\n\n[site]\nouput = \"public\"\n\n[[backups]]\nname = \"a\"\npaht = \"x\"\n";
+        let (settings, errs) = read(text, "opsbook.toml");
+        let found: Vec<_> = errs
+            .iter()
+            .map(|d| (d.line.unwrap(), d.message.as_str(), d.hint.as_deref()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (2, "unknown key `nme` in [project]", Some("did you mean `name`?")),
+                (
+                    3,
+                    "unknown key `clinet` in [project]",
+                    Some("did you mean `client`?")
+                ),
+                (6, "unknown key `ouput` in [site]", Some("did you mean `out`?")),
+                (
+                    10,
+                    "unknown key `paht` in [[backups]]",
+                    Some("did you mean `path` (a required key)?")
+                ),
+            ]
+        );
+        // What could be read was: the defaults stand in for the rest, and
+        // the set without a path is left out.
+        let settings = settings.unwrap();
+        assert_eq!(settings.site.out, PathBuf::from("site"));
+        assert!(settings.backups.is_empty());
     }
 
     #[test]

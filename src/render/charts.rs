@@ -171,10 +171,14 @@ pub fn calendar(cal: &Calendar, title: &str, names: &Names, href: Option<&str>) 
     let width = (left + weeks * (CELL + GAP) + 4.0).max(left + legend);
     let height = top + 7.0 * (CELL + GAP) + 22.0;
 
+    // A picture, unless its days are links: an image may not hold
+    // anything a reader can focus, so a linked calendar is a group whose
+    // links are named by their days' titles.
+    let role = if href.is_some() { "group" } else { "img" };
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg class="calendar-svg" viewBox="0 0 {width:.0} {height:.0}" width="{width:.0}" role="img" aria-label="{}">"#,
+        r#"<svg class="calendar-svg" viewBox="0 0 {width:.0} {height:.0}" width="{width:.0}" role="{role}" aria-label="{}">"#,
         esc(title)
     );
     // Per month: counts of each state, for the table.
@@ -401,5 +405,9 @@ mod tests {
             !html.contains("#d-2025-01-01"),
             "a day without records links nowhere"
         );
+        // Links inside an image cannot be reached: a linked calendar is a group.
+        assert!(html.contains(r#"role="group" aria-label="日巡检""#), "{html}");
+        let plain = calendar(&cal, "日巡检", &Names::new(), None);
+        assert!(plain.contains(r#"role="img" aria-label="日巡检""#), "{plain}");
     }
 }

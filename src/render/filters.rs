@@ -56,6 +56,17 @@ pub fn register(env: &mut Environment<'static>) {
     );
     env.add_filter("percent", |v: Option<f64>| v.map(percent).unwrap_or_default());
     env.add_filter("bytes", |n: Option<u64>| n.map(human_bytes).unwrap_or_default());
+    // A value as a CSS string, for a custom property in a `style`
+    // attribute (the printed page's footer reads `--print-title`). Takes
+    // rendered HTML, such as a block (`self.title()`), or plain text.
+    env.add_filter("css_string", |v: Value| {
+        let text = match v.as_str() {
+            Some(html) if v.is_safe() => unescape_html(html),
+            _ => v.to_string(),
+        };
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        Value::from_safe_string(super::escape_html(&css_string(&text)))
+    });
     env.add_function(
         "bar_chart",
         |chart: Option<Serde<SeriesChart>>, title: String, names: Option<Serde<Names>>| {
@@ -72,6 +83,38 @@ pub fn register(env: &mut Environment<'static>) {
             }))
         },
     );
+}
+
+/// `text` as a quoted CSS string: quotes and backslashes escaped, control
+/// characters as hexadecimal escapes.
+fn css_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\{:x} ", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The text of HTML written by an escaper (the templates' or
+/// [`super::escape_html`]): its entities back to characters.
+fn unescape_html(html: &str) -> String {
+    html.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&")
 }
 
 /// `2025-03-11T09:20:00+08:00` → `2025-03-11 09:20`.
@@ -131,6 +174,31 @@ fn percent(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_title_becomes_a_css_string_inside_an_attribute() {
+        // `.html` templates escape what they print, as the portal's do.
+        let mut env = Environment::new();
+        register(&mut env);
+        let render = |source: &'static str| {
+            let mut env = env.clone();
+            env.add_template("t.html", source).unwrap();
+            env.get_template("t.html")
+                .unwrap()
+                .render(minijinja::context! {})
+                .unwrap()
+        };
+        assert_eq!(
+            render(r#"<html style="--t: {{ 'A "B" & C\\D' | css_string }}">"#),
+            r#"<html style="--t: &quot;A \&quot;B\&quot; &amp; C\\D&quot;">"#
+        );
+        // A block is rendered HTML already: its entities are not escaped twice.
+        assert_eq!(
+            render("{% block b %}R&D  {{ '<x>' }}\n{% endblock %}{{ self.b() | css_string }}"),
+            "R&D  &lt;x&gt;\n&quot;R&amp;D &lt;x&gt;&quot;"
+        );
+        assert_eq!(css_string("a\nb"), "\"a\\a b\"");
+    }
 
     #[test]
     fn values_are_shown_the_forms_way() {

@@ -17,6 +17,7 @@ pub mod markdown;
 pub mod pages;
 pub mod plan;
 pub mod search;
+pub mod site_out;
 pub mod theme;
 pub mod writer;
 
@@ -29,11 +30,12 @@ use rayon::prelude::*;
 
 use crate::load::Project;
 use crate::report::Report;
+use crate::state::published::{self, Published};
 use manifest::{CheckCounts, Header, Manifest};
 use pages::SiteInfo;
 use plan::{Content, Fragment, Output, Plan};
 use theme::Theme;
-use writer::SiteWriter;
+use writer::{SiteError, SiteWriter};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -48,6 +50,10 @@ pub enum RenderError {
     Theme { path: String, message: String },
     #[error("cannot write {path}: {source}")]
     Write { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Site(#[from] SiteError),
+    #[error(transparent)]
+    Out(#[from] site_out::OutError),
 }
 
 impl RenderError {
@@ -67,6 +73,9 @@ pub struct SiteOptions {
     pub inputs: Option<String>,
     /// The check's counts, replayed when the site is found up to date.
     pub check: CheckCounts,
+    /// The verification history's record to publish with the site
+    /// ([`published`]), when the caller took one.
+    pub published: Option<Published>,
 }
 
 /// What a build did.
@@ -81,13 +90,24 @@ pub struct SiteSummary {
     pub out: PathBuf,
 }
 
+/// Opens the project's site folder for writing, as a build does, and
+/// closes it again: the rules of `[site] out` are checked, and a build
+/// that was interrupted (killed) is finished or rolled back. Returns the
+/// folder, resolved. `opsbook build` does this before it decides the site
+/// is up to date, so that no leftover outlives a build.
+pub fn open_site(project: &Project) -> Result<PathBuf, RenderError> {
+    let out = site_out::resolve_out(project)?;
+    drop(SiteWriter::open(&out, &project.rel(&project.site_dir()))?);
+    Ok(out)
+}
+
 /// Renders `report` into the project's `site/`, rewriting only what changed.
 pub fn build_site(
     project: &Project,
     report: &Report,
     options: &SiteOptions,
 ) -> Result<SiteSummary, RenderError> {
-    let out = project.site_dir();
+    let out = site_out::resolve_out(project)?;
     let theme_dir = project
         .settings
         .site
@@ -102,6 +122,7 @@ pub fn build_site(
     } = Theme::load(theme_dir.as_deref(), report.project.language)?;
     let site_info = SiteInfo {
         project: &report.project,
+        history_breaks: &report.history_breaks,
         audience: report.audience,
         lang: theme::language_code(report.project.language),
     };
@@ -117,7 +138,7 @@ pub fn build_site(
         &project.settings.site.base_url,
     );
 
-    let mut writer = SiteWriter::open(&out).map_err(write_error(&project.rel(&out)))?;
+    let mut writer = SiteWriter::open(&out, &project.rel(&project.site_dir()))?;
     let old = Manifest::read(&out, report.audience);
     let new = Manifest {
         header: Header::new(report.audience, options.inputs.clone(), options.check),
@@ -143,19 +164,31 @@ pub fn build_site(
                 .collect()
         })
         .unwrap_or_default();
+    // The history's record changes with the history, or not at all; a
+    // whole new site gets it in any case.
+    let record = options
+        .published
+        .as_ref()
+        .map(Published::to_bytes)
+        .filter(|bytes| {
+            old.is_none() || std::fs::read(out.join(published::PATH)).ok().as_ref() != Some(bytes)
+        });
     let summary = SiteSummary {
         files: outputs.len(),
         written: dirty.len(),
         removed: removed.len(),
-        out,
+        out: project.site_dir(),
     };
     let unchanged = old.as_ref().is_some_and(|m| m.header == new.header);
-    if unchanged && dirty.is_empty() && removed.is_empty() {
+    if unchanged && dirty.is_empty() && removed.is_empty() && record.is_none() {
         return Ok(summary);
     }
 
     // Without a manifest to go by, a whole new site replaces the old one.
-    writer.stage(old.is_none()).map_err(write_error("site"))?;
+    if old.is_some() {
+        writer.check_unlisted(dirty.iter().map(|o| o.path.as_str()))?;
+    }
+    writer.stage(old.is_none())?;
     writer
         .make_dirs(dirty.iter().map(|o| o.path.as_str()).chain([manifest::PATH]))
         .map_err(write_error("site"))?;
@@ -167,6 +200,12 @@ pub fn build_site(
         .write(manifest::PATH, &new.to_bytes())
         .map_err(write_error(manifest::PATH))?;
     let mut files: Vec<String> = dirty.iter().map(|o| o.path.clone()).collect();
+    if let Some(bytes) = &record {
+        writer
+            .write(published::PATH, bytes)
+            .map_err(write_error(published::PATH))?;
+        files.push(published::PATH.to_string());
+    }
     files.push(manifest::PATH.to_string());
     writer.commit(files, removed).map_err(write_error("site"))?;
     Ok(summary)

@@ -68,6 +68,7 @@ pub const TEMPLATES: &[(&str, &str)] = compiled_in!("templates":
     "parts/sla-rules.html",
     "parts/breach-rows.html",
     "parts/alert-rows.html",
+    "parts/history-breaks.html",
 );
 
 /// The default theme's static files, copied to `site/static/`.

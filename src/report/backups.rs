@@ -1,4 +1,4 @@
-//! Backup verification as the portal shows it (SPEC 5): each set's last
+//! Backup verification as the portal shows it: each set's last
 //! verification with its files, problems and restore details, and the history
 //! of verification runs from `state/history.jsonl`.
 //!

@@ -1,4 +1,4 @@
-//! The logs as the portal shows them (SPEC 6): a table of every day with
+//! The logs as the portal shows them: a table of every day with
 //! logs, the recent alerts, an errors-per-day chart, and each month's days in
 //! full (counts by service and level, the most frequent errors, failed
 //! logins, document exchange, metric peaks, backup jobs, alerts).

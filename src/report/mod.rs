@@ -52,6 +52,7 @@ use crate::load::notes::kinds::Meta;
 use crate::load::schedules::Schedules;
 use crate::load::settings::{Language, ProjectSettings};
 use crate::state::history::Line;
+use crate::state::published::HistoryBreak;
 use crate::time::{Clock, Timestamp};
 use backups::Backups;
 use contract::{AudienceContract, ContractView, Limits};
@@ -86,15 +87,17 @@ pub struct Report {
     /// Inspection records by month and week, sign-offs by month.
     pub lists: Lists,
     pub dashboard: Dashboard,
-    /// Backup verification (SPEC 5): each set's last run, files, problems
+    /// Backup verification: each set's last run, files, problems
     /// and history; `None` before the first verification.
     pub backups: Option<Backups>,
-    /// Log aggregates (SPEC 6): per day, errors, failed logins, exchange
+    /// Log aggregates: per day, errors, failed logins, exchange
     /// failures, metric peaks, alerts; `None` without logs.
     pub logs: Option<Logs>,
     /// Obligations met or missed per period, SLA outcomes of this
     /// audience's notes (`data/contract.json`).
     pub contract: ContractView,
+    /// Where the verification history was found cut short or rewritten.
+    pub history_breaks: Vec<HistoryBreak>,
 }
 
 /// The moment the portal's record stands at, as the pages say it.
@@ -135,7 +138,7 @@ impl ProjectInfo {
     }
 }
 
-/// The result of `opsbook check` (SPEC 8.1 `check`).
+/// The result of `opsbook check` (the `check` object of the nightly summary).
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {
     pub ok: bool,
@@ -164,6 +167,9 @@ pub struct Inputs<'a> {
     /// The history of `content/` ([`git::GitLog`]); empty without git.
     pub git: &'a GitHistory,
     pub analyses: Analyses<'a>,
+    /// Where the verification history did not continue the one the portal
+    /// published before ([`crate::state::published`]).
+    pub history_breaks: &'a [HistoryBreak],
 }
 
 /// What the other analyses found, for the parts of the portal that show it.
@@ -241,6 +247,7 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         backups,
         logs,
         contract,
+        history_breaks: inputs.history_breaks.to_vec(),
     })
 }
 

@@ -1,12 +1,19 @@
 //! `state/history.jsonl`: one JSON line per verification run, each line
-//! carrying the BLAKE3 of the line before it (SPEC 5.4).
+//! carrying the BLAKE3 of the line before it.
 //!
 //! The chain makes an edited or removed line visible: every line names the
 //! digest of its predecessor (`prev`) and its own number (`seq`), and
 //! `state/history.head` names the number and digest of the last line, so
-//! that cutting lines off the end is seen too. Nothing here stops a person
-//! who rewrites the whole chain; it proves that the history was not changed
-//! by accident or by a careless hand, and `git` keeps the rest honest.
+//! that cutting lines off the end is seen too. Runs are recorded in the
+//! order of their clocks (`started_at`): a line earlier than the one before
+//! it is reported, and [`append`] refuses to write one.
+//!
+//! What the chain does not prove: anyone who can write `state/` can rewrite
+//! the whole chain, or cut lines off and rewrite the head to match. That
+//! is caught by comparing with a copy kept elsewhere: the head the portal
+//! last published ([`super::published`]), and `git` where `state/` is
+//! committed. The chain proves the history was not changed by accident or
+//! by a careless hand; it is no signature.
 //!
 //! Lines are appended by rewriting the file atomically (the history grows by
 //! one short line a night), so a crash never leaves half a line behind.
@@ -15,6 +22,7 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
+use chrono::{DateTime, FixedOffset};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +51,64 @@ pub struct Line<T> {
 struct Link {
     seq: u64,
     prev: String,
+    /// When the run recorded by the line started, by its clock.
+    #[serde(default)]
+    started_at: Option<String>,
+}
+
+impl Link {
+    fn time(&self) -> Option<DateTime<FixedOffset>> {
+        self.started_at
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+    }
+}
+
+/// Where a history ends: the number and digest of its last line (`0` and
+/// the genesis digest when it is empty). Two histories with the same head
+/// at the same number agree on every line up to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    pub seq: u64,
+    pub digest: String,
+}
+
+/// The head of the history as its lines are now (not as `history.head`
+/// says: that file is the chain's own claim).
+pub fn head(state_dir: &Path) -> io::Result<Head> {
+    let text = read_or_empty(&state_dir.join(FILE))?;
+    Ok(match lines(&text).last() {
+        Some((n, last)) => Head {
+            seq: n as u64,
+            digest: digest(last),
+        },
+        None => Head {
+            seq: 0,
+            digest: GENESIS.to_string(),
+        },
+    })
+}
+
+/// Whether the history still holds `earlier` (a head taken before): its
+/// line `earlier.seq` is there, with that digest. False when lines were
+/// cut off, the file emptied or the line rewritten.
+pub fn extends(state_dir: &Path, earlier: &Head) -> io::Result<bool> {
+    if earlier.seq == 0 {
+        return Ok(true);
+    }
+    let text = read_or_empty(&state_dir.join(FILE))?;
+    Ok(lines(&text)
+        .nth(earlier.seq as usize - 1)
+        .is_some_and(|(n, line)| n as u64 == earlier.seq && digest(line) == earlier.digest))
+}
+
+/// When the last recorded run started, by its clock.
+pub fn last_started(state_dir: &Path) -> io::Result<Option<DateTime<FixedOffset>>> {
+    let text = read_or_empty(&state_dir.join(FILE))?;
+    Ok(lines(&text)
+        .last()
+        .and_then(|(_, line)| serde_json::from_str::<Link>(line).ok())
+        .and_then(|link| link.time()))
 }
 
 /// The number the next appended line will get.
@@ -52,6 +118,10 @@ pub fn next_seq(state_dir: &Path) -> io::Result<u64> {
 
 /// Appends `entry` as the next line and moves the head to it; returns its
 /// `seq`. The caller holds the state lock.
+///
+/// A line whose `started_at` is earlier than the last line's is refused
+/// (`InvalidInput`): the history is in the order of the runs' clocks, and a
+/// run with an earlier clock (`--now` in the past) must not add to it.
 pub fn append<T: Serialize>(state_dir: &Path, entry: &T) -> io::Result<u64> {
     let path = state_dir.join(FILE);
     let mut text = read_or_empty(&path)?;
@@ -60,6 +130,17 @@ pub fn append<T: Serialize>(state_dir: &Path, entry: &T) -> io::Result<u64> {
         None => (1, GENESIS.to_string()),
     };
     let line = serde_json::to_string(&Line { seq, prev, entry }).map_err(io::Error::other)?;
+    let time_of = |line: &str| serde_json::from_str::<Link>(line).ok().and_then(|l| l.time());
+    if let (Some(new), Some(last)) = (time_of(&line), lines(&text).last().and_then(|(_, l)| time_of(l)))
+        && new < last
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "a run of {new} cannot follow the run of {last} in {FILE}: runs are recorded in the order of their clocks"
+            ),
+        ));
+    }
     if !text.is_empty() && !text.ends_with('\n') {
         text.push('\n');
     }
@@ -96,6 +177,8 @@ pub fn check(state_dir: &Path, shown_dir: &str) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     let mut expected_prev = GENESIS.to_string();
     let mut last = None;
+    // The latest run time so far, and its line.
+    let mut latest: Option<(DateTime<FixedOffset>, usize)> = None;
     for (n, line) in lines(&text) {
         match serde_json::from_str::<Link>(line) {
             Err(e) => problems.push(
@@ -130,6 +213,25 @@ pub fn check(state_dir: &Path, shown_dir: &str) -> Vec<Diagnostic> {
                         .at_line(n)
                         .with_hint(restore_hint),
                     );
+                }
+                if let Some(time) = link.time() {
+                    match latest {
+                        Some((before, at)) if time < before => problems.push(
+                            Diagnostic::error(
+                                &file,
+                                format!(
+                                    "line {n} records a run of {time}, earlier than the run of {before} on line {at}: \
+                                     runs are recorded in the order of their clocks"
+                                ),
+                            )
+                            .at_line(n)
+                            .with_hint(
+                                "a run with an earlier clock (`--now` in the past) wrote this line; \
+                                 restore the history from version control or a backup",
+                            ),
+                        ),
+                        _ => latest = Some((time, n)),
+                    }
                 }
             }
         }
@@ -266,5 +368,104 @@ mod tests {
             found[0].contains("ends at line 2, but its head names line 3"),
             "{found:?}"
         );
+    }
+
+    #[derive(Serialize)]
+    struct Timed<'a> {
+        started_at: &'a str,
+    }
+
+    #[test]
+    fn runs_out_of_clock_order_are_refused_and_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        append(
+            dir.path(),
+            &Timed {
+                started_at: "2026-01-02T02:00:00+08:00",
+            },
+        )
+        .unwrap();
+        let err = append(
+            dir.path(),
+            &Timed {
+                started_at: "2025-12-31T23:00:00+08:00",
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert_eq!(next_seq(dir.path()).unwrap(), 2, "nothing was written");
+        // The same clock again is no step back.
+        append(
+            dir.path(),
+            &Timed {
+                started_at: "2026-01-02T02:00:00+08:00",
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            last_started(dir.path()).unwrap().unwrap().to_rfc3339(),
+            "2026-01-02T02:00:00+08:00"
+        );
+
+        // A chain written by hand in the wrong order is whole, but reported.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        let first = serde_json::to_string(&Line {
+            seq: 1,
+            prev: GENESIS.into(),
+            entry: Timed {
+                started_at: "2026-01-02T02:00:00+08:00",
+            },
+        })
+        .unwrap();
+        let second = serde_json::to_string(&Line {
+            seq: 2,
+            prev: digest(&first),
+            entry: Timed {
+                started_at: "2025-12-31T23:00:00+08:00",
+            },
+        })
+        .unwrap();
+        fs::write(&path, format!("{first}\n{second}\n")).unwrap();
+        fs::write(dir.path().join(HEAD), format!("2 {}\n", digest(&second))).unwrap();
+        let found = messages(dir.path());
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("state/history.jsonl:2: line 2 records a run of 2025-12-31 23:00:00 +08:00, earlier than the run of 2026-01-02 02:00:00 +08:00 on line 1"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_head_taken_before_is_found_until_lines_are_cut_or_rewritten() {
+        let dir = three_runs();
+        let at_two = {
+            let text = fs::read_to_string(dir.path().join(FILE)).unwrap();
+            let second = text.lines().nth(1).unwrap().to_string();
+            Head {
+                seq: 2,
+                digest: digest(&second),
+            }
+        };
+        let now = head(dir.path()).unwrap();
+        assert_eq!(now.seq, 3);
+        assert!(extends(dir.path(), &at_two).unwrap());
+        assert!(extends(dir.path(), &now).unwrap());
+
+        // Cut the last line and rewrite the head: the chain checks clean,
+        // but the head taken before is gone.
+        let text = fs::read_to_string(dir.path().join(FILE)).unwrap();
+        let kept: Vec<&str> = text.lines().take(2).collect();
+        fs::write(dir.path().join(FILE), kept.join("\n") + "\n").unwrap();
+        fs::write(dir.path().join(HEAD), format!("2 {}\n", digest(kept[1]))).unwrap();
+        assert!(messages(dir.path()).is_empty());
+        assert!(!extends(dir.path(), &now).unwrap());
+        assert!(extends(dir.path(), &at_two).unwrap());
+
+        // A history that is gone holds nothing taken before but the start.
+        fs::remove_file(dir.path().join(FILE)).unwrap();
+        assert!(!extends(dir.path(), &at_two).unwrap());
+        assert_eq!(head(dir.path()).unwrap().seq, 0);
+        assert!(extends(dir.path(), &head(dir.path()).unwrap()).unwrap());
     }
 }

@@ -3,8 +3,11 @@
 //! half-written file behind.
 
 pub mod atomic;
+pub mod backdate;
 pub mod history;
 pub mod lock;
+pub mod published;
 
 pub use atomic::{write_atomic, write_json_atomic};
+pub use backdate::Backdated;
 pub use lock::{LockError, StateLock};

@@ -1,11 +1,14 @@
 //! The example portal in a real browser: headless Chromium opens the built
-//! pages from disk (`file://`), as the client does, and prints them to PDF.
-//! Skipped where Chromium is not installed; CI installs it (`.ci/run`).
+//! pages from disk (`file://`), as the client does, on a 1366 px office
+//! screen and on a narrow one, checks them with axe-core, and searches.
+//! Printing is in `print.rs`. Skipped where Chromium is not installed; CI
+//! installs it, and axe-core (`.ci/run`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use opsbook::render::search;
+use serde_json::Value;
 
 use crate::support::{TestProject, have_tool};
 
@@ -19,7 +22,7 @@ pub fn example_portal() -> TestProject {
 }
 
 /// One headless Chromium run on one page, in a profile of its own.
-fn chromium(args: &[&str], url: &str) -> Output {
+pub fn chromium(args: &[&str], url: &str) -> Output {
     let profile = tempfile::tempdir().unwrap();
     let out = Command::new("timeout")
         .arg("120")
@@ -49,13 +52,13 @@ fn chromium(args: &[&str], url: &str) -> Output {
     out
 }
 
-fn url(site: &Path, page: &str) -> String {
+pub fn url(site: &Path, page: &str) -> String {
     format!("file://{}/{page}", site.display())
 }
 
 /// The messages pages wrote to the browser console (errors included):
 /// Chromium logs them as `INFO:CONSOLE:…] "message", source: …`.
-fn console_messages(out: &Output) -> Vec<String> {
+pub fn console_messages(out: &Output) -> Vec<String> {
     String::from_utf8_lossy(&out.stderr)
         .lines()
         .filter(|l| l.contains(":CONSOLE"))
@@ -63,34 +66,123 @@ fn console_messages(out: &Output) -> Vec<String> {
         .collect()
 }
 
-/// `Pages:` and `Page size:` of a PDF, from pdfinfo.
-fn pdf_pages(pdf: &Path) -> (usize, String) {
-    let out = Command::new("pdfinfo").arg(pdf).output().unwrap();
-    let info = String::from_utf8_lossy(&out.stdout).into_owned();
-    let field = |name: &str| {
-        info.lines()
-            .find(|l| l.starts_with(name))
-            .map(|l| l[name.len()..].trim().to_string())
-            .unwrap_or_default()
-    };
-    (field("Pages:").parse().unwrap(), field("Page size:"))
-}
-
-fn print_pdf(site: &Path, page: &str, dir: &Path) -> PathBuf {
-    let pdf = dir.join(format!("{}.pdf", page.replace('/', "_")));
-    chromium(
-        &[
-            "--no-pdf-header-footer",
-            &format!("--print-to-pdf={}", pdf.display()),
-        ],
-        &url(site, page),
-    );
-    pdf
-}
-
-fn tools() -> bool {
+pub fn tools() -> bool {
     have_tool("chromium", "the portal is checked in a real browser")
         && have_tool("pdfinfo", "printed forms are counted in pages (poppler-utils)")
+}
+
+/// How `measure.js` looks at a page.
+#[derive(Clone, Copy)]
+pub enum Mode {
+    /// On a screen this many CSS pixels wide.
+    Screen(u32),
+    /// Under the print rules, as wide as an A4 page box.
+    Print,
+    /// Checked by axe-core, on a 1366 px screen.
+    Axe,
+    /// The search page's answer to the query in its address.
+    Search,
+}
+
+/// An A4 sheet less the 12 mm margins of the portal's `@page`, in CSS
+/// pixels (96 a inch): 186 mm.
+pub const A4_PAGE_BOX: u32 = 703;
+
+/// axe-core's script, installed by `.ci/run` under `target/npm`; `None`
+/// (and a note) where it is missing, a failure where tools are required.
+pub fn axe_core() -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/npm/node_modules/axe-core/axe.min.js");
+    if path.is_file() {
+        return Some(path);
+    }
+    let why = "npm install --prefix target/npm axe-core@4 (as .ci/run does)";
+    if std::env::var_os("OPSBOOK_REQUIRE_TOOLS").is_some() {
+        panic!("axe-core is required here (OPSBOOK_REQUIRE_TOOLS is set): {why}");
+    }
+    eprintln!("SKIPPED: axe-core is not installed; {why}");
+    None
+}
+
+/// Looks at `pages` of `site` in one Chromium run: a page of our own loads
+/// each into a frame and runs `measure.js` on it (see there), which writes
+/// its findings into the page as JSON. One result per page, in order.
+pub fn measure(site: &Path, pages: &[(&str, Mode)], axe: Option<&Path>) -> Vec<Value> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/testsuite/measure.js");
+    let config = serde_json::json!({
+        "pages": pages.iter().map(|(page, mode)| {
+            let (mode, width) = match mode {
+                Mode::Screen(width) => ("screen", *width),
+                Mode::Print => ("print", A4_PAGE_BOX),
+                Mode::Axe => ("axe", 1366),
+                Mode::Search => ("search", 1366),
+            };
+            serde_json::json!({ "url": url(site, page), "mode": mode, "width": width })
+        }).collect::<Vec<_>>(),
+        "axe": axe.map(|a| format!("file://{}", a.display())),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("measure.html"),
+        format!(
+            "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>measure</title>\
+             <pre id=\"result\"></pre><script>window.MEASURE = {config};</script>\
+             <script src=\"file://{}\"></script>",
+            script.display()
+        ),
+    )
+    .unwrap();
+    let out = chromium(
+        &[
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=120000",
+            "--window-size=1400,1000",
+            "--dump-dom",
+        ],
+        &url(dir.path(), "measure.html"),
+    );
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let json = dom
+        .split_once("<pre id=\"result\">")
+        .and_then(|(_, rest)| rest.split_once("</pre>"))
+        .map(|(json, _)| {
+            json.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&")
+        })
+        .unwrap_or_default();
+    let result: Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {dom}"));
+    assert!(
+        result.get("error").is_none(),
+        "measure.js failed: {}",
+        result["error"]
+    );
+    let results = result["results"].as_array().unwrap().clone();
+    assert_eq!(results.len(), pages.len());
+    results
+}
+
+/// The findings of `layout` in `measure.js` that are a reader's problem.
+pub fn layout_problems(r: &Value) -> Vec<String> {
+    let layout = &r["layout"];
+    let mut problems = Vec::new();
+    for (key, what) in [
+        ("wrapped", "numbers, dates or statuses broken over lines"),
+        ("narrow", "columns of a character or two a line"),
+        ("overflow", "tables wider than the page"),
+        ("unmarked", "statuses told apart by colour alone"),
+    ] {
+        let list = layout[key].as_array().unwrap();
+        if !list.is_empty() {
+            problems.push(format!("{what}: {list:?}"));
+        }
+    }
+    if layout["scroll_width"].as_f64() > layout["page_width"].as_f64() {
+        problems.push(format!(
+            "the page scrolls sideways: {} of {} px",
+            layout["scroll_width"], layout["page_width"]
+        ));
+    }
+    problems
 }
 
 #[test]
@@ -160,47 +252,143 @@ fn the_example_portal_in_a_browser() {
         }
     });
 
-    // The search page, opened from disk, finds a note by two Chinese
-    // characters from its body, as the index lookup in Rust does.
-    let query = "明文";
-    let body = std::fs::read_to_string(p.join("content/inspections/2025/06/250618-01.md")).unwrap();
-    assert!(body.contains(query));
-    let encoded: String = query.bytes().map(|b| format!("%{b:02X}")).collect();
-    let out = chromium(
-        &["--dump-dom"],
-        &format!("{}?q={encoded}", url(&site, "search.html")),
-    );
-    let dom = String::from_utf8_lossy(&out.stdout);
-    assert!(console_messages(&out).is_empty(), "{:?}", console_messages(&out));
-    let list = &dom[dom.find("<ol id=\"search-results\"").expect("the result list")..];
-    let list = &list[..list.find("</ol>").unwrap()];
-    assert!(list.contains("href=\"inspections/250618-01.html\""), "{list}");
-    let expected = search::lookup(&site, query).unwrap();
-    assert_eq!(list.matches("<li>").count(), expected.len(), "{list}");
-
-    // Printing: each inspection form on one A4 page, a month of them one
-    // page each, and the annual report on A4 pages.
-    let pdfs = tempfile::tempdir().unwrap();
-    let (pages, size) = pdf_pages(&print_pdf(&site, "inspections/250618-01.html", pdfs.path()));
-    assert_eq!(pages, 1);
-    assert!(size.ends_with("(A4)"), "{size}");
-    for month in ["2025-06", "2025-12"] {
-        let page = format!("inspections/month/{month}-print.html");
-        let forms = std::fs::read_to_string(site.join(&page))
-            .unwrap()
-            .matches("class=\"form-page\"")
-            .count();
-        assert!(forms > 28, "{month}: {forms} forms");
-        let (pages, _) = pdf_pages(&print_pdf(&site, &page, pdfs.path()));
-        assert_eq!(pages, forms, "{month}: every form on a page of its own");
+    // At 1366 px, as the client's office PCs: no record number, date,
+    // duration or register header broken over two lines, no page scrolling
+    // sideways, the content using the screen's width. On a narrow screen a
+    // register scrolls inside its box, not the page. Search and axe-core in
+    // the same run.
+    let screen = [
+        "index.html",
+        "incidents/index.html",
+        "incidents/INC-250311-01.html",
+        "vulnerabilities/index.html",
+        "workorders/index.html",
+        "upgrades/index.html",
+        "trainings/index.html",
+        "inspections/index.html",
+        "inspections/month/2025-06.html",
+        "reviews/index.html",
+        "reports/2025.html",
+        "reports/2025-Q2.html",
+        "logs/index.html",
+        "logs/2025-12.html",
+        "backups/index.html",
+    ];
+    let axe = axe_core();
+    let accessible = ["index.html", "inspections/250618-01.html", "reports/2025.html"];
+    let queries = ["INC-250108-01", "明文", "公文交换", "备"];
+    let mut pages: Vec<(String, Mode)> = screen
+        .iter()
+        .map(|p| (p.to_string(), Mode::Screen(1366)))
+        .collect();
+    pages.push(("vulnerabilities/index.html".into(), Mode::Screen(600)));
+    if axe.is_some() {
+        pages.extend(accessible.iter().map(|p| (p.to_string(), Mode::Axe)));
     }
-    let (pages, size) = pdf_pages(&print_pdf(&site, "reports/2025.html", pdfs.path()));
-    assert!((2..=20).contains(&pages), "the annual report is {pages} pages");
-    assert!(size.ends_with("(A4)"), "{size}");
-    let (pages, _) = pdf_pages(&print_pdf(&site, "workorders/WO-250414-01.html", pdfs.path()));
-    assert_eq!(pages, 1, "a work order is one page");
+    let encode = |q: &str| q.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
+    pages.extend(
+        queries
+            .iter()
+            .map(|q| (format!("search.html?q={}", encode(q)), Mode::Search)),
+    );
+    let pages: Vec<(&str, Mode)> = pages.iter().map(|(p, m)| (p.as_str(), *m)).collect();
+    let results = measure(&site, &pages, axe.as_deref());
+    let mut results = results.iter();
+    for page in screen {
+        let r = results.next().unwrap();
+        let problems = layout_problems(r);
+        assert!(problems.is_empty(), "{page} at 1366 px: {problems:#?}");
+        let layout = &r["layout"];
+        let (main, width) = (
+            layout["main_width"].as_f64().unwrap(),
+            layout["page_width"].as_f64().unwrap(),
+        );
+        assert!(
+            main >= 0.95 * width,
+            "{page}: the content is {main} px of {width}"
+        );
+    }
+    let narrow = results.next().unwrap();
+    assert!(
+        layout_problems(narrow).is_empty(),
+        "{:#?}",
+        layout_problems(narrow)
+    );
+    assert_eq!(
+        narrow["layout"]["scrolling"], 1,
+        "the register scrolls in its box: {narrow}"
+    );
+    if axe.is_some() {
+        for page in accessible {
+            let r = results.next().unwrap();
+            let serious: Vec<&Value> = r["violations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+                .collect();
+            assert!(serious.is_empty(), "{page}: {serious:#?}");
+        }
+    }
 
-    // Screenshots to look at, kept under target/tmp/portal-browser/.
+    // Search, opened from disk. A record's number puts that record first,
+    // its snippet the start of its text.
+    let answer = |r: &Value| r["search"].clone();
+    let by_id = answer(results.next().unwrap());
+    assert_eq!(
+        by_id["results"][0]["href"], "incidents/INC-250108-01.html",
+        "{by_id:#}"
+    );
+    assert!(
+        by_id["results"][0]["snippet"].as_str().unwrap().chars().count() > 20,
+        "{by_id:#}"
+    );
+    // Two Chinese characters from an inspection's body: its result says
+    // what the record is, and shows the words around them.
+    let body = std::fs::read_to_string(p.join("content/inspections/2025/06/250618-01.md")).unwrap();
+    assert!(body.contains("明文"));
+    let two = answer(results.next().unwrap());
+    let first = &two["results"][0];
+    assert_eq!(first["href"], "inspections/250618-01.html", "{two:#}");
+    assert_eq!(first["title"], "软件巡检记录单 2025-06-18", "{two:#}");
+    assert_eq!(first["mark"], "明文", "{two:#}");
+    assert!(
+        first["snippet"].as_str().unwrap().contains("数据库口令明文保存"),
+        "{two:#}"
+    );
+    assert_eq!(
+        two["results"].as_array().unwrap().len(),
+        search::lookup(&site, "明文").unwrap().len()
+    );
+    // A phrase found in hundreds of notes: the first fifty, in the index's
+    // order (relevance, then newest), each snippet marking the phrase.
+    let phrase = answer(results.next().unwrap());
+    let shown: Vec<&str> = phrase["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["href"].as_str().unwrap())
+        .collect();
+    let ranked = search::lookup(&site, "公文交换").unwrap();
+    assert!(ranked.len() > 50, "{}", ranked.len());
+    assert_eq!(shown, ranked[..50]);
+    assert!(
+        phrase["status"]
+            .as_str()
+            .unwrap()
+            .contains(&ranked.len().to_string()),
+        "{phrase:#}"
+    );
+    let marks = ["公文交换", "公文", "文交", "交换"];
+    for r in phrase["results"].as_array().unwrap() {
+        assert!(marks.iter().any(|m| r["mark"] == *m), "{r:#}");
+    }
+    // One character asks for two.
+    let one = answer(results.next().unwrap());
+    assert_eq!(one["status"], "请至少输入两个字。", "{one:#}");
+    assert_eq!(one["results"].as_array().unwrap().len(), 0);
+
+    // Screenshots at 1366 px to look at, kept under target/tmp/portal-browser/.
     for (page, name, height) in [
         ("index.html", "dashboard", "2400"),
         ("backups/index.html", "backups", "2600"),
@@ -212,7 +400,7 @@ fn the_example_portal_in_a_browser() {
         let png = shots.join(format!("{name}.png"));
         chromium(
             &[
-                &format!("--window-size=1280,{height}"),
+                &format!("--window-size=1366,{height}"),
                 "--hide-scrollbars",
                 &format!("--screenshot={}", png.display()),
             ],

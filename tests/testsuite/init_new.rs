@@ -191,14 +191,21 @@ fn new_notes_are_prefilled_and_pass_check() {
     let daily = p.read("content/inspections/2025/03/250311-01.md");
     assert!(daily.contains("item = \"公文交换接口状态\""), "{daily}");
 
+    // Every form is well formed; `check` lists only what is left to fill
+    // in, so that an untouched form is never published blank.
     let run = p.run(&["--now", NOW, "check"]);
-    run.expect_code(0);
-    assert!(
-        run.stdout().contains("9 notes checked, 0 problems"),
-        "{}{}",
-        run.stdout(),
-        run.stderr()
-    );
+    run.expect_code(1);
+    assert!(run.stdout().contains("9 notes checked"), "{}", run.stdout());
+    let unfinished = [
+        "is blank",
+        "still the placeholder",
+        "no text",
+        "has no section",
+        "no solution",
+    ];
+    for block in run.stderr().split("\n\n").filter(|b| !b.trim().is_empty()) {
+        assert!(unfinished.iter().any(|m| block.contains(m)), "{block}");
+    }
 }
 
 #[test]
@@ -225,5 +232,9 @@ fn new_takes_the_name_from_git() {
     let note = p.read("content/trainings/TR-250311-01.md");
     let front: toml::Table = toml::from_str(note.split("+++").nth(1).unwrap()).unwrap();
     assert_eq!(front["trainer"].as_str(), Some(r#"王 "小" 磊"#), "{note}");
-    p.run(&["--now", NOW, "check"]).expect_code(0);
+    // The name is taken; what is left is the topic, which the form leaves blank.
+    let check = p.run(&["--now", NOW, "check"]);
+    check.expect_code(1);
+    check.expect_stderr("`topic` is blank");
+    assert!(!check.stderr().contains("trainer"), "{}", check.stderr());
 }

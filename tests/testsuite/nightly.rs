@@ -41,7 +41,8 @@ fn json_of(run: &crate::support::Run) -> serde_json::Value {
 fn every_stage_reports_its_faults() {
     let p = TestProject::fixture("nightly");
     let run = nightly(&p, &["--json", "-"]);
-    run.expect_code(1);
+    // Every stage ran but the build, which could not: exit 2.
+    run.expect_code(2);
     insta::assert_snapshot!(serde_json::to_string_pretty(&json_of(&run)).unwrap());
 
     // The summary went to stderr, since the JSON owns stdout.
@@ -92,7 +93,8 @@ fn a_broken_note_still_gets_a_portal_that_shows_it() {
 fn a_failed_build_keeps_the_previous_site() {
     let p = TestProject::fixture("nightly");
     p.file("site/index.html", "yesterday's portal");
-    nightly(&p, &[]).expect_code(1);
+    // The build could not run (its theme does not compile): exit 2.
+    nightly(&p, &[]).expect_code(2);
     assert_eq!(p.read("site/index.html"), "yesterday's portal");
 }
 
@@ -144,7 +146,7 @@ fn junit_has_one_suite_per_stage() {
             json.to_str().unwrap(),
         ],
     );
-    run.expect_code(1);
+    run.expect_code(2);
     // With the JSON in a file, the summary is on stdout.
     assert!(
         run.stdout().contains("opsbook nightly at 2025-03-09 08:00"),

@@ -285,6 +285,41 @@ fn a_two_character_chinese_query_finds_its_note() {
 }
 
 #[test]
+fn search_results_say_what_each_record_is_and_logs_are_the_teams() {
+    let p = fixture();
+    build(&p, &[]);
+    let site = p.join("site");
+    // An inspection is named by its form and day, not its number alone.
+    let meta = p.read("site/search/meta.js");
+    assert!(
+        meta.contains(
+            r#"["inspections/250311-01.html","软件巡检记录单 2025-03-11","inspection","2025-03-11","250311-01"]"#
+        ),
+        "{meta}"
+    );
+    // Its number, typed as written, finds it first.
+    assert_eq!(
+        search::lookup(&site, "250311-01").unwrap()[0],
+        "inspections/250311-01.html"
+    );
+    assert_eq!(
+        search::lookup(&site, "INC-250315-01").unwrap()[0],
+        "incidents/INC-250315-01.html"
+    );
+    // A logged message is for the team's portal only.
+    assert!(search::lookup(&site, "短信网关").unwrap().is_empty());
+    build(&p, &["--audience", "internal"]);
+    assert_eq!(
+        search::lookup(&site, "短信网关").unwrap(),
+        ["logs/2025-03.html#d-2025-03-30"]
+    );
+    assert!(
+        p.read("site/search/meta.js")
+            .contains(r#""运行日志 2025-03-30","log","2025-03-30""#)
+    );
+}
+
+#[test]
 fn the_feed_lists_incidents_and_inspections_with_relative_links() {
     let p = fixture();
     build(&p, &[]);
@@ -436,7 +471,7 @@ fn a_bad_redact_rule_stops_the_client_build() {
     let run = p.run(&["--now", NOW, "build"]);
     run.expect_code(2);
     run.expect_stderr("phones");
-    run.expect_stderr("工号");
+    run.expect_stderr("regex = \"(GH\"");
     assert!(!p.join("site").exists());
 }
 
@@ -465,7 +500,7 @@ fn english_labels_when_the_project_says_so() {
     );
     build(&p, &[]);
     let html = p.read("site/inspections/250311-01.html");
-    assert!(html.contains("<html lang=\"en\">"));
+    assert!(html.contains("<html lang=\"en\" "));
     assert!(html.contains("Software inspection record"));
     assert!(html.contains("2025-03-11"));
     assert!(!html.contains("软件巡检记录单"));
@@ -693,7 +728,7 @@ fn the_portal_shows_backups_logs_and_service_limits() {
 
     // Logs: the day's alert and its most frequent error.
     let logs = p.read("site/logs/index.html");
-    let alert = Regex::new(r#"<td><a href="../logs/2025-03.html#d-2025-03-30">2025-03-30</a></td><td>公文交换失败</td><td>XAGX-0330-007</td><td>1</td>"#).unwrap();
+    let alert = Regex::new(r#"<td class="when"><a href="../logs/2025-03.html#d-2025-03-30">2025-03-30</a></td><td>公文交换失败</td><td>XAGX-0330-007</td><td>1</td>"#).unwrap();
     assert!(alert.is_match(&logs), "{}", main_of(&logs));
     assert!(logs.contains("<figcaption>每日错误数</figcaption>"));
     let month = p.read("site/logs/2025-03.html");
@@ -708,20 +743,20 @@ fn the_portal_shows_backups_logs_and_service_limits() {
     // on the incident's page; the list marks the breach.
     let incident = p.read("site/incidents/INC-250322-01.html");
     assert!(
-        incident.contains(r#"<tr class="sla-breached"><td>一般故障处理</td><td>2 小时</td><td>3 小时 10 分钟</td><td class="status">超时</td></tr>"#),
+        incident.contains(r#"<tr class="sla-breached"><td>一般故障处理</td><td class="dur">2 小时</td><td class="dur">3 小时 10 分钟</td><td class="status">超时</td></tr>"#),
         "{}",
         main_of(&incident)
     );
     assert!(
         p.read("site/incidents/INC-250315-01.html")
-            .contains(r#"<tr class="sla-met"><td>一般故障处理</td><td>2 小时</td><td>1 小时 30 分钟</td><td class="status">达标</td></tr>"#)
+            .contains(r#"<tr class="sla-met"><td>一般故障处理</td><td class="dur">2 小时</td><td class="dur">1 小时 30 分钟</td><td class="status">达标</td></tr>"#)
     );
     let list = p.read("site/incidents/index.html");
-    let marked = Regex::new(r#"INC-250322-01</a>.*?<td class="sla-breached">超时</td></tr>"#).unwrap();
+    let marked = Regex::new(r#"INC-250322-01</a>.*?<td class="short sla-breached">超时</td></tr>"#).unwrap();
     assert!(marked.is_match(&list), "{}", main_of(&list));
     assert!(
         p.read("site/vulnerabilities/index.html")
-            .contains(r#"<td class="sla-met">达标</td>"#)
+            .contains(r#"<td class="short sla-met">达标</td>"#)
     );
 
     // The schedule's calendar marks a day missed, and one still in its grace.
@@ -787,7 +822,7 @@ fn an_internal_notes_service_limits_are_the_teams_alone() {
     assert!(breaches(&internal).contains(&"INC-250323-01 major_resolve".to_string()));
     assert!(
         p.read("site/incidents/INC-250323-01.html")
-            .contains(r#"<tr class="sla-breached"><td>重大故障处理</td><td>8 小时</td><td>12 小时</td>"#)
+            .contains(r#"<tr class="sla-breached"><td>重大故障处理</td><td class="dur">8 小时</td><td class="dur">12 小时</td>"#)
     );
 }
 
@@ -813,6 +848,7 @@ fn a_new_verification_or_more_logs_rewrite_the_pages_that_show_them() {
             .collect::<BTreeSet<String>>()
     };
     let expected: BTreeSet<String> = [
+        ".opsbook/history",
         ".opsbook/manifest",
         "backups/index.html",
         "data/backups.json",

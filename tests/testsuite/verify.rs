@@ -619,8 +619,9 @@ fn usage_errors_exit_two() {
     let bad_glob = project("[[backups]]\nname = \"b\"\npath = \"b\"\ninclude = [\"[\"]\n");
     bad_glob.run(&["verify"]).expect_code(2);
     let check = bad_glob.run(&["check"]);
-    check.expect_code(1);
-    check.expect_stderr("invalid include glob");
+    check.expect_code(2);
+    check.expect_stderr("invalid glob `[`");
+    check.expect_stderr("opsbook.toml:11:");
 }
 
 #[test]

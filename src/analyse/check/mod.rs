@@ -1,22 +1,35 @@
-//! `opsbook check`: the rules every note must keep (SPEC 3), beyond what its
-//! front matter's types already enforce.
+//! `opsbook check`: the rules every note must keep beyond its front
+//! matter's schema (which is checked as each note is read).
 //!
-//! [`note`] holds the rules of a single note (id form, dates, time order,
-//! required body sections, the quarterly checklist); [`project`] the rules
-//! across notes (unique ids, references that resolve).
+//! [`note`] holds the rules of a single note that need the schedules (the
+//! quarterly checklist) or the contract's lists; [`review`] what a reviewer
+//! would send back (blank forms, dates outside the service period or in the
+//! future, files filed under the wrong name); [`project`] the rules across
+//! notes (unique ids, references that resolve); [`derived`] runs on the
+//! settings every computation later commands make from them.
 
+pub mod derived;
 pub mod note;
 pub mod project;
-
-use chrono_tz::Tz;
+pub mod review;
 
 use crate::diag::Diagnostic;
+use crate::load::Project;
 use crate::load::notes::Note;
 use crate::load::schedules::Schedules;
+use crate::time::Clock;
 
 /// Every problem of every note; loading problems are reported by the loader.
-pub fn notes(notes: &[Note], schedules: &Schedules, tz: Tz) -> Vec<Diagnostic> {
-    let mut out: Vec<Diagnostic> = notes.iter().flat_map(|n| note::check(n, schedules, tz)).collect();
+pub fn notes(notes: &[Note], schedules: &Schedules, project: &Project, clock: &Clock) -> Vec<Diagnostic> {
+    let period = project.settings.project.period();
+    let mut out: Vec<Diagnostic> = notes
+        .iter()
+        .flat_map(|n| {
+            let mut found = note::check(n, schedules);
+            found.extend(review::check(n, period, clock));
+            found
+        })
+        .collect();
     out.extend(project::check(notes));
     out
 }

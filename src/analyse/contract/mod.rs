@@ -1,4 +1,4 @@
-//! The contract held against the notes (SPEC 3.2, 4, 8.1): which obligations
+//! The contract held against the notes: which obligations
 //! were met or missed in each period of the service period ([`obligations`]),
 //! and which service limits were kept ([`sla`]).
 //!

@@ -1,4 +1,4 @@
-//! Obligations met or missed (SPEC 4, 8.1): for every obligation of the
+//! Obligations met or missed: for every obligation of the
 //! schedules and every period of the service period, whether a note of the
 //! right kind was written for it.
 //!
@@ -238,7 +238,13 @@ fn judge(
     let periods: Vec<PeriodResult> = periods
         .into_iter()
         .map(|period| {
-            let due = start_of_day(period.next().first_day(), tz) + ob.grace.to_chrono();
+            // Dates (years 2000–2099) and graces (at most 100 years) are
+            // bounded when read, so this cannot overflow; checked all the
+            // same, so that no value can make a run panic here.
+            let period_end = start_of_day(period.next().first_day(), tz);
+            let due = period_end
+                .checked_add_signed(ob.grace.to_chrono())
+                .unwrap_or(period_end);
             let mut notes = by_period.remove(&period).unwrap_or_default();
             notes.sort();
             PeriodResult {

@@ -1,4 +1,5 @@
-//! Service-level outcomes (SPEC 3.2, 3.6, 3.7): every limit the contract
+//! Service-level outcomes of incidents, upgrades and vulnerability fixes
+//! (`docs/contract.md` has the rules): every limit the contract
 //! sets on incidents, upgrades and vulnerability fixes, held against the
 //! notes.
 //!
@@ -24,7 +25,7 @@
 //! clock have not happened yet, so re-running a past night with `--now`
 //! sees that night's state.
 //!
-//! Two cases SPEC 3.2 leaves open, decided so:
+//! Two cases the contract leaves open, decided so:
 //! - an on-site incident with no `onsite_at`: the arrival clock stops at
 //!   `resolved_at`, since nobody needs to arrive for a solved fault; resolved
 //!   within the arrival limit it is kept, after it it is breached;

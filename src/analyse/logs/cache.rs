@@ -101,6 +101,9 @@ pub enum Known {
 pub struct Cache {
     dir: PathBuf,
     fingerprint: String,
+    /// Whether [`Cache::store`] and [`Cache::prune`] write: not for a run
+    /// whose clock is earlier than the last recorded run.
+    writes: bool,
 }
 
 impl Cache {
@@ -116,6 +119,15 @@ impl Cache {
         Cache {
             dir: state_dir.join("logs"),
             fingerprint: blake3::hash(shaping.to_string().as_bytes()).to_hex().to_string(),
+            writes: true,
+        }
+    }
+
+    /// The same cache, read but never written (a backdated run).
+    pub fn read_only(self) -> Cache {
+        Cache {
+            writes: false,
+            ..self
         }
     }
 
@@ -159,6 +171,9 @@ impl Cache {
     /// Digests the ends of what `entry` covers of the log at `log` and
     /// writes the entry; returns the bytes read for the digests.
     pub fn store(&self, entry: &mut Entry, log: &Path) -> io::Result<u64> {
+        if !self.writes {
+            return Ok(0);
+        }
         let mut read = 0;
         if entry.consumed > 0 {
             (entry.head, entry.tail, read) = ends(log, entry.consumed)?;
@@ -170,6 +185,9 @@ impl Cache {
     /// Removes the entries of log files that are gone (or no longer matched
     /// by `[logs] paths`), so `state/` does not grow for ever.
     pub fn prune<'a>(&self, keep: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
+        if !self.writes {
+            return Ok(());
+        }
         let keep: BTreeSet<PathBuf> = keep.into_iter().map(|rel| self.file_of(rel)).collect();
         let entries = match fs::read_dir(&self.dir) {
             Ok(e) => e,

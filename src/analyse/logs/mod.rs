@@ -1,4 +1,4 @@
-//! Structured logs (SPEC 6): JSON lines, plain or `.jsonl.zst`, read into
+//! Structured logs: JSON lines, plain or `.jsonl.zst`, read into
 //! daily aggregates and alerts.
 //!
 //! [`ingest`] is the one entry point (`opsbook logs`, `opsbook nightly`, the
@@ -65,7 +65,10 @@ pub enum LogError {
 pub fn ingest(project: &Project, clock: &Clock, progress: &dyn Progress) -> Result<LogReport, LogError> {
     let settings = &project.settings.logs;
     let (files, problems) = files::find(project, &settings.paths)?;
-    let cache = Cache::new(&project.state_dir(), project.tz(), settings);
+    let mut cache = Cache::new(&project.state_dir(), project.tz(), settings);
+    if crate::state::Backdated::check(&project.state_dir(), clock.now()).is_some() {
+        cache = cache.read_only();
+    }
     let rules = rules::Rules::new(&settings.alerts);
     let cx = Reading {
         tz: project.tz(),

@@ -1,4 +1,4 @@
-//! One log line → one [`Record`]: the recognised keys of SPEC 6, borrowed
+//! One log line → one [`Record`]: the recognised keys (`docs/logs.md`), borrowed
 //! from the line.
 //!
 //! Recognised keys: `ts` (RFC 3339, required), `level`, `host`, `service`,

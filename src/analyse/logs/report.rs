@@ -1,5 +1,5 @@
-//! The result of an ingest: the `logs` object of the nightly summary (SPEC
-//! 8.1) and, alongside, each day's detail for the portal.
+//! The result of an ingest: the `logs` object of the nightly summary and,
+//! alongside, each day's detail for the portal.
 //!
 //! Thresholds, the pending limit and the clock apply here, to aggregates
 //! that do not depend on them, so changing a threshold never makes opsbook

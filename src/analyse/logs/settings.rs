@@ -61,7 +61,6 @@ pub struct LogSettings {
     /// backups: a small file of gigabytes of newlines is stopped at the
     /// bound and reported `corrupt`, not read for minutes.
     pub max_ratio: u64,
-    #[serde(deserialize_with = "rules")]
     pub alerts: Vec<AlertRule>,
 }
 
@@ -207,38 +206,43 @@ fn globs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     Ok(paths)
 }
 
-fn rules<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<AlertRule>, D::Error> {
-    use serde::de::Error;
-    let rules = Vec::<AlertRule>::deserialize(d)?;
-    let mut names = BTreeSet::new();
-    for r in &rules {
-        if r.name.trim().is_empty() {
-            return Err(Error::custom("an alert rule needs a `name`"));
+impl LogSettings {
+    /// What is wrong with the alert rules, beyond each value's type: as
+    /// (dotted path in opsbook.toml, message) pairs, every one of them.
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut names = BTreeSet::new();
+        for (i, r) in self.alerts.iter().enumerate() {
+            let path = format!("logs.alerts.{i}");
+            if r.name.trim().is_empty() {
+                out.push((format!("{path}.name"), "an alert rule needs a `name`".to_string()));
+            } else if BUILT_IN_ALERTS.contains(&r.name.as_str()) {
+                out.push((
+                    format!("{path}.name"),
+                    format!(
+                        "alert rule `{}` takes the name of a built-in alert (built in: {})",
+                        r.name,
+                        BUILT_IN_ALERTS.join(", ")
+                    ),
+                ));
+            } else if !names.insert(r.name.as_str()) {
+                out.push((
+                    format!("{path}.name"),
+                    format!("alert rule `{}` is defined twice", r.name),
+                ));
+            }
+            if r.conditions() == 0 {
+                out.push((
+                    path,
+                    format!(
+                        "alert rule `{}` has no condition: give at least one of level, service, host, event, outcome, status, user, set, msg_contains",
+                        r.name
+                    ),
+                ));
+            }
         }
-        if BUILT_IN_ALERTS.contains(&r.name.as_str()) {
-            return Err(Error::custom(format!(
-                "alert rule `{}` takes the name of a built-in alert (built in: {})",
-                r.name,
-                BUILT_IN_ALERTS.join(", ")
-            )));
-        }
-        if !names.insert(r.name.as_str()) {
-            return Err(Error::custom(format!("alert rule `{}` is defined twice", r.name)));
-        }
-        if r.conditions() == 0 {
-            return Err(Error::custom(format!(
-                "alert rule `{}` has no condition: give at least one of level, service, host, event, outcome, status, user, set, msg_contains",
-                r.name
-            )));
-        }
-        if r.min_count == 0 {
-            return Err(Error::custom(format!(
-                "alert rule `{}`: `min_count` must be at least 1",
-                r.name
-            )));
-        }
+        out
     }
-    Ok(rules)
 }
 
 #[cfg(test)]
@@ -265,13 +269,13 @@ mod tests {
     #[test]
     fn mistakes_name_their_line() {
         for (text, needle, line) in [
-            ("[logs]\ndisk = 185\n", "not a percentage", 2),
+            ("[logs]\ndisk = 185\n", "it is a percentage", 2),
             ("[logs]\npaths = [\"logs/[\"]\n", "invalid glob", 2),
             ("[logs]\n[[logs.alerts]]\nname = \"x\"\n", "has no condition", 2),
             (
                 "[logs]\n[[logs.alerts]]\nname = \"disk\"\nlevel = \"ERROR\"\n",
                 "built-in",
-                2,
+                3,
             ),
             (
                 "[logs]\n[[logs.alerts]]\nname = \"x\"\nlevel = \"LOUD\"\n",
@@ -280,7 +284,7 @@ mod tests {
             ),
             (
                 "[logs]\n[[logs.alerts]]\nname = \"x\"\nlevel = \"ERROR\"\nby = \"ip\"\n",
-                "unknown variant",
+                "`by` cannot be `ip`",
                 5,
             ),
         ] {

@@ -1,4 +1,4 @@
-//! Manifests in b3sum's `--check` format, both ways (SPEC 5.2).
+//! Manifests in b3sum's `--check` format, both ways.
 //!
 //! A line is `<64 lowercase hex>  <path>`. A path holding a backslash, a
 //! newline or a carriage return is escaped (`\\`, `\n`, `\r`) and its line

@@ -1,11 +1,11 @@
-//! Backup verification (SPEC 5): every file of every `[[backups]]` set is
+//! Backup verification: every file of every `[[backups]]` set is
 //! read once, its stored bytes hashed with BLAKE3 and, from the same read,
 //! decoded and restore-tested by kind; digests are held against the set's
 //! manifest and against the baseline kept in `state/`; freshness, counts and
 //! vanished files are checked per set.
 //!
 //! [`verify`] is the one entry point, used by `opsbook verify` and by
-//! `opsbook nightly`. It returns the [`VerifyReport`] (SPEC 5.2) and leaves
+//! `opsbook nightly`. It returns the [`VerifyReport`] and leaves
 //! behind, under `state/`:
 //!
 //! * `verify.json`: that report;
@@ -189,6 +189,12 @@ pub fn verify(
             .collect(),
         sets,
     };
+
+    // A run with an earlier clock than the last on record reports, but
+    // writes nothing to `state/` (the command says so).
+    if state::Backdated::check(&state_dir, clock.now()).is_some() {
+        return Ok(report);
+    }
 
     // The baselines and the report are written side by side: with many
     // files each is long, and neither needs the other.

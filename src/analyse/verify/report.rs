@@ -1,8 +1,9 @@
-//! The verification report (SPEC 5.2): what `opsbook verify --json` prints,
+//! The verification report: what `opsbook verify --json` prints,
 //! what is kept in `state/verify.json`, and what the portal shows for each
 //! backup set.
 //!
-//! The SPEC's keys come first in every struct and keep its names exactly;
+//! The documented keys (`docs/verify.md`) come first in every struct and
+//! keep their names exactly, since CI jobs read them;
 //! the rest (`records`, `kind`, `checked_bytes`, …) are the details behind
 //! them: per file its size, time, digests, last verification and what its
 //! restore test found.
@@ -104,7 +105,7 @@ impl Problem {
     }
 }
 
-/// The SPEC's problem kinds, and only those.
+/// The documented problem kinds, and only those.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {

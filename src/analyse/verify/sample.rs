@@ -1,4 +1,4 @@
-//! Which files of a set this run reads (SPEC 5.3).
+//! Which files of a set this run reads (`--sample K/N`, `sample`).
 //!
 //! With sampling `K/N`, files never read come first, then the least
 //! recently read (by the run that last read them), until about K/N of the

@@ -512,10 +512,19 @@ fn link_problem(root: &Path, rel: &str, path: &Path) -> Option<Problem> {
             ProblemKind::Unreadable,
             format!("is a symbolic link to `{target}`, which leads round in a loop of links"),
         )),
-        Err(_) => Some(Problem::new(
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Some(Problem::new(
             rel,
             ProblemKind::Unreadable,
             format!("is a symbolic link to `{target}`, which does not exist"),
+        )),
+        // A folder on the way that cannot be read.
+        Err(e) => Some(Problem::new(
+            rel,
+            ProblemKind::Unreadable,
+            format!(
+                "is a symbolic link to `{target}`, which cannot be followed: {}",
+                io_message(&e)
+            ),
         )),
     }
 }
@@ -655,6 +664,20 @@ mod tests {
             io::Read::read_to_end(&mut l.dir.open_file(f).unwrap(), &mut read).unwrap();
             assert_eq!(read, f.rel_path().as_os_str().as_bytes());
             assert_eq!(name::unescape(&f.rel).unwrap(), read);
+        }
+    }
+
+    #[test]
+    fn a_link_loop_is_no_missing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::os::unix::fs::symlink("b.sql", d.join("a.sql")).unwrap();
+        std::os::unix::fs::symlink("a.sql", d.join("b.sql")).unwrap();
+        let l = list(d, None, None, false).unwrap();
+        assert_eq!(l.problems.len(), 2);
+        for p in &l.problems {
+            assert!(!p.detail.contains("does not exist"), "{}", p.detail);
+            assert!(p.detail.contains("loop of links"), "{}", p.detail);
         }
     }
 

@@ -86,7 +86,14 @@ fn find_sections(markdown: &str, first_line: usize) -> Vec<Section> {
         }
     }
     let mut sections = Vec::with_capacity(headings.len());
+    // Lines are counted once, from heading to heading (headings come in
+    // order), so that a body of many headings costs time in proportion to
+    // its length.
+    let mut line = first_line;
+    let mut counted = 0;
     for (i, (heading, level, start, content_start)) in headings.iter().enumerate() {
+        line += memchr::memchr_iter(b'\n', &markdown.as_bytes()[counted..*start]).count();
+        counted = *start;
         let end = headings[i + 1..]
             .iter()
             .find(|(_, l, ..)| l <= level)
@@ -95,7 +102,7 @@ fn find_sections(markdown: &str, first_line: usize) -> Vec<Section> {
         sections.push(Section {
             heading: heading.clone(),
             level: *level,
-            line: first_line + markdown[..*start].matches('\n').count(),
+            line,
             markdown: markdown[content_start..end].trim().to_string(),
         });
     }
@@ -122,6 +129,15 @@ mod tests {
         assert!(body.section("处理方法").unwrap().starts_with("| a | b |"));
         assert_eq!(body.sections[0].line, 12);
         assert!(body.section("预防措施").is_none());
+    }
+
+    #[test]
+    fn lines_are_right_for_many_headings() {
+        let md: String = (0..1000).map(|i| format!("## h{i}\n\ntext\n\n")).collect();
+        let body = Body::new(md, 7);
+        assert_eq!(body.sections.len(), 1000);
+        assert_eq!(body.sections[0].line, 7);
+        assert_eq!(body.sections[999].line, 7 + 4 * 999);
     }
 
     #[test]

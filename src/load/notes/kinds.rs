@@ -1,9 +1,9 @@
-//! The note kinds of SPEC 3, one typed struct each.
-//!
-//! Required keys are checked against the front matter's key index before these
-//! structs are deserialized (see [`Kind::required`]), so that a note missing
-//! three keys gets three diagnostics, not serde's first one. The keys every
-//! kind shares (`type`, `audience`) are taken out before deserializing.
+//! The note kinds, one typed struct each. Their keys, types and rules are
+//! described in [`crate::load::schema::notes`], which validates a note key
+//! by key before it is read into these structs, so that a note with three
+//! mistakes gets three diagnostics, not serde's first one; tests hold each
+//! struct to its schema. The keys every kind shares (`type`, `audience`)
+//! are taken out before deserializing.
 
 use serde::{Deserialize, Serialize};
 
@@ -71,20 +71,6 @@ impl Kind {
             Kind::Upgrade => "upgrade",
             Kind::Vulnerability => "vulnerability",
             Kind::Report => "report",
-        }
-    }
-
-    /// Front-matter keys a note of this kind must have.
-    pub fn required(self) -> &'static [&'static str] {
-        match self {
-            Kind::Inspection => &["id", "date", "inspector", "method"],
-            Kind::Incident => &["id", "title", "severity", "reported_at", "engineers"],
-            Kind::WorkOrder => &["id", "title", "requested_at"],
-            Kind::Faq => &["id", "question"],
-            Kind::Training => &["id", "date", "topic"],
-            Kind::Upgrade => &["id", "version", "window_start", "window_end"],
-            Kind::Vulnerability => &["id", "title", "source", "severity", "found_at"],
-            Kind::Report => &["period"],
         }
     }
 

@@ -1,4 +1,4 @@
-//! The engineers' notes: every markdown file under `content/` (SPEC 3).
+//! The engineers' notes: every markdown file under `content/`.
 
 pub mod body;
 pub mod frontmatter;
@@ -12,8 +12,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Severity};
-use crate::load::Project;
 use crate::load::toml_doc::KeyIndex;
+use crate::load::{Project, nesting};
 pub use body::Body;
 pub use kinds::{Kind, Meta};
 
@@ -51,12 +51,15 @@ pub struct NoteSource {
     pub front: String,
     /// File line of the front matter's first line.
     pub front_line: usize,
+    /// File line and text of the closing fence (`+++`).
+    pub fence: (usize, String),
     pub keys: KeyIndex,
 }
 
 impl NoteSource {
     /// A diagnostic at the value of `key` (a dotted path such as
-    /// `checks.2.result`), or at the opening fence when the key is absent.
+    /// `checks.2.result`), or at the closing fence of the front matter, where
+    /// an absent key would be added.
     pub fn diagnostic(
         &self,
         severity: Severity,
@@ -67,7 +70,10 @@ impl NoteSource {
         let d = Diagnostic::new(severity, file, message);
         match self.keys.span(key) {
             Some(span) => d.at_span(&self.front, span, self.front_line),
-            None => d.at_line(1),
+            None => {
+                let (line, text) = &self.fence;
+                d.at_span(text, 0..text.len(), *line)
+            }
         }
     }
 
@@ -129,13 +135,16 @@ pub fn load_all(project: &Project) -> Loaded {
     }
     loaded.files = paths.len();
     let tz = project.tz();
-    let results: Vec<Result<Note, Vec<Diagnostic>>> = paths
+    let results: Vec<_> = paths
         .par_iter()
         .map(|path| read_note(project, path, tz))
         .collect();
     for r in results {
         match r {
-            Ok(note) => loaded.notes.push(note),
+            Ok((note, diags)) => {
+                loaded.notes.extend(note);
+                loaded.diagnostics.extend(diags);
+            }
             Err(diags) => loaded.diagnostics.extend(diags),
         }
     }
@@ -161,7 +170,11 @@ fn walk_error(project: &Project, err: &walkdir::Error) -> Diagnostic {
     Diagnostic::error(path, format!("cannot read this folder entry: {reason}"))
 }
 
-fn read_note(project: &Project, path: &Path, tz: Tz) -> Result<Note, Vec<Diagnostic>> {
+fn read_note(
+    project: &Project,
+    path: &Path,
+    tz: Tz,
+) -> Result<(Option<Note>, Vec<Diagnostic>), Vec<Diagnostic>> {
     let rel = project.rel(path);
     let unreadable = |e: std::io::Error| {
         vec![Diagnostic::error(
@@ -191,29 +204,61 @@ fn read_note(project: &Project, path: &Path, tz: Tz) -> Result<Note, Vec<Diagnos
         parts.next()?;
         Some(first.as_os_str().to_string_lossy().into_owned())
     });
-    parse_note(&rel, &bytes, folder.as_deref(), tz)
+    Ok(read_note_bytes(&rel, &bytes, folder.as_deref(), tz))
 }
 
 /// Parses one note from its bytes. `folder` is the folder directly under
-/// `content/` that holds it, if any.
+/// `content/` that holds it, if any. Fails with every problem of a note that
+/// cannot be read; see [`read_note_bytes`] for the problems of one that can.
 pub fn parse_note(rel: &str, bytes: &[u8], folder: Option<&str>, tz: Tz) -> Result<Note, Vec<Diagnostic>> {
-    let text = std::str::from_utf8(bytes).map_err(|e| vec![utf8_diagnostic(rel, bytes, e)])?;
-    if text.trim().is_empty() {
-        return Err(vec![Diagnostic::error(rel, "the note is empty").with_hint(
-            "write its front matter between `+++` lines, or delete the file",
-        )]);
+    match read_note_bytes(rel, bytes, folder, tz) {
+        (Some(note), problems) if !problems.iter().any(Diagnostic::is_error) => Ok(note),
+        (_, problems) => Err(problems),
     }
-    let split = frontmatter::split(text, rel).map_err(|d| vec![d])?;
+}
+
+/// Reads one note from its bytes: the note, when it can be read, and every
+/// problem found in it (a note may be read and still have problems, such as
+/// times out of order).
+pub fn read_note_bytes(
+    rel: &str,
+    bytes: &[u8],
+    folder: Option<&str>,
+    tz: Tz,
+) -> (Option<Note>, Vec<Diagnostic>) {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => return (None, vec![utf8_diagnostic(rel, bytes, e)]),
+    };
+    if text.trim().is_empty() {
+        let d = Diagnostic::error(rel, "the note is empty")
+            .with_hint("write its front matter between `+++` lines, or delete the file");
+        return (None, vec![d]);
+    }
+    let split = match frontmatter::split(text, rel) {
+        Ok(s) => s,
+        Err(d) => return (None, vec![d]),
+    };
     let folder_kind = folder.and_then(Kind::from_name);
-    let front = crate::time::with_timezone(tz, || frontmatter::parse(&split, rel, folder_kind))?;
-    Ok(Note {
-        path: rel.to_string(),
-        kind: front.kind,
-        audience: front.audience,
-        meta: front.meta,
-        body: Body::new(split.body.to_string(), split.body_line),
-        source: front.source,
-    })
+    let (front, mut problems) =
+        crate::time::with_timezone(tz, || frontmatter::parse(&split, rel, folder_kind, tz));
+    let deep_body = nesting::markdown(split.body);
+    if let Some(deep) = &deep_body {
+        problems.push(frontmatter::too_deep(rel, split.body, split.body_line, deep));
+    }
+    crate::diag::tidy(rel, &mut problems);
+    let note = match front {
+        Some(front) if deep_body.is_none() => Some(Note {
+            path: rel.to_string(),
+            kind: front.kind,
+            audience: front.audience,
+            meta: front.meta,
+            body: Body::new(split.body.to_string(), split.body_line),
+            source: front.source,
+        }),
+        _ => None,
+    };
+    (note, problems)
 }
 
 /// A diagnostic for bytes that are not UTF-8, at the line of the first bad byte.
@@ -304,6 +349,25 @@ audience = "internal"
         let text = "---\nid: FAQ-002\nquestion: 预览空白\ntags: [OFD]\n---\n正文\n";
         let note = parse_note("content/faq/a.md", text.as_bytes(), Some("faq"), DEFAULT_TIMEZONE).unwrap();
         assert_eq!(note.id(), "FAQ-002");
+    }
+
+    #[test]
+    fn yaml_front_matter_is_held_to_the_same_schema() {
+        let text = "---\nid: INC-250311-01\ntitle:\nseverity: huge\nreported_at: 2025-03-11 09:20\nengineers: [张伟]\nweather: 晴\n---\n";
+        let (note, errs) = read_note_bytes("x.md", text.as_bytes(), Some("incidents"), DEFAULT_TIMEZONE);
+        assert!(note.is_none());
+        let found: Vec<_> = errs
+            .iter()
+            .map(|d| (d.line.unwrap(), d.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (3, "`title` is blank; the record would be published without it"),
+                (4, "`severity` cannot be `huge`"),
+                (7, "unknown key `weather` in an incident"),
+            ]
+        );
     }
 
     #[test]

@@ -1,24 +1,65 @@
 //! What the search index holds of each note.
 
 use crate::render::search::Doc;
-use crate::report::Report;
 use crate::report::note::NoteInfo;
+use crate::report::{Audience, Report};
 
-/// What the search index holds of each note: its title, id, the fields a
-/// person would search for, and its text.
-pub(super) fn search_docs(report: &Report) -> Vec<Doc> {
+/// The labels a result's title is made of: the form's name for records
+/// whose own title is only a number or a version.
+pub(super) struct Titles {
+    /// `软件巡检记录单`: an inspection is "软件巡检记录单 2025-11-18".
+    pub inspection: String,
+    /// `软件升级`: an upgrade is "软件升级 3.6.2".
+    pub upgrade: String,
+    /// `运行日志 {date}`: a day of logs.
+    pub log_day: String,
+}
+
+impl Titles {
+    pub(super) fn from_labels(labels: &toml::Table) -> Titles {
+        let label = |table: &str, key: &str, default: &str| {
+            labels
+                .get(table)
+                .and_then(|t| t.get(key))
+                .and_then(|v| v.as_str())
+                .unwrap_or(default)
+                .to_string()
+        };
+        Titles {
+            inspection: label("inspection", "form", "Inspection"),
+            upgrade: label("upgrade", "title", "Upgrade"),
+            log_day: label("search", "log_day", "Logs {date}"),
+        }
+    }
+}
+
+/// What the search index holds of each note: a title that says what the
+/// record is, its number, the fields a person would search for, and its
+/// text. The team's portal also indexes each day of logs.
+pub(super) fn search_docs(report: &Report, titles: &Titles) -> Vec<Doc> {
     let mut docs = Vec::new();
     let mut push = |info: &NoteInfo, parts: Vec<&str>| {
-        let mut text = format!("{} {}", info.id, info.title);
-        for p in parts {
-            text.push('\n');
-            text.push_str(p);
-        }
+        let date = info.date.map(|d| d.to_string()).unwrap_or_default();
+        let title = match info.kind.singular() {
+            "inspection" => format!("{} {}", titles.inspection, date),
+            "upgrade" => format!("{} {}", titles.upgrade, info.title),
+            _ => info.title.clone(),
+        };
+        // The result's title and number are indexed beside the text; the
+        // note's own title is in one of them (an inspection's is its number,
+        // an upgrade's its version).
+        let text = parts.join("\n");
+        // A report's id (`report-2025-Q4`) is no number a reader types.
+        let id = match info.kind.singular() {
+            "report" => String::new(),
+            _ => info.id.clone(),
+        };
         docs.push(Doc {
             url: info.url.clone(),
-            title: info.title.clone(),
+            title,
             kind: info.kind.singular().to_string(),
-            date: info.date.map(|d| d.to_string()).unwrap_or_default(),
+            date,
+            id,
             text,
         });
     };
@@ -72,6 +113,51 @@ pub(super) fn search_docs(report: &Report) -> Vec<Doc> {
     // filled in as the report shows them.
     for t in report.summaries.iter().filter_map(|s| s.text.as_ref()) {
         push(&t.note, vec![&t.body]);
+    }
+    if report.audience == Audience::Internal {
+        docs.extend(log_days(report, titles));
+    }
+    docs
+}
+
+/// Each day of logs as a search result: its alerts, an example message of
+/// each of its most frequent errors, and its document exchange failures.
+/// Only for the team: the client's portal shows logs counted, not searched.
+fn log_days(report: &Report, titles: &Titles) -> Vec<Doc> {
+    let Some(logs) = &report.logs else {
+        return Vec::new();
+    };
+    let mut docs = Vec::new();
+    for month in &logs.months {
+        for d in &month.days {
+            let date = d.date.format("%Y-%m-%d").to_string();
+            let mut text = Vec::new();
+            for a in &d.alerts {
+                text.extend([a.rule.as_str(), a.subject.as_str()]);
+            }
+            // The example as logged: the folded pattern (`<n> ms`) reads worse
+            // and finds nothing more.
+            for e in &d.top_errors {
+                text.extend([e.service.as_str(), e.example.as_str()]);
+            }
+            for f in &d.exchange.failures {
+                text.extend([f.doc_id.as_str(), f.msg.as_str()]);
+            }
+            for o in &d.exchange.overdue {
+                text.push(o.doc_id.as_str());
+            }
+            if text.is_empty() {
+                continue;
+            }
+            docs.push(Doc {
+                url: format!("{}#d-{date}", month.url),
+                title: titles.log_day.replace("{date}", &date),
+                kind: "log".to_string(),
+                date: date.clone(),
+                id: String::new(),
+                text: text.join("\n"),
+            });
+        }
     }
     docs
 }

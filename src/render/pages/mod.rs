@@ -30,6 +30,10 @@ use crate::report::{CheckReport, RecordView, Report};
 #[derive(Debug, Serialize)]
 pub struct SiteInfo<'a> {
     pub project: &'a crate::report::ProjectInfo,
+    /// Where the verification history was found not to continue the one
+    /// the portal published before: shown on the dashboard and the
+    /// backups page.
+    pub history_breaks: &'a [crate::state::published::HistoryBreak],
     pub audience: crate::report::Audience,
     /// `zh-CN` or `en`, for `<html lang>`.
     pub lang: &'static str,
@@ -327,7 +331,10 @@ fn search_and_feed<'a>(plan: &mut Plan<'a>, report: &'a Report, labels: &toml::T
                 .collect()
         })
         .unwrap_or_default();
-    for (path, bytes) in search::build(&docs::search_docs(report), kinds) {
+    for (path, bytes) in search::build(
+        &docs::search_docs(report, &docs::Titles::from_labels(labels)),
+        kinds,
+    ) {
         plan.bytes(path, bytes);
     }
     plan.page("feed.xml".into(), "feed.xml", feed::build(report, base_url));

@@ -1,4 +1,4 @@
-//! Restore tests (SPEC 5.1 item 4), one module per kind of backup.
+//! Restore tests, one module per kind of backup.
 //!
 //! Each test reads the file's content from the pipeline's single read, as a
 //! [`BufRead`], and gives its verdict once the whole file is known to have
