@@ -1,11 +1,15 @@
-//! Command-line arguments. Parsing only: each command is a function
-//! in `opsbook::commands`.
+//! Command-line arguments. Parsing only: each command is a function in
+//! `opsbook::commands`; the shell completions and the man page, which are
+//! about the arguments themselves, are written here.
+
+mod help;
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use clap::{Parser, Subcommand, ValueEnum};
-use opsbook::commands::{self, Context};
+use clap::builder::{PossibleValue, PossibleValuesParser};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum, ValueHint};
+use opsbook::commands::{self, Context, Exit, Fatal};
 use opsbook::report::Audience;
 
 #[derive(Debug, Parser)]
@@ -13,12 +17,13 @@ use opsbook::report::Audience;
     name = "opsbook",
     version,
     about = "Notes, backup verification, schedules and SLAs, and a static portal for an O&M service contract",
-    propagate_version = true
+    propagate_version = true,
+    after_help = help::MAIN
 )]
 pub struct Cli {
     /// Run as if started in DIR, as `git -C` does (the project is the nearest folder at or
     /// above it with an opsbook.toml; relative paths in other arguments are relative to it)
-    #[arg(short = 'C', value_name = "DIR", global = true)]
+    #[arg(short = 'C', value_name = "DIR", global = true, value_hint = ValueHint::DirPath)]
     pub directory: Option<PathBuf>,
 
     /// The clock of this run: an RFC 3339 time or a date (for tests and re-running a past night)
@@ -55,24 +60,39 @@ pub enum AudienceArg {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a new project with the contract's default schedules
+    #[command(after_help = help::INIT)]
     Init {
         /// Folder of the new project (default: the current folder)
+        #[arg(value_hint = ValueHint::DirPath)]
         dir: Option<PathBuf>,
     },
-    /// Write a new note with the next free id, from a template
+    /// Write a new note with the next free id, from a template; or add a backup set
+    #[command(after_help = help::NEW)]
     New {
-        /// inspection, incident, workorder, faq, training, upgrade, vulnerability or report
+        /// What to write: a kind of note, or `backup-set` (a [[backups]] table in opsbook.toml)
+        #[arg(value_parser = new_kinds())]
         kind: String,
+        /// A backup set's name (backup-set only)
+        #[arg(value_name = "NAME")]
+        name: Option<String>,
         /// The note's date (default: today)
         #[arg(long, value_name = "DATE")]
         date: Option<String>,
-        /// An inspection's cycle: daily (default), weekly, monthly, quarterly or adhoc
-        #[arg(long, value_name = "CYCLE")]
+        /// An inspection's cycle
+        #[arg(long, value_name = "CYCLE", value_parser = ["daily", "weekly", "monthly", "quarterly", "adhoc"])]
         cycle: Option<String>,
+        /// A backup set's folder, as the backup job writes it (backup-set only)
+        #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+        path: Option<String>,
+        /// How a backup set's files are restore-tested (backup-set only; default: files)
+        #[arg(long, value_name = "KIND", value_parser = ["files", "tar", "sqlite", "pgdump", "mysqldump"])]
+        set_kind: Option<String>,
     },
     /// Validate notes, schedules, settings and history; list every problem
+    #[command(after_help = help::CHECK)]
     Check,
     /// Verify the backup sets: digests, restore tests, freshness
+    #[command(after_help = help::VERIFY)]
     Verify {
         /// Only this set (repeatable)
         #[arg(long = "set", value_name = "NAME")]
@@ -84,44 +104,83 @@ pub enum Command {
         #[arg(long)]
         full: bool,
         /// Write the JSON report to FILE (- for stdout)
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
         json: Option<String>,
         /// Write a JUnit XML report to FILE
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
         junit: Option<String>,
     },
     /// Print a b3sum-compatible manifest of DIR
-    Manifest { dir: PathBuf },
+    #[command(after_help = help::MANIFEST)]
+    Manifest {
+        #[arg(value_hint = ValueHint::DirPath)]
+        dir: PathBuf,
+    },
     /// Ingest logs and print the daily aggregates
+    #[command(after_help = help::LOGS)]
     Logs {
         /// Write the aggregates as JSON to FILE (- for stdout)
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
         json: Option<String>,
     },
     /// Render the portal into site/
+    #[command(after_help = help::BUILD)]
     Build {
         /// Who the portal is for
         #[arg(long, value_enum, default_value_t = AudienceArg::Client)]
         audience: AudienceArg,
     },
     /// Check, ingest logs, verify backups, check schedules and SLAs, and build: one summary
+    #[command(after_help = help::NIGHTLY)]
     Nightly {
         /// Write the nightly summary as JSON to FILE (- for stdout)
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
         json: Option<String>,
         /// Write a JUnit XML report to FILE
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
         junit: Option<String>,
         /// SLA breaches fail the run too
         #[arg(long)]
         strict: bool,
     },
     /// Preview the portal locally, rebuilt on change
+    #[command(after_help = help::SERVE)]
     Serve {
         /// Port on 127.0.0.1
         #[arg(long, default_value_t = 1111)]
         port: u16,
     },
+    /// Print the completion script of a shell
+    #[command(after_help = help::COMPLETIONS)]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (or write one page per command into DIR)
+    #[command(after_help = help::MAN)]
+    Man {
+        /// Write opsbook.1 and opsbook-COMMAND.1 into DIR instead
+        #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// What `opsbook new` writes: every kind of note by its singular name (the
+/// folder names are accepted too, unlisted), and `backup-set`.
+fn new_kinds() -> PossibleValuesParser {
+    use opsbook::load::notes::kinds::Kind;
+    let mut values: Vec<PossibleValue> = Kind::ALL
+        .iter()
+        .map(|k| PossibleValue::new(k.singular()))
+        .collect();
+    values.push(PossibleValue::new(commands::new::backup_set::BACKUP_SET));
+    values.extend(
+        Kind::ALL
+            .iter()
+            .filter(|k| k.folder() != k.singular())
+            .map(|k| PossibleValue::new(k.folder()).hide(true)),
+    );
+    PossibleValuesParser::new(values)
 }
 
 impl Cli {
@@ -142,19 +201,38 @@ impl Cli {
         }
     }
 
-    pub fn run(&self) -> Result<commands::Exit, commands::Fatal> {
+    pub fn run(&self) -> Result<Exit, Fatal> {
         let ctx = self.context();
         match &self.command {
+            Command::Completions { shell } => {
+                // Into memory first: `generate` panics on a failed write
+                // (a closed pipe), write_output reports it.
+                let mut script = Vec::new();
+                clap_complete::generate(*shell, &mut Cli::command(), "opsbook", &mut script);
+                commands::write_output("-", &String::from_utf8_lossy(&script))?;
+                Ok(Exit::Clean)
+            }
+            Command::Man { dir } => man(dir.as_deref()),
             Command::Init { dir } => {
                 let dir = dir.clone().unwrap_or_else(|| ctx.dir.clone());
                 commands::init::run(&ctx, &dir)
             }
-            Command::New { kind, date, cycle } => commands::new::run(
+            Command::New {
+                kind,
+                name,
+                date,
+                cycle,
+                path,
+                set_kind,
+            } => commands::new::run(
                 &ctx,
                 &commands::new::Options {
                     kind: kind.clone(),
+                    name: name.clone(),
                     date: date.clone(),
                     cycle: cycle.clone(),
+                    path: path.clone(),
+                    set_kind: set_kind.clone(),
                 },
             ),
             Command::Check => commands::check::run(&ctx),
@@ -198,4 +276,28 @@ impl Cli {
             Command::Serve { port } => commands::serve::run(&ctx, &commands::serve::Options { port: *port }),
         }
     }
+}
+
+/// The man page on stdout, or one page per command written into `dir`.
+fn man(dir: Option<&Path>) -> Result<Exit, Fatal> {
+    // `opsbook help X` is `opsbook X --help`: no page of its own.
+    let cmd = Cli::command().disable_help_subcommand(true);
+    match dir {
+        None => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut page)
+                .map_err(|e| Fatal::Other(anyhow::anyhow!("cannot render the man page: {e}")))?;
+            commands::write_output("-", &String::from_utf8_lossy(&page))?;
+        }
+        Some(dir) => std::fs::create_dir_all(dir)
+            .and_then(|_| clap_mangen::generate_to(cmd, dir))
+            .map_err(|e| {
+                Fatal::Other(anyhow::anyhow!(
+                    "cannot write the man pages into {}: {e}",
+                    dir.display()
+                ))
+            })?,
+    }
+    Ok(Exit::Clean)
 }

@@ -2,8 +2,11 @@
 //!
 //! It writes `opsbook.toml` (a one-year service period from today),
 //! `schedules/contract.toml` (the contract's obligations, limits and
-//! checklists), a `.gitignore` for the rendered portal, and one example note
-//! of every kind, dated today, so that `opsbook check` and `opsbook build`
+//! checklists), a `.gitignore` for what opsbook writes (the portal, its
+//! staging folders and lock, `state/`, the nightly reports), the nightly CI
+//! job for GitLab CI and for GitHub Actions (the same files docs/ci.md
+//! shows), and one example note of every kind, dated today and placed where
+//! `opsbook new` would put it, so that `opsbook check` and `opsbook build`
 //! pass at once and each form shows how it is filled in. It never writes over
 //! anything: a folder that holds a project, or any of these files, is left
 //! as it is.
@@ -13,40 +16,32 @@ use std::path::Path;
 use chrono::{Duration, Months, NaiveDate};
 
 use super::{Context, Exit, Fatal};
+use crate::load::notes::id::DatedId;
+use crate::load::notes::kinds::Kind;
 use crate::load::schedules::DEFAULT_SCHEDULE;
 use crate::load::settings;
 use crate::time::{Clock, DEFAULT_TIMEZONE};
 
-/// The example notes: (path under the project, text). `{DATE}`, `{YYMMDD}`
+/// The example notes, one of every kind. In their text `{DATE}`, `{YYMMDD}`
 /// and `{MONTH}` stand for today.
-const EXAMPLES: &[(&str, &str)] = &[
-    (
-        "content/inspections/{YYMMDD}-01.md",
-        include_str!("init/inspection.md"),
-    ),
-    (
-        "content/incidents/INC-{YYMMDD}-01.md",
-        include_str!("init/incident.md"),
-    ),
-    (
-        "content/workorders/WO-{YYMMDD}-01.md",
-        include_str!("init/workorder.md"),
-    ),
-    ("content/faq/FAQ-001.md", include_str!("init/faq.md")),
-    (
-        "content/trainings/TR-{YYMMDD}-01.md",
-        include_str!("init/training.md"),
-    ),
-    (
-        "content/upgrades/UP-{YYMMDD}-01.md",
-        include_str!("init/upgrade.md"),
-    ),
-    (
-        "content/vulnerabilities/VUL-{YYMMDD}-01.md",
-        include_str!("init/vulnerability.md"),
-    ),
-    ("content/reports/{MONTH}.md", include_str!("init/report.md")),
+const EXAMPLES: &[(Kind, &str)] = &[
+    (Kind::Inspection, include_str!("init/inspection.md")),
+    (Kind::Incident, include_str!("init/incident.md")),
+    (Kind::WorkOrder, include_str!("init/workorder.md")),
+    (Kind::Faq, include_str!("init/faq.md")),
+    (Kind::Training, include_str!("init/training.md")),
+    (Kind::Upgrade, include_str!("init/upgrade.md")),
+    (Kind::Vulnerability, include_str!("init/vulnerability.md")),
+    (Kind::Report, include_str!("init/report.md")),
 ];
+
+/// The nightly job for GitLab CI, as docs/ci.md shows it.
+pub const GITLAB_CI: (&str, &str) = (".gitlab-ci.yml", include_str!("init/gitlab-ci.yml"));
+/// The nightly workflow for GitHub Actions, as docs/ci.md shows it.
+pub const GITHUB_ACTIONS: (&str, &str) = (
+    ".github/workflows/nightly.yml",
+    include_str!("init/github-nightly.yml"),
+);
 
 pub fn run(ctx: &Context, dir: &Path) -> Result<Exit, Fatal> {
     let settings_path = dir.join(settings::FILE_NAME);
@@ -83,9 +78,19 @@ pub fn run(ctx: &Context, dir: &Path) -> Result<Exit, Fatal> {
             .map_err(|e| Fatal::Other(anyhow::anyhow!("cannot write {}: {e}", dir.join(rel).display())))?;
     }
     ctx.say(format!(
-        "created an opsbook project in {} ({} files)\n\nnext:\n  edit opsbook.toml (project name, client, service period)\n  opsbook check     validate the notes\n  opsbook build     render the portal into site/\n  opsbook new inspection   write today's inspection",
+        "created an opsbook project in {} ({} files)
+
+next:
+  edit opsbook.toml (project name, client, service period)
+  opsbook check                 validate the notes
+  opsbook build                 render the portal into site/
+  opsbook new inspection        write today's inspection
+  opsbook new backup-set NAME --path DIR    add a backup set to verify
+  set OPSBOOK_GIT in {} or {} (the nightly CI job)",
         dir.display(),
-        files.len()
+        files.len(),
+        GITLAB_CI.0,
+        GITHUB_ACTIONS.0,
     ));
     Ok(Exit::Clean)
 }
@@ -119,7 +124,17 @@ fn project_files(dir: &Path, today: NaiveDate) -> Vec<(String, String)> {
             ".gitignore".to_string(),
             include_str!("init/gitignore").to_string(),
         ),
+        (GITLAB_CI.0.to_string(), GITLAB_CI.1.to_string()),
+        (GITHUB_ACTIONS.0.to_string(), GITHUB_ACTIONS.1.to_string()),
     ];
-    files.extend(EXAMPLES.iter().map(|(path, text)| (fill(path), fill(text))));
+    files.extend(EXAMPLES.iter().map(|(kind, text)| {
+        let id = match kind {
+            Kind::Report => today.format("%Y-%m").to_string(),
+            Kind::Faq => "FAQ-001".to_string(),
+            _ => DatedId { date: today, seq: 1 }.format(kind.id_prefix().unwrap_or_default()),
+        };
+        let path = Path::new("content").join(super::new::note_path(*kind, &id, today));
+        (path.to_string_lossy().into_owned(), fill(text))
+    }));
     files
 }

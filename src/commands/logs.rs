@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use super::progress::Bar;
 use super::session::Session;
 use super::{Context, Exit, Fatal, write_output};
-use crate::analyse::logs::report::Alert;
+use crate::analyse::logs::report::{Alert, DayReport};
 use crate::analyse::logs::{self, LogReport, ReadKind};
 use crate::size::human_bytes;
 
@@ -35,8 +35,26 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         write_output(target, &text)?;
     }
     // With the JSON on stdout, nothing else may go there.
-    if opts.json.as_deref() != Some("-") && !ctx.quiet {
-        print!("{}", table(&report, session.project.tz()));
+    let json_on_stdout = opts.json.as_deref() == Some("-");
+    let tz = session.project.tz();
+    if ctx.quiet {
+        // Problems only: malformed lines and damaged files are printed above
+        // as errors; the alerts that fail the run are listed here.
+        let failing: Vec<String> = report
+            .alerts()
+            .filter(|(day, _)| day.recent)
+            .map(|(day, a)| format!("  {}\n", alert_line(day, a, tz)))
+            .collect();
+        if !failing.is_empty() {
+            let text = format!("alerts:\n{}", failing.concat());
+            if json_on_stdout {
+                eprint!("{text}");
+            } else {
+                print!("{text}");
+            }
+        }
+    } else if !json_on_stdout {
+        print!("{}", table(&report, tz));
         println!("{}", summary(&report));
     }
     Ok(Exit::from_problems(!report.ok))
@@ -71,7 +89,7 @@ fn table(report: &LogReport, tz: Tz) -> String {
     if !alerts.is_empty() {
         let _ = writeln!(out, "\nalerts:");
         for (day, a) in alerts {
-            let _ = writeln!(out, "  {}  {:<16}  {}", day.date, a.rule, describe(a, tz));
+            let _ = writeln!(out, "  {}", alert_line(day, a, tz));
         }
     }
     let errors: Vec<_> = report
@@ -88,6 +106,12 @@ fn table(report: &LogReport, tz: Tz) -> String {
     }
     out.push('\n');
     out
+}
+
+/// An alert of a day, as the table and the nightly summary list it:
+/// `2025-12-30  disk              db-01: 88.1% (limit 85%) at 2025-12-30 14:30`.
+pub fn alert_line(day: &DayReport, a: &Alert, tz: Tz) -> String {
+    format!("{}  {:<16}  {}", day.date, a.rule, describe(a, tz))
 }
 
 /// One alert in a line: `db-01: 91.5% (limit 85%) at 2025-12-03 14:05`.

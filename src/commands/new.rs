@@ -1,10 +1,14 @@
 //! `opsbook new KIND [--date D] [--cycle C]`: a new note with the next free
-//! id of its day, from its kind's form.
+//! id of its day, from its kind's form (`opsbook new backup-set` adds a
+//! backup set to the settings instead: [`backup_set`]).
 //!
 //! The note carries every key of its kind (optional ones commented out), the
 //! body sections of the contract's form, the checklist of an inspection's
 //! cycle from `schedules/`, and the git user's name where a name is asked
-//! for. It is written only if no file of that name exists.
+//! for. It is written only if no file of that name exists, at the path
+//! [`note_path`] gives, which `opsbook init` uses too.
+
+pub mod backup_set;
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -24,18 +28,40 @@ use crate::period::{Every, Period};
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub kind: String,
+    /// A backup set's name.
+    pub name: Option<String>,
     pub date: Option<String>,
     /// `--cycle`: an inspection's cycle (default `daily`).
     pub cycle: Option<String>,
+    /// `--path`: a backup set's folder.
+    pub path: Option<String>,
+    /// `--set-kind`: a backup set's kind.
+    pub set_kind: Option<String>,
 }
 
 pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let session = Session::open(ctx)?;
+    if opts.kind == backup_set::BACKUP_SET {
+        return backup_set::run(
+            ctx,
+            &session.project,
+            opts.name.as_deref(),
+            opts.path.as_deref(),
+            opts.set_kind.as_deref(),
+        );
+    }
+    if opts.name.is_some() || opts.path.is_some() || opts.set_kind.is_some() {
+        return Err(Fatal::Usage(format!(
+            "a name, --path and --set-kind apply to `opsbook new {}` only",
+            backup_set::BACKUP_SET
+        )));
+    }
     let kind = Kind::from_name(&opts.kind).ok_or_else(|| {
         Fatal::Usage(format!(
-            "unknown note kind `{}`: use one of {}",
+            "unknown note kind `{}`: use one of {}, or {}",
             opts.kind,
-            Kind::ALL.map(|k| k.singular()).join(", ")
+            Kind::ALL.map(|k| k.singular()).join(", "),
+            backup_set::BACKUP_SET
         ))
     })?;
     let date = match &opts.date {
@@ -116,7 +142,6 @@ fn next_free(
             .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
             .filter_map(|e| e.path().file_stem().map(|s| s.to_string_lossy().into_owned())),
     );
-    let folder = project.content_dir().join(kind.folder());
     let id = match (kind, kind.id_prefix()) {
         (Kind::Report, _) | (_, None) => {
             let period = Period::containing(Every::Month, date);
@@ -157,15 +182,22 @@ fn next_free(
             DatedId { date, seq: last + 1 }.format(prefix)
         }
     };
-    let path = match kind {
-        // A year of daily inspections is kept in folders by month.
+    let path = project.content_dir().join(note_path(kind, &id, date));
+    Ok((id, path))
+}
+
+/// Where a new note goes under `content/`: `inspections/2025/03/250311-01.md`
+/// (a year of daily inspections is kept in folders by month), and
+/// `incidents/INC-250311-01.md` for every other kind.
+pub fn note_path(kind: Kind, id: &str, date: NaiveDate) -> PathBuf {
+    let folder = Path::new(kind.folder());
+    match kind {
         Kind::Inspection => folder
             .join(date.format("%Y").to_string())
             .join(date.format("%m").to_string())
             .join(format!("{id}.md")),
         _ => folder.join(format!("{id}.md")),
-    };
-    Ok((id, path))
+    }
 }
 
 /// Writes `bytes` to a new file at `path`, creating its folder; fails with

@@ -3,26 +3,33 @@
 //! It builds the client's portal into `site/` as `opsbook build` does, serves
 //! it on 127.0.0.1, and watches `content/`, `schedules/`, `themes/`,
 //! `opsbook.toml`, the last verification under `state/` and the log files
-//! (by polling their files' sizes and times, which works the same on every
-//! system and file system). After a change it rebuilds, and
-//! open pages reload themselves: HTML is served with a small script that
-//! asks [`STATUS_PATH`] for the build number once a second. The script is
-//! added only on the way out, so the portal in `site/` stays free of
-//! JavaScript. A failed build keeps the previous portal and shows its error
-//! at the foot of the page. Ctrl-C stops the server; `site/` is whole at
-//! every moment, since each build replaces it at once.
+//! with the system's file notifications (inotify, through `notify`, as
+//! mdBook and Zola do), so nothing is re-read while nothing changes. Editors
+//! and `git checkout` write several files in a row: events are gathered for
+//! [`SETTLE`] before one rebuild. After a rebuild, open pages reload
+//! themselves: HTML is served with a small script that asks [`STATUS_PATH`]
+//! for the build number once a second. The script is added only on the way
+//! out, so the portal in `site/` stays free of JavaScript. A failed build
+//! keeps the previous portal and shows its error at the foot of the page.
+//! Ctrl-C stops the server; `site/` is whole at every moment, since each
+//! build replaces it at once.
+//!
+//! Only requests addressed to `localhost` or `127.0.0.1` are answered: a web
+//! page elsewhere could otherwise point a name of its own at 127.0.0.1 (DNS
+//! rebinding) and read the preview, internal notes included.
 
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
+use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
+use notify::{EventKind, RecursiveMode, Watcher};
 use tiny_http::{Header, Method, Request, Response, Server};
 
 use super::session::Session;
 use super::{Context, Exit, Fatal, build};
-use crate::load::{LoadError, settings};
+use crate::load::{LoadError, Project, settings};
+use crate::render::escape_html;
 use crate::report::Audience;
 use crate::report::git::GitLog;
 
@@ -35,8 +42,8 @@ pub struct Options {
 /// Where open pages ask for the build number and the last build's error.
 pub const STATUS_PATH: &str = "/__opsbook/build";
 
-/// How often the watched files are looked at.
-const POLL: Duration = Duration::from_millis(300);
+/// How long file events are gathered before a rebuild.
+const SETTLE: Duration = Duration::from_millis(200);
 
 /// Added before `</body>` of every HTML page served.
 const RELOAD_SCRIPT: &str = r#"<script>
@@ -83,6 +90,9 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         ..BuildStatus::default()
     }));
     drop(session);
+    // Watching starts before the first build, so that no change made from
+    // then on is missed.
+    let watching = Watching::start(&root);
     rebuild(ctx, &status);
 
     let server = Server::http(("127.0.0.1", opts.port))
@@ -91,16 +101,15 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     // Printed even with --quiet: the address is what the command is for.
     println!("serving the portal at http://127.0.0.1:{port}/ (Ctrl-C to stop)");
 
-    let watcher = {
+    if let Some(watching) = watching {
         let ctx = ctx.clone();
         let status = Arc::clone(&status);
-        move || watch(&ctx, &root, &status)
-    };
-    std::thread::spawn(watcher);
+        std::thread::spawn(move || watching.rebuild_on_change(&ctx, &root, &status));
+    }
 
     for request in server.incoming_requests() {
         let status = Arc::clone(&status);
-        std::thread::spawn(move || respond(request, &status));
+        std::thread::spawn(move || respond(request, port, &status));
     }
     Ok(Exit::Clean)
 }
@@ -157,66 +166,166 @@ fn opening_error(ctx: &Context, fatal: Fatal) -> String {
     }
 }
 
-/// Rebuilds whenever the project's sources change; runs until the process ends.
-fn watch(ctx: &Context, root: &Path, status: &Mutex<BuildStatus>) {
-    let mut last = fingerprint(root);
-    loop {
-        std::thread::sleep(POLL);
-        let now = fingerprint(root);
-        if now == last {
-            continue;
+/// The project's sources being watched, and the paths that changed.
+///
+/// Only events that change something count: notify also reports files
+/// being opened and read, which the build itself does to every note.
+/// (notify's debouncer crates are not used: the small one drops the kind of
+/// each event, which is needed here, and the full one keeps a cache of file
+/// ids that this does not need; gathering events for [`SETTLE`] is a loop in
+/// [`Watching::rebuild_on_change`].)
+struct Watching {
+    watcher: notify::RecommendedWatcher,
+    changed: mpsc::Receiver<PathBuf>,
+}
+
+impl Watching {
+    fn start(root: &Path) -> Option<Watching> {
+        let (tx, changed) = mpsc::channel::<PathBuf>();
+        let handler = move |event: notify::Result<notify::Event>| match event {
+            Ok(e) if is_change(e.kind) => {
+                for path in e.paths {
+                    let _ = tx.send(path);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => anstream::eprintln!("warning: watching the project: {e}"),
+        };
+        match notify::recommended_watcher(handler) {
+            Ok(mut watcher) => {
+                Sources::of(root).watch(&mut watcher);
+                Some(Watching { watcher, changed })
+            }
+            Err(e) => {
+                anstream::eprintln!(
+                    "warning: cannot watch the project ({e}); the portal is not rebuilt on change"
+                );
+                None
+            }
         }
-        // Editors and `git checkout` write several files in a row: let them
-        // settle, so one change makes one build.
-        std::thread::sleep(POLL);
-        last = fingerprint(root);
-        rebuild(ctx, status);
+    }
+
+    /// Rebuilds whenever the project's sources change; runs until the
+    /// process ends.
+    fn rebuild_on_change(mut self, ctx: &Context, root: &Path, status: &Mutex<BuildStatus>) {
+        while let Ok(first) = self.changed.recv() {
+            let mut changed = vec![first];
+            while let Ok(path) = self.changed.recv_timeout(SETTLE) {
+                changed.push(path);
+            }
+            // Read afresh: the settings may have changed what is watched.
+            let sources = Sources::of(root);
+            if changed.iter().any(|path| sources.covers(path)) {
+                rebuild(ctx, status);
+                // New folders, or other `[logs] paths`.
+                Sources::of(root).watch(&mut self.watcher);
+            }
+        }
     }
 }
 
-/// A digest of the names, sizes and modification times of every source file.
-fn fingerprint(root: &Path) -> u64 {
-    let mut h = DefaultHasher::new();
-    let settings = root.join(settings::FILE_NAME);
-    for dir in ["content", "schedules", "themes"] {
-        let files = walkdir::WalkDir::new(root.join(dir))
-            .sort_by_file_name()
+/// Whether an event changed a file or folder; opening and reading one does
+/// not.
+fn is_change(kind: EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)
+    )
+}
+
+/// What the portal is made from, as folders and files to watch.
+#[derive(Debug)]
+struct Sources {
+    root: PathBuf,
+    /// Watched with everything below them: `content/`, `schedules/`,
+    /// `themes/`.
+    trees: Vec<PathBuf>,
+    /// The folders the log patterns search, watched with everything below
+    /// them. Any change there counts: a new folder's first log file may be
+    /// written before the folder is watched.
+    log_roots: Vec<PathBuf>,
+    /// `opsbook.toml`, the last verification, its history, the log files.
+    files: BTreeSet<PathBuf>,
+}
+
+impl Sources {
+    fn of(root: &Path) -> Sources {
+        let project = Project::open(root).ok();
+        let dir = |name: &str, of: fn(&Project) -> PathBuf| project.as_ref().map_or(root.join(name), of);
+        let mut files = BTreeSet::from([root.join(settings::FILE_NAME)]);
+        let mut log_roots = Vec::new();
+        if let Some(project) = &project {
+            files.extend(crate::render::manifest::analysis_inputs(project));
+            // A search that takes in the site or the project itself would
+            // watch every file the build writes: such logs are seen at the
+            // next change of a note instead.
+            let site = project.site_dir();
+            log_roots = crate::analyse::logs::search_roots(project)
+                .into_iter()
+                .filter(|r| r != root && !site.starts_with(r))
+                .collect();
+        }
+        Sources {
+            root: root.to_path_buf(),
+            trees: vec![
+                dir("content", Project::content_dir),
+                dir("schedules", Project::schedules_dir),
+                dir("themes", Project::themes_dir),
+            ],
+            log_roots,
+            files,
+        }
+    }
+
+    /// Watches the project folder itself (`opsbook.toml`, folders made
+    /// later), `state/`, and every tree. Watching a folder twice is harmless.
+    fn watch(&self, watcher: &mut impl Watcher) {
+        let state = self.root.join("state");
+        let flat = [&self.root, &state]
             .into_iter()
-            .filter_entry(|e| !is_scratch(e.file_name()))
-            .filter_map(Result::ok);
-        for entry in files {
-            entry.path().hash(&mut h);
-            if let Ok(meta) = entry.metadata() {
-                (meta.len(), meta.modified().ok()).hash(&mut h);
+            .map(|d| (d, RecursiveMode::NonRecursive));
+        let deep = self
+            .trees
+            .iter()
+            .chain(&self.log_roots)
+            .map(|d| (d, RecursiveMode::Recursive));
+        for (dir, mode) in flat.chain(deep) {
+            if dir.is_dir()
+                && let Err(e) = watcher.watch(dir, mode)
+            {
+                anstream::eprintln!("warning: cannot watch {}: {e}", dir.display());
             }
         }
     }
-    if let Ok(meta) = std::fs::metadata(&settings) {
-        (meta.len(), meta.modified().ok()).hash(&mut h);
+
+    /// Whether a change at `path` can change the portal. Editors' swap and
+    /// backup files (`.x.md.swp`, `x.md~`) cannot; nor can what the build
+    /// writes itself (the site, the logs' cache under `state/`).
+    fn covers(&self, path: &Path) -> bool {
+        let scratch = path.file_name().is_some_and(|name| {
+            let name = name.to_string_lossy();
+            name.starts_with('.') || name.ends_with('~')
+        });
+        let below = |dirs: &[PathBuf]| dirs.iter().any(|d| path.starts_with(d));
+        !scratch && (self.files.contains(path) || below(&self.trees) || below(&self.log_roots))
     }
-    // A new verification or a grown log shows on the portal too.
-    if let Ok(project) = crate::load::Project::open(root) {
-        for path in crate::render::manifest::analysis_inputs(&project) {
-            path.hash(&mut h);
-            if let Ok(meta) = std::fs::metadata(&path) {
-                (meta.len(), meta.modified().ok()).hash(&mut h);
-            }
-        }
-    }
-    h.finish()
 }
 
-/// Editors' swap and backup files (`.x.md.swp`, `x.md~`), which do not
-/// change the portal.
-fn is_scratch(name: &std::ffi::OsStr) -> bool {
-    let name = name.to_string_lossy();
-    name.starts_with('.') || name.ends_with('~')
-}
-
-fn respond(request: Request, status: &Mutex<BuildStatus>) {
+fn respond(request: Request, port: u16, status: &Mutex<BuildStatus>) {
     let build = status.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let path = request.url().split(['?', '#']).next().unwrap_or("/").to_string();
-    let response = if !matches!(request.method(), Method::Get | Method::Head) {
+    let host = request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Host"))
+        .map(|h| h.value.as_str().to_string());
+    let response = if !is_local(host.as_deref(), port) {
+        Response::from_string(format!(
+            "opsbook serve answers requests for localhost:{port} and 127.0.0.1:{port} only, not for {}",
+            host.as_deref().unwrap_or("a request without a Host header")
+        ))
+        .with_status_code(403)
+    } else if !matches!(request.method(), Method::Get | Method::Head) {
         Response::from_string("only GET and HEAD are served").with_status_code(405)
     } else if path == STATUS_PATH {
         let body = serde_json::to_string(&build).unwrap_or_default();
@@ -233,11 +342,11 @@ fn respond(request: Request, status: &Mutex<BuildStatus>) {
                     bytes
                 };
                 Response::from_data(bytes)
-                    .with_header(header("Content-Type", kind))
+                    .with_header(header("Content-Type", &kind))
                     .with_header(header("Cache-Control", "no-store"))
             }
             None => Response::from_data(with_reload_script(
-                format!("<!doctype html><meta charset=\"utf-8\"><title>404</title><body><p>No page at {}</p></body>", html_escape(&path)).into_bytes(),
+                format!("<!doctype html><meta charset=\"utf-8\"><title>404</title><body><p>No page at {}</p></body>", escape_html(&path)).into_bytes(),
             ))
             .with_header(header("Content-Type", "text/html; charset=utf-8"))
             .with_status_code(404),
@@ -245,6 +354,18 @@ fn respond(request: Request, status: &Mutex<BuildStatus>) {
     };
     // The browser may have gone away; nothing to do about it.
     let _ = request.respond(response);
+}
+
+/// Whether a request's `Host` names this server: `localhost` or
+/// `127.0.0.1`, with the port it listens on or none.
+fn is_local(host: Option<&str>, port: u16) -> bool {
+    let Some(host) = host else { return false };
+    let (name, given) = match host.rsplit_once(':') {
+        Some((name, p)) => (name, Some(p)),
+        None => (host, None),
+    };
+    let name_ok = name.eq_ignore_ascii_case("localhost") || name == "127.0.0.1";
+    name_ok && given.is_none_or(|p| p.parse::<u16>() == Ok(port))
 }
 
 /// The file under `site` that a URL path names (`/` and folders give their
@@ -262,22 +383,12 @@ fn file_of(site: &Path, url_path: &str) -> Option<PathBuf> {
     file.is_file().then_some(file)
 }
 
-/// `%E5%B7%A1` → UTF-8 text; `None` for bad escapes or bytes.
+/// `%E5%B7%A1` → UTF-8 text; `None` when the bytes are not UTF-8.
 fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .ok()
+        .map(|text| text.into_owned())
 }
 
 fn with_reload_script(mut html: Vec<u8>) -> Vec<u8> {
@@ -289,34 +400,17 @@ fn with_reload_script(mut html: Vec<u8>) -> Vec<u8> {
     html
 }
 
-fn content_type(file: &Path) -> &'static str {
-    match file.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "html" | "htm" => "text/html; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "json" => "application/json",
-        "xml" => "application/xml",
-        "atom" => "application/atom+xml",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "ico" => "image/x-icon",
-        "woff2" => "font/woff2",
-        "woff" => "font/woff",
-        "wasm" => "application/wasm",
-        "pdf" => "application/pdf",
-        "txt" => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
+/// The MIME type of a file, by its extension; text in UTF-8.
+fn content_type(file: &Path) -> String {
+    let mime = mime_guess::from_path(file).first_or_octet_stream();
+    match (mime.type_(), mime.subtype()) {
+        (mime_guess::mime::TEXT, _) | (_, mime_guess::mime::JAVASCRIPT) => format!("{mime}; charset=utf-8"),
+        _ => mime.to_string(),
     }
 }
 
 fn header(name: &str, value: &str) -> Header {
     Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("ASCII header")
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 #[cfg(test)]
@@ -344,6 +438,102 @@ mod tests {
             "/nope.html",
         ] {
             assert_eq!(file_of(&site, bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_requests_for_this_machine_are_answered() {
+        for host in ["localhost", "LOCALHOST:1111", "127.0.0.1", "127.0.0.1:1111"] {
+            assert!(is_local(Some(host), 1111), "{host}");
+        }
+        for host in [
+            "evil.example",
+            "evil.example:1111",
+            "localhost:2222",
+            "127.0.0.1:x",
+            "localhost.evil.example",
+            "127.0.0.2",
+            "",
+        ] {
+            assert!(!is_local(Some(host), 1111), "{host}");
+        }
+        assert!(!is_local(None, 1111));
+    }
+
+    #[test]
+    fn types_by_extension_with_text_in_utf8() {
+        for (file, kind) in [
+            ("a.html", "text/html; charset=utf-8"),
+            ("a.css", "text/css; charset=utf-8"),
+            ("a.js", "text/javascript; charset=utf-8"),
+            ("a.json", "application/json"),
+            ("feed.atom", "application/atom+xml"),
+            ("a.svg", "image/svg+xml"),
+            ("a.woff2", "font/woff2"),
+            ("a.unknown", "application/octet-stream"),
+        ] {
+            assert_eq!(content_type(Path::new(file)), kind, "{file}");
+        }
+    }
+
+    #[test]
+    fn reading_a_file_is_no_change() {
+        use notify::event::{
+            AccessKind, AccessMode, CreateKind, DataChange, ModifyKind, RemoveKind, RenameMode,
+        };
+        for kind in [
+            EventKind::Create(CreateKind::File),
+            EventKind::Modify(ModifyKind::Data(DataChange::Any)),
+            EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+            EventKind::Remove(RemoveKind::Folder),
+        ] {
+            assert!(is_change(kind), "{kind:?}");
+        }
+        for kind in [
+            EventKind::Access(AccessKind::Open(AccessMode::Read)),
+            EventKind::Access(AccessKind::Close(AccessMode::Read)),
+        ] {
+            assert!(!is_change(kind), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn changes_to_sources_count_and_the_builds_own_writes_do_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(
+            root.join("opsbook.toml"),
+            "[logs]\npaths = [\"logs/**/*.jsonl\", \"*.jsonl\"]\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(root.join("logs/app")).unwrap();
+        std::fs::write(root.join("logs/app/a.jsonl"), "").unwrap();
+        let sources = Sources::of(root);
+        // `*.jsonl` searches the project itself: not watched as a tree.
+        assert_eq!(sources.log_roots, [root.join("logs")]);
+        for path in [
+            "opsbook.toml",
+            "content/faq/FAQ-001.md",
+            "content/inspections/2025/03/250311-01.md",
+            "schedules/contract.toml",
+            "themes/default/page.html",
+            "state/verify.json",
+            "state/history.jsonl",
+            "logs/app/a.jsonl",
+            "logs/new-folder",
+        ] {
+            assert!(sources.covers(&root.join(path)), "{path}");
+        }
+        for path in [
+            "site/index.html",
+            ".site.opsbook-staging/index.html",
+            "state/logs/0123456789abcdef.json",
+            "content/faq/.FAQ-001.md.swp",
+            "content/faq/FAQ-001.md~",
+            "b.txt",
+            "target/debug/opsbook",
+        ] {
+            assert!(!sources.covers(&root.join(path)), "{path}");
         }
     }
 

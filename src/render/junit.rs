@@ -1,8 +1,11 @@
 //! JUnit XML, the format CI systems (GitLab, Jenkins, GitHub Actions through
 //! test-report actions) show as test results. Commands describe what they
-//! checked as [`Suite`]s of [`Case`]s; this module only writes the XML.
+//! checked as [`Suite`]s of [`Case`]s; this module hands them to
+//! `quick-junit`, which writes the XML.
 
-use std::fmt::Write;
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 /// A group of cases: a backup set, or a stage of the nightly run.
 #[derive(Debug, Clone)]
@@ -80,48 +83,6 @@ impl Case {
     }
 }
 
-#[derive(Default, Clone, Copy)]
-struct Counts {
-    tests: usize,
-    failures: usize,
-    errors: usize,
-    skipped: usize,
-}
-
-impl Counts {
-    fn of(cases: &[Case]) -> Counts {
-        let mut c = Counts {
-            tests: cases.len(),
-            ..Counts::default()
-        };
-        for case in cases {
-            match case.result {
-                CaseResult::Passed => {}
-                CaseResult::Failed(_) => c.failures += 1,
-                CaseResult::Skipped(_) => c.skipped += 1,
-                CaseResult::Error(_) => c.errors += 1,
-            }
-        }
-        c
-    }
-
-    fn add(self, o: Counts) -> Counts {
-        Counts {
-            tests: self.tests + o.tests,
-            failures: self.failures + o.failures,
-            errors: self.errors + o.errors,
-            skipped: self.skipped + o.skipped,
-        }
-    }
-
-    fn attributes(&self) -> String {
-        format!(
-            "tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\"",
-            self.tests, self.failures, self.errors, self.skipped
-        )
-    }
-}
-
 /// Seconds from one RFC 3339 time to another, for a run's `time`.
 pub fn seconds_between(start: &str, end: &str) -> Option<f64> {
     let start = chrono::DateTime::parse_from_rfc3339(start).ok()?;
@@ -130,99 +91,72 @@ pub fn seconds_between(start: &str, end: &str) -> Option<f64> {
 }
 
 /// The XML document of a whole run; `seconds` is its duration, if known.
+/// `quick-junit` writes it: the counts, the escaping, and characters XML
+/// cannot hold (control characters from a damaged note) left out.
 pub fn to_xml(run_name: &str, suites: &[Suite], seconds: Option<f64>) -> String {
-    let total = suites
-        .iter()
-        .fold(Counts::default(), |acc, s| acc.add(Counts::of(&s.cases)));
-    let time = seconds.map(|s| format!(" time=\"{s:.3}\"")).unwrap_or_default();
-    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        x,
-        "<testsuites name=\"{}\" {}{time}>",
-        escape(run_name),
-        total.attributes()
-    );
-    for suite in suites {
-        let timestamp = suite
-            .timestamp
-            .as_ref()
-            .map(|t| format!(" timestamp=\"{}\"", escape(t)))
-            .unwrap_or_default();
-        let _ = writeln!(
-            x,
-            "  <testsuite name=\"{}\" {}{timestamp}>",
-            escape(&suite.name),
-            Counts::of(&suite.cases).attributes()
-        );
-        for case in &suite.cases {
-            write_case(&mut x, suite, case);
-        }
-        x.push_str("  </testsuite>\n");
+    let mut report = Report::new(run_name);
+    if let Some(s) = seconds {
+        report.set_time(Duration::from_secs_f64(s));
     }
-    x.push_str("</testsuites>\n");
-    x
+    for suite in suites {
+        let mut ts = TestSuite::new(suite.name.as_str());
+        if let Some(t) = suite
+            .timestamp
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        {
+            ts.set_timestamp(t);
+        }
+        ts.add_test_cases(suite.cases.iter().map(|case| test_case(suite, case)));
+        report.add_test_suite(ts);
+    }
+    // Writing into a String cannot fail: quick-junit's errors are the
+    // writer's.
+    report.to_string().unwrap_or_default()
 }
 
-fn write_case(x: &mut String, suite: &Suite, case: &Case) {
-    let classname = case.classname.as_deref().unwrap_or(&suite.name);
-    let _ = write!(
-        x,
-        "    <testcase classname=\"{}\" name=\"{}\"",
-        escape(classname),
-        escape(&case.name)
-    );
-    if matches!(case.result, CaseResult::Passed) && case.output.is_none() {
-        x.push_str("/>\n");
-        return;
-    }
-    x.push_str(">\n");
-    match &case.result {
-        CaseResult::Passed => {}
+fn test_case(suite: &Suite, case: &Case) -> TestCase {
+    let status = match &case.result {
+        CaseResult::Passed => TestCaseStatus::success(),
+        // JUnit readers (GitLab, Jenkins) show one failure per case: several
+        // problems of a file are one failure, the first one's message
+        // heading the details of all, their kinds as its type.
         CaseResult::Failed(failures) => {
-            for f in failures {
-                let kind = f
-                    .kind
-                    .as_ref()
-                    .map(|k| format!(" type=\"{}\"", escape(k)))
-                    .unwrap_or_default();
-                let _ = writeln!(
-                    x,
-                    "      <failure{kind} message=\"{}\">{}</failure>",
-                    escape(&f.message),
-                    escape(&f.details)
-                );
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let message = match failures.as_slice() {
+                [one] => one.message.clone(),
+                many => format!(
+                    "{} problems: {}",
+                    many.len(),
+                    many.first().map_or("", |f| f.message.as_str())
+                ),
+            };
+            status.set_message(message);
+            let kinds: Vec<&str> = failures.iter().filter_map(|f| f.kind.as_deref()).collect();
+            if !kinds.is_empty() {
+                status.set_type(kinds.join(", "));
             }
+            let details: Vec<&str> = failures.iter().map(|f| f.details.as_str()).collect();
+            status.set_description(details.join("\n"));
+            status
         }
         CaseResult::Skipped(why) => {
-            let _ = writeln!(x, "      <skipped message=\"{}\"/>", escape(why));
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(why.as_str());
+            status
         }
         CaseResult::Error(why) => {
-            let _ = writeln!(x, "      <error message=\"{}\"/>", escape(why));
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status.set_message(why.as_str());
+            status
         }
-    }
+    };
+    let mut tc = TestCase::new(case.name.as_str(), status);
+    tc.set_classname(case.classname.as_deref().unwrap_or(&suite.name));
     if let Some(out) = &case.output {
-        let _ = writeln!(x, "      <system-out>{}</system-out>", escape(out));
+        tc.set_system_out(out.as_str());
     }
-    x.push_str("    </testcase>\n");
-}
-
-/// Text for an XML attribute or element: markup escaped, and characters XML
-/// 1.0 cannot hold (control characters from a damaged note) replaced.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
+    tc
 }
 
 #[cfg(test)]
@@ -246,28 +180,98 @@ mod tests {
                 Suite {
                     name: "verify".into(),
                     timestamp: None,
-                    cases: vec![Case::new("verify", CaseResult::Skipped("not configured".into()))],
+                    cases: vec![
+                        Case::new("verify", CaseResult::Skipped("not configured".into())),
+                        Case {
+                            classname: Some("backups.oa-db".into()),
+                            ..Case::new(
+                                "oa.sql.zst",
+                                CaseResult::Failed(vec![
+                                    Failure {
+                                        kind: Some("truncated".into()),
+                                        message: "ends early".into(),
+                                        details: "ends at byte 7".into(),
+                                    },
+                                    Failure {
+                                        kind: Some("changed".into()),
+                                        message: "differs".into(),
+                                        details: "digest abc".into(),
+                                    },
+                                ]),
+                            )
+                        },
+                        Case::new("portal", CaseResult::Error("theme: syntax error".into())),
+                    ],
                 },
             ],
             Some(1.5),
         );
-        assert!(
-            xml.contains("<testsuites name=\"opsbook nightly\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\" time=\"1.500\">"),
-            "{xml}"
+        assert!(xml.contains("&lt;x&gt;` &amp;  &quot;bad&quot;"), "{xml}");
+        let report = Report::deserialize_from_str(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+        assert_eq!(
+            (report.tests, report.failures, report.errors, report.time),
+            (5, 2, 1, Some(Duration::from_millis(1500)))
         );
-        assert!(
-            xml.contains("<testsuite name=\"check\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\" timestamp=\"2025-11-03T02:00:00+08:00\">"),
-            "{xml}"
+        let check = &report.test_suites[0];
+        assert_eq!((check.tests, check.failures), (2, 1));
+        assert_eq!(
+            check.timestamp.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2025-11-03T02:00:00+08:00")
         );
+        let b = &check.test_cases[1];
+        assert_eq!(b.classname.as_ref().map(|c| c.as_str()), Some("check"));
+        assert_eq!(b.system_out.as_ref().map(|o| o.as_str()), Some("warning: w"));
+        match &b.status {
+            TestCaseStatus::NonSuccess {
+                kind,
+                message,
+                description,
+                ..
+            } => {
+                assert_eq!(*kind, NonSuccessKind::Failure);
+                assert_eq!(message.as_ref().map(|m| m.as_str()), Some("1 error"));
+                // The control character a damaged note held is left out.
+                assert_eq!(
+                    description.as_ref().map(|d| d.as_str()),
+                    Some("id `<x>` &  \"bad\"")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let verify = &report.test_suites[1];
         assert!(
-            xml.contains("<testcase classname=\"check\" name=\"content/a.md\"/>"),
-            "{xml}"
+            matches!(&verify.test_cases[0].status, TestCaseStatus::Skipped { message: Some(m), .. } if m.as_str() == "not configured")
         );
-        assert!(
-            xml.contains("id `&lt;x&gt;` &amp; \u{fffd} &quot;bad&quot;"),
-            "{xml}"
+        // Two problems of one file: one failure, both kinds, both details.
+        match &verify.test_cases[1].status {
+            TestCaseStatus::NonSuccess {
+                message,
+                ty,
+                description,
+                ..
+            } => {
+                assert_eq!(
+                    message.as_ref().map(|m| m.as_str()),
+                    Some("2 problems: ends early")
+                );
+                assert_eq!(ty.as_ref().map(|t| t.as_str()), Some("truncated, changed"));
+                assert_eq!(
+                    description.as_ref().map(|d| d.as_str()),
+                    Some("ends at byte 7\ndigest abc")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            verify.test_cases[1].classname.as_ref().map(|c| c.as_str()),
+            Some("backups.oa-db")
         );
-        assert!(xml.contains("<system-out>warning: w</system-out>"), "{xml}");
-        assert!(xml.contains("<skipped message=\"not configured\"/>"), "{xml}");
+        assert!(matches!(
+            &verify.test_cases[2].status,
+            TestCaseStatus::NonSuccess {
+                kind: NonSuccessKind::Error,
+                ..
+            }
+        ));
     }
 }

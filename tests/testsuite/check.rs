@@ -216,19 +216,6 @@ fn the_project_is_found_from_a_subfolder() {
 }
 
 #[test]
-fn the_example_project_checks_clean() {
-    let run = crate::support::opsbook()
-        .arg("-C")
-        .arg(crate::support::example_dir())
-        .args(["check", "--color", "never"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(0), "{stderr}");
-    assert!(!stderr.contains("error"), "{stderr}");
-}
-
-#[test]
 fn an_unreadable_note_is_reported() {
     use std::os::unix::fs::PermissionsExt;
     let p = TestProject::fixture("valid");

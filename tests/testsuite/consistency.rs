@@ -535,6 +535,12 @@ fn a_fix_dated_after_the_clock_has_not_happened_on_any_page() {
 #[test]
 fn the_numbers_in_a_reports_prose_are_its_tables_for_each_audience() {
     let p = TestProject::example();
+    // The annual text names its figures, as the repository's example does;
+    // one of the eleven work orders is internal.
+    p.file(
+        "content/reports/2025.md",
+        "+++\nperiod = \"2025\"\n+++\n\n全年受理项目工单 {workorders.total} 项（完成 {workorders.done} 项）。\n",
+    );
     for (audience, total, done) in [("client", 10, 7), ("internal", 11, 8)] {
         build(&p, "2026-01-05", audience);
         let data = json(&p, "site/data/reports/2025.json");

@@ -1,6 +1,6 @@
 //! `opsbook init` and `opsbook new`.
 
-use crate::support::{TestProject, example_dir, have_tool};
+use crate::support::{TestProject, git};
 
 const NOW: &str = "2025-03-11T10:20:00";
 
@@ -49,7 +49,7 @@ fn init_makes_a_project_that_checks_and_builds() {
     // The schedule written is the contract's, as the example project has it.
     assert_eq!(
         std::fs::read_to_string(dir.join("schedules/contract.toml")).unwrap(),
-        std::fs::read_to_string(example_dir().join("schedules/contract.toml")).unwrap()
+        opsbook::load::schedules::DEFAULT_SCHEDULE
     );
     for folder in [
         "inspections",
@@ -210,9 +210,7 @@ fn new_notes_are_prefilled_and_pass_check() {
 
 #[test]
 fn new_takes_the_name_from_git() {
-    if !have_tool("git", "opsbook new fills in the git user's name") {
-        return;
-    }
+    crate::support::require_tool("git", "apt-get install git");
     let p = TestProject::new();
     let git = |args: &[&str]| {
         let ok = std::process::Command::new("git")
@@ -237,4 +235,155 @@ fn new_takes_the_name_from_git() {
     check.expect_code(1);
     check.expect_stderr("`topic` is blank");
     assert!(!check.stderr().contains("trainer"), "{}", check.stderr());
+}
+
+/// `opsbook init` into `p`'s folder at the fixed clock.
+fn init(p: &TestProject) {
+    p.run(&["--now", NOW, "init", p.path().to_str().unwrap()])
+        .expect_code(0);
+}
+
+#[test]
+fn init_and_new_put_notes_in_the_same_folders() {
+    let p = TestProject::empty();
+    init(&p);
+    assert!(p.join("content/inspections/2025/03/250311-01.md").is_file());
+    for (kind, path) in [
+        ("inspection", "content/inspections/2025/03/250311-02.md"),
+        ("incident", "content/incidents/INC-250311-02.md"),
+        ("workorder", "content/workorders/WO-250311-02.md"),
+        ("faq", "content/faq/FAQ-002.md"),
+        ("training", "content/trainings/TR-250311-02.md"),
+        ("upgrade", "content/upgrades/UP-250311-02.md"),
+        ("vulnerability", "content/vulnerabilities/VUL-250311-02.md"),
+    ] {
+        let run = new(&p, &[kind]);
+        run.expect_code(0);
+        assert_eq!(run.stdout().trim(), path, "{kind}");
+        // Beside the one init wrote.
+        let folder = p.join(path);
+        let siblings = std::fs::read_dir(folder.parent().unwrap()).unwrap().count();
+        assert_eq!(siblings, 2, "{kind}");
+    }
+}
+
+/// The fenced block of docs/ci.md whose first line names `file`.
+fn docs_block(file: &str) -> String {
+    let docs = std::fs::read_to_string(crate::support::repository_dir().join("docs/ci.md")).unwrap();
+    docs.split("```yaml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .find(|b| b.starts_with(&format!("# {file}\n")))
+        .unwrap_or_else(|| panic!("docs/ci.md has no block for {file}"))
+        .to_string()
+}
+
+#[test]
+fn init_writes_the_nightly_jobs_that_the_docs_show() {
+    let p = TestProject::empty();
+    init(&p);
+    for file in [".gitlab-ci.yml", ".github/workflows/nightly.yml"] {
+        let written = p.read(file);
+        assert_eq!(written, docs_block(file), "{file}");
+        assert!(written.contains("opsbook nightly --json nightly.json --junit nightly.xml"));
+    }
+}
+
+#[test]
+fn the_gitignore_covers_everything_opsbook_writes() {
+    let p = TestProject::empty();
+    init(&p);
+    p.file("backups/db/db-20250310.sql", "-- Dump completed on 2025-03-10\n");
+    new(
+        &p,
+        &[
+            "backup-set",
+            "db",
+            "--path",
+            "backups/db",
+            "--set-kind",
+            "mysqldump",
+        ],
+    )
+    .expect_code(0);
+    git(p.path(), &["init", "-q"]);
+    git(p.path(), &["add", "-A"]);
+    git(p.path(), &["commit", "-q", "-m", "a new project"]);
+
+    for args in [
+        &["verify"][..],
+        &["build"],
+        &["build", "--audience", "internal"],
+        &["nightly", "--json", "nightly.json", "--junit", "nightly.xml"],
+        &["logs"],
+    ] {
+        let mut all = vec!["--now", "2025-03-12T08:00:00"];
+        all.extend_from_slice(args);
+        let run = p.run(&all);
+        assert!(run.code() < 2, "{args:?}: {}", run.stderr());
+    }
+    assert!(p.join("site/index.html").is_file());
+    assert!(p.join("state").is_dir());
+    assert!(p.join("nightly.json").is_file());
+    let status = git(p.path(), &["status", "--porcelain", "--untracked-files=all"]);
+    assert_eq!(status, "", "files opsbook wrote that .gitignore misses");
+}
+
+#[test]
+fn new_backup_set_adds_a_set_that_verifies() {
+    let p = TestProject::new();
+    p.file(
+        "opsbook.toml",
+        format!("# 我们的项目\n{}[logs]\npaths = []", p.read("opsbook.toml")),
+    );
+    p.file("backups/oa/oa-20250311.db", "");
+    let before = p.read("opsbook.toml");
+    let run = new(
+        &p,
+        &[
+            "backup-set",
+            "oa-db",
+            "--path",
+            "backups/oa",
+            "--set-kind",
+            "sqlite",
+        ],
+    );
+    run.expect_code(0);
+    assert!(
+        run.stdout().contains("added backup set `oa-db`"),
+        "{}",
+        run.stdout()
+    );
+    let after = p.read("opsbook.toml");
+    // Appended: the file's own text, comments included, is kept as it was.
+    assert!(after.starts_with(&format!("{before}\n\n")), "{after}");
+    let settings: toml::Table = toml::from_str(&after).unwrap();
+    let set = &settings["backups"][0];
+    assert_eq!(set["name"].as_str(), Some("oa-db"));
+    assert_eq!(set["path"].as_str(), Some("backups/oa"));
+    assert_eq!(set["kind"].as_str(), Some("sqlite"));
+    assert_eq!(settings["logs"]["paths"].as_array().map(Vec::len), Some(0));
+
+    p.run(&["--now", NOW, "check"]).expect_code(0);
+    let run = p.run(&["--now", NOW, "verify", "--set", "oa-db", "--json", "-"]);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    assert_eq!(report["sets"][0]["name"], "oa-db");
+    assert_eq!(report["sets"][0]["files"], 1);
+
+    // A name taken, no path, or set options on a note: nothing is written.
+    for (args, says) in [
+        (&["backup-set", "oa-db", "--path", "elsewhere"][..], "already"),
+        (&["backup-set", "files"], "--path"),
+        (&["backup-set", "--path", "x"], "needs a name"),
+        (
+            &["incident", "--path", "x"],
+            "apply to `opsbook new backup-set` only",
+        ),
+    ] {
+        let run = new(&p, args);
+        run.expect_code(2);
+        run.expect_stderr(says);
+        assert_eq!(p.read("opsbook.toml"), after, "{args:?}");
+    }
 }

@@ -302,11 +302,7 @@ fn a_shortened_history_is_reported_and_stays_on_the_portal() {
             && d["message"].as_str().unwrap().contains("runs were removed since")),
         "{problems:?}"
     );
-    assert!(
-        run.stderr().contains("needs attention: check"),
-        "{}",
-        run.stderr()
-    );
+    assert!(run.stderr().contains("failed: check\n"), "{}", run.stderr());
     for page in ["site/index.html", "site/backups/index.html"] {
         let html = p.read(page);
         assert!(html.contains("备份校验记录不连续"), "{page}");
@@ -380,7 +376,12 @@ fn a_stage_that_cannot_run_makes_the_night_exit_2() {
     p.file("state", "not a folder");
     let run = p.run(&["--now", "2026-01-02T02:00:00", "nightly"]);
     run.expect_code(2);
-    assert!(run.stdout().contains("COULD NOT RUN"), "{}", run.stdout());
+    let out = run.stdout();
+    assert!(out.contains("logs         could not run"), "{out}");
+    assert!(
+        out.contains("needs attention (exit 2: a stage could not run)"),
+        "{out}"
+    );
 
     // The site's folder cannot be made: the build cannot run.
     let p = nightly_project();
@@ -392,7 +393,7 @@ fn a_stage_that_cannot_run_makes_the_night_exit_2() {
     let run = p.run(&["--now", "2026-01-02T02:00:00", "nightly"]);
     run.expect_code(2);
     let out = run.stdout();
-    assert!(out.contains("build        COULD NOT RUN"), "{out}");
+    assert!(out.contains("build        could not run"), "{out}");
     assert!(out.contains("cannot use the site folder blocker/site"), "{out}");
 }
 

@@ -6,7 +6,7 @@ use std::io::Write as _;
 
 use serde_json::Value;
 
-use crate::support::{MINIMAL_SETTINGS, Run, TestProject, example_dir};
+use crate::support::{MINIMAL_SETTINGS, Run, TestProject};
 
 /// Runs `opsbook logs --json -` (with `args` before it) and parses the report.
 fn ingest(p: &TestProject, args: &[&str]) -> (Run, Value) {
@@ -172,6 +172,44 @@ fn the_table_shows_days_alerts_and_errors() {
     let run = p.run(&["--now", "2025-12-01T18:00:00+08:00", "logs"]);
     run.expect_code(1);
     insta::assert_snapshot!(run.stdout());
+}
+
+#[test]
+fn quiet_lists_the_alerts_that_fail_the_run() {
+    let p = office();
+    let run = p.run(&["--now", "2025-12-01T18:00:00+08:00", "logs", "--quiet"]);
+    run.expect_code(1);
+    let out = run.stdout();
+    assert!(out.starts_with("alerts:\n"), "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("  2025-12-01  ")).count(),
+        6,
+        "{out}"
+    );
+    assert!(
+        out.contains("  2025-12-01  backup_failed     oa-files: 1 time"),
+        "{out}"
+    );
+    // Problems only: neither the table nor the closing count.
+    assert!(!out.contains("failed logins"), "{out}");
+    assert!(!out.contains("log file"), "{out}");
+
+    // With the JSON on stdout they go to stderr.
+    let run = p.run(&[
+        "--now",
+        "2025-12-01T18:00:00+08:00",
+        "logs",
+        "--quiet",
+        "--json",
+        "-",
+    ]);
+    run.expect_code(1);
+    run.expect_stderr("  2025-12-01  fatal             ofd-convert");
+    serde_json::from_str::<Value>(&run.stdout()).unwrap();
+
+    // Once they are history, nothing fails and nothing is printed.
+    let run = p.run(&["--now", "2025-12-20", "logs", "--quiet"]);
+    assert_eq!((run.code(), run.stdout().as_str()), (0, ""));
 }
 
 #[test]
@@ -672,8 +710,9 @@ fn bad_log_settings_stop_the_run_with_their_line() {
 #[test]
 fn the_example_project_shows_its_logs() {
     let p = TestProject::empty();
-    std::fs::copy(example_dir().join("opsbook.toml"), p.join("opsbook.toml")).unwrap();
-    crate::support::copy_dir(&example_dir().join("logs"), &p.join("logs"));
+    let example = crate::support::fixtures_dir().join("example");
+    std::fs::copy(example.join("opsbook.toml"), p.join("opsbook.toml")).unwrap();
+    crate::support::copy_dir(&example.join("logs"), &p.join("logs"));
     let (run, r) = ingest(&p, &["--now", "2025-12-31T23:00:00+08:00"]);
     run.expect_code(1);
     let dates: Vec<&str> = r["days"]

@@ -50,7 +50,11 @@ fn every_stage_reports_its_faults() {
     assert!(err.contains("INC-250306-01.md:4:12"), "{err}");
     assert!(err.contains("软件巡检报告: 2025-03-04"), "{err}");
     assert!(
-        err.contains("needs attention: check, logs, verify, obligations, build"),
+        err.contains("failed: check, logs, verify, obligations; could not run: build\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("needs attention (exit 2: a stage could not run)"),
         "{err}"
     );
     // No portal: its theme does not compile.
@@ -67,7 +71,7 @@ fn a_broken_note_still_gets_a_portal_that_shows_it() {
     let out = run.stdout();
     assert!(out.contains("build        ok"), "{out}");
     assert!(
-        out.contains("needs attention: check, logs, verify, obligations\n"),
+        out.contains("passed: build; warnings: sla; failed: check, logs, verify, obligations\n"),
         "{out}"
     );
     // The client's portal has the notes that loaded; the broken one is left
@@ -120,8 +124,19 @@ fn sla_breaches_fail_only_with_strict() {
 
     let run = nightly(&p, &[]);
     run.expect_code(0);
-    assert!(run.stdout().contains("sla          breached"), "{}", run.stdout());
-    assert!(run.stdout().contains("all well"), "{}", run.stdout());
+    let out = run.stdout();
+    assert!(out.contains("sla          warning"), "{out}");
+    // The breaches are listed, and the verdict does not call that all well.
+    assert!(
+        out.contains("SLA breaches (with --strict they fail the run):\n  INC-"),
+        "{out}"
+    );
+    assert!(!out.contains("all well"), "{out}");
+    assert!(
+        out.contains("passed: check, verify, obligations, build; skipped: logs; warnings: sla\n"),
+        "{out}"
+    );
+    assert!(out.contains("passed with warnings (exit 0)"), "{out}");
 
     let run = nightly(&p, &["--strict", "--json", "-"]);
     run.expect_code(1);
@@ -129,7 +144,8 @@ fn sla_breaches_fail_only_with_strict() {
     assert_eq!(v["ok"], false);
     assert_eq!(v["strict"], true);
     assert_eq!(v["sla"]["breaches"].as_array().unwrap().len(), 5);
-    run.expect_stderr("needs attention: sla");
+    run.expect_stderr("failed: sla\n");
+    run.expect_stderr("SLA breaches:\n  INC-");
 }
 
 #[test]
@@ -164,21 +180,27 @@ fn junit_has_one_suite_per_stage() {
             "{suite}\n{xml}"
         );
     }
-    assert!(
-        xml.contains("<testcase classname=\"check\" name=\"content/incidents/INC-250306-01.md\">"),
-        "{xml}"
+    let cases = crate::support::junit_cases(&xml);
+    let case = |classname: &str, name: &str| {
+        cases
+            .iter()
+            .find(|c| c.classname == classname && c.name == name)
+            .unwrap_or_else(|| panic!("no case {classname} {name}: {cases:#?}"))
+    };
+    assert_eq!(
+        case("check", "content/incidents/INC-250306-01.md").outcome,
+        "failure"
     );
-    assert!(xml.contains("<failure message=\"1 period(s) missed\">"), "{xml}");
-    assert!(
-        xml.contains("<testcase classname=\"backups.archives\" name=\"archive-20250308.txt\">\n      <failure type=\"digest_mismatch\""),
-        "{xml}"
+    let missed = case("obligations", "软件巡检报告");
+    assert_eq!(
+        (missed.outcome, missed.message.as_str()),
+        ("failure", "1 period(s) missed")
     );
-    assert!(
-        xml.contains(
-            "<testcase classname=\"build\" name=\"portal\">\n      <error message=\"theme: syntax error"
-        ),
-        "{xml}"
-    );
+    let file = case("backups.archives", "archive-20250308.txt");
+    assert_eq!((file.outcome, file.kind.as_str()), ("failure", "digest_mismatch"));
+    let portal = case("build", "portal");
+    assert_eq!(portal.outcome, "error");
+    assert!(portal.message.starts_with("theme: syntax error"), "{portal:?}");
     // Without --strict an SLA breach is reported but does not fail its case.
     assert!(!xml.contains("breach(es)\">"), "{xml}");
     assert!(xml.contains("not failing without --strict"), "{xml}");
@@ -233,4 +255,78 @@ fn output_paths_are_relative_to_the_project_folder_given_with_dash_c() {
     );
     assert!(p.join("summary.json").is_file());
     assert!(p.join("out/junit.xml").is_file());
+}
+
+#[test]
+fn the_summary_names_every_stage_and_lists_what_failed() {
+    let p = TestProject::fixture("nightly");
+    let run = nightly(&p, &[]);
+    run.expect_code(2);
+    let out = run.stdout();
+    // No leading blank line; the run's own time is its only varying part.
+    assert!(out.starts_with("opsbook nightly at 2025-03-09 08:00"), "{out:?}");
+    let took = regex::Regex::new(r"took \d+\.\d\d s\n$").unwrap();
+    assert!(took.is_match(&out), "{out}");
+    insta::with_settings!({filters => vec![(r"took \d+\.\d\d s", "took [time]")]}, {
+        insta::assert_snapshot!(out, @r"
+        opsbook nightly at 2025-03-09 08:00 (Asia/Shanghai)
+          check        failed         13 notes checked, 2 problems (2 errors, 0 warnings)
+          logs         failed         1 log file (1 read whole): 4 lines, 612 B read; 1 malformed line, 2 alerts
+          verify       failed         1 set, 3 files, 3 read this run: 1 error, 1 warning
+          obligations  failed         2 obligations over 2025-03-01 to 2025-03-31: 7 periods met, 1 missed, 24 pending
+          sla          warning        5 breaches in 7 decided outcomes
+          build        could not run  theme: syntax error: unexpected end of block (in index.html:2); the previous site is kept
+
+        missed obligations:
+          软件巡检报告: 2025-03-04
+
+        SLA breaches (with --strict they fail the run):
+          INC-250305-01 general_resolve: 2h30m against 2h (content/incidents/INC-250305-01.md)
+          INC-250307-01 major_resolve: 1d23h against 8h (content/incidents/INC-250307-01.md)
+          UP-250306-01 upgrade_window: 1h30m against 1h (content/upgrades/UP-250306-01.md)
+          UP-250306-01 upgrade_tested_percent: 75% against 80% (content/upgrades/UP-250306-01.md)
+          VUL-250301-01 vuln_high_fix: 7d22h against 7d (content/vulnerabilities/VUL-250301-01.md)
+
+        log alerts:
+          2025-03-08  exchange_failed   GW-2025-0308-01: 1 time at 2025-03-08 10:00
+          2025-03-08  fatal             exchange: 1 (limit 1)
+
+        warnings: sla; failed: check, logs, verify, obligations; could not run: build
+        needs attention (exit 2: a stage could not run), took [time]
+        ");
+    });
+}
+
+#[test]
+fn quiet_prints_only_what_needs_a_person() {
+    let p = TestProject::fixture("nightly");
+    let run = nightly(&p, &["--quiet"]);
+    run.expect_code(2);
+    let out = run.stdout();
+    // The failing stages and their lists, never the table of every stage.
+    assert!(out.contains("  obligations  failed"), "{out}");
+    assert!(
+        out.contains("missed obligations:\n  软件巡检报告: 2025-03-04\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("log alerts:\n  2025-03-08  exchange_failed   GW-2025-0308-01"),
+        "{out}"
+    );
+    assert!(
+        out.contains("needs attention (exit 2: a stage could not run)"),
+        "{out}"
+    );
+    assert!(!out.contains("opsbook nightly at"), "{out}");
+    assert!(!out.contains("sla "), "{out}");
+    // The broken note's error is on stderr, as without --quiet.
+    run.expect_stderr("INC-250306-01.md:4:12");
+
+    // A clean run says nothing.
+    let clean = TestProject::empty();
+    clean
+        .run(&["--now", "2025-03-11", "init", clean.path().to_str().unwrap()])
+        .expect_code(0);
+    let run = clean.run(&["--now", "2025-03-12T08:00:00", "nightly", "--quiet"]);
+    assert_eq!((run.code(), run.stdout().as_str()), (0, ""), "{}", run.stderr());
 }

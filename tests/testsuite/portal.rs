@@ -478,6 +478,12 @@ fn a_bad_redact_rule_stops_the_client_build() {
 #[test]
 fn project_redact_rules_apply() {
     let p = fixture();
+    // Without the rule the name is on the work order's page, as its contact
+    // and its requester's sign-off.
+    build(&p, &[]);
+    let before = p.read("site/workorders/WO-250313-01.html");
+    assert_eq!(before.matches("陈静").count(), 2, "{}", main_of(&before));
+
     p.file(
         "opsbook.toml",
         format!(
@@ -486,8 +492,21 @@ fn project_redact_rules_apply() {
         ),
     );
     build(&p, &[]);
-    let wo = p.read("site/workorders/WO-250313-01.html");
-    assert!(!wo.contains("陈静") && wo.contains("**"), "{}", main_of(&wo));
+    // Each of them, and nothing else, is masked character by character.
+    let after = p.read("site/workorders/WO-250313-01.html");
+    assert_eq!(after, before.replace("陈静", "**"), "{}", main_of(&after));
+    // And no page, data file or search index of the portal holds it.
+    for entry in walkdir::WalkDir::new(p.join("site")) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let bytes = std::fs::read(entry.path()).unwrap();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains("陈静"),
+                "{}",
+                entry.path().display()
+            );
+        }
+    }
 }
 
 #[test]
@@ -556,9 +575,7 @@ fn summaries_count_what_the_notes_say() {
 
 #[test]
 fn git_gives_the_recorder_and_each_page_its_last_commit_in_one_call() {
-    if !crate::support::have_tool("git", "the portal reads authors and dates from git") {
-        return;
-    }
+    crate::support::require_tool("git", "apt-get install git");
     let p = TestProject::new();
     p.file(
         "content/inspections/2025/03/250311-01.md",

@@ -73,11 +73,16 @@ fn serve(p: &TestProject) -> Serving {
 
 /// `GET path`: the status code and the body.
 fn get(port: u16, path: &str) -> (u16, String) {
+    get_for(port, &format!("127.0.0.1:{port}"), path)
+}
+
+/// `GET path` with `Host: host`.
+fn get_for(port: u16, host: &str, path: &str) -> (u16, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut raw = Vec::new();
@@ -164,6 +169,50 @@ fn rebuilds_after_a_change_and_keeps_the_last_good_site() {
     p.file("opsbook.toml", settings);
     let status = next_build(s.port, status["version"].as_u64().unwrap());
     assert_eq!(status["error"], serde_json::Value::Null, "{status}");
+}
+
+#[test]
+fn answers_only_requests_addressed_to_this_machine() {
+    let p = TestProject::new();
+    p.file("content/faq/FAQ-001.md", faq("如何重置密码"));
+    let s = serve(&p);
+    // A page on another site that points its own name at 127.0.0.1 (DNS
+    // rebinding) sends that name: it gets nothing of the portal.
+    for host in ["evil.example", &format!("evil.example:{}", s.port)] {
+        for path in ["/", "/faq/FAQ-001.html", "/__opsbook/build"] {
+            let (code, body) = get_for(s.port, host, path);
+            assert_eq!(code, 403, "{host}{path}: {body}");
+            assert!(!body.contains("忘记密码") && !body.contains("version"), "{body}");
+        }
+    }
+    for host in [format!("localhost:{}", s.port), format!("127.0.0.1:{}", s.port)] {
+        let (code, page) = get_for(s.port, &host, "/faq/FAQ-001.html");
+        assert_eq!(code, 200, "{host}");
+        assert!(page.contains("忘记密码"));
+    }
+}
+
+#[test]
+fn a_new_log_file_rebuilds_the_portal() {
+    let p = TestProject::new();
+    p.file(
+        "opsbook.toml",
+        format!(
+            "{}\n[logs]\npaths = [\"logs/**/*.jsonl\"]\n",
+            p.read("opsbook.toml")
+        ),
+    );
+    p.file("logs/.keep", "");
+    let s = serve(&p);
+    let first = build_status(s.port)["version"].as_u64().unwrap();
+    p.file(
+        "logs/app/app-2025-03-11.jsonl",
+        "{\"ts\":\"2025-03-11T09:00:00+08:00\",\"level\":\"ERROR\",\"service\":\"oa-web\",\"msg\":\"数据库连接超时\"}\n",
+    );
+    let status = next_build(s.port, first);
+    assert_eq!(status["error"], serde_json::Value::Null, "{status}");
+    let (_, page) = get(s.port, "/logs/index.html");
+    assert!(page.contains("2025-03-11"), "{page}");
 }
 
 #[test]

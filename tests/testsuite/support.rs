@@ -47,19 +47,11 @@ impl TestProject {
         p
     }
 
-    /// A copy of the example project: this repository's settings,
-    /// schedules, notes, backup sets and logs.
+    /// A copy of `tests/fixtures/example`: a service year of notes, backup
+    /// sets and logs, frozen from the example project at the repository's
+    /// root, so that editing the example cannot change what tests see.
     pub fn example() -> TestProject {
-        let p = TestProject::empty();
-        for part in ["opsbook.toml", "schedules", "content", "backups", "logs"] {
-            let from = example_dir().join(part);
-            if from.is_dir() {
-                copy_dir(&from, &p.join(part));
-            } else {
-                std::fs::copy(&from, p.join(part)).unwrap();
-            }
-        }
-        p
+        TestProject::fixture("example")
     }
 
     pub fn path(&self) -> &Path {
@@ -141,8 +133,10 @@ pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-/// The repository root, which is also the example project.
-pub fn example_dir() -> PathBuf {
+/// The repository root: the example project the README runs, and the docs.
+/// Only `tests/testsuite/example.rs` runs opsbook on the example (to keep it
+/// valid); every other test works on a fixture.
+pub fn repository_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -159,20 +153,91 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Whether an outside program is installed. When it is not, the test says so
-/// and skips; with `OPSBOOK_REQUIRE_TOOLS` set (CI), it fails instead, so a
-/// missing install step cannot pass unnoticed.
-pub fn have_tool(program: &str, why: &str) -> bool {
+/// Fails the test unless an outside program is installed.
+///
+/// Tests that need a program most machines lack (Chromium, PostgreSQL,
+/// b3sum, groff) are marked `#[ignore = "needs chromium"]`, so a plain
+/// `cargo test` lists them as ignored rather than passing them unrun;
+/// `cargo test -- --include-ignored` (what `.ci/run` does, after installing
+/// them) runs them, and there a missing program is a failure with the
+/// install step to take, never a silent pass. Tests that need git, which
+/// every checkout of this repository has, call it without being ignored.
+pub fn require_tool(program: &str, install: &str) {
     let found = std::process::Command::new("sh")
         .arg("-c")
         .arg(format!("command -v {program}"))
         .output()
         .is_ok_and(|o| o.status.success());
-    if !found {
-        if std::env::var_os("OPSBOOK_REQUIRE_TOOLS").is_some() {
-            panic!("{program} is required here (OPSBOOK_REQUIRE_TOOLS is set): {why}");
-        }
-        eprintln!("SKIPPED: {program} is not installed; {why}");
-    }
-    found
+    assert!(found, "this test needs `{program}`: {install}");
+}
+
+/// Runs git in `dir` with a fixed identity and no user or system settings,
+/// failing the test when it fails.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    require_tool("git", "apt-get install git");
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.name=测试", "-c", "user.email=test@example.invalid"])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// One test case of a JUnit report, flattened for assertions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JunitCase {
+    pub suite: String,
+    pub classname: String,
+    pub name: String,
+    /// `passed`, `failure`, `error` or `skipped`.
+    pub outcome: &'static str,
+    pub message: String,
+    /// The failure's `type`.
+    pub kind: String,
+}
+
+/// Every test case of a JUnit XML report, read back with quick-junit.
+pub fn junit_cases(xml: &str) -> Vec<JunitCase> {
+    use quick_junit::{NonSuccessKind, Report, TestCaseStatus};
+    let report = Report::deserialize_from_str(xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    let text =
+        |s: &Option<quick_junit::XmlString>| s.as_ref().map(|s| s.as_str().to_string()).unwrap_or_default();
+    report
+        .test_suites
+        .iter()
+        .flat_map(|suite| {
+            suite.test_cases.iter().map(move |case| {
+                let (outcome, message, kind) = match &case.status {
+                    TestCaseStatus::Success { .. } => ("passed", String::new(), String::new()),
+                    TestCaseStatus::NonSuccess {
+                        kind, message, ty, ..
+                    } => (
+                        match kind {
+                            NonSuccessKind::Failure => "failure",
+                            NonSuccessKind::Error => "error",
+                        },
+                        text(message),
+                        text(ty),
+                    ),
+                    TestCaseStatus::Skipped { message, .. } => ("skipped", text(message), String::new()),
+                };
+                JunitCase {
+                    suite: suite.name.as_str().to_string(),
+                    classname: text(&case.classname),
+                    name: case.name.as_str().to_string(),
+                    outcome,
+                    message,
+                    kind,
+                }
+            })
+        })
+        .collect()
 }

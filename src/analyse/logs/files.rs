@@ -78,6 +78,18 @@ pub fn find(project: &Project, patterns: &[String]) -> Result<(Vec<LogFile>, Vec
 }
 
 /// The folders of a pattern before its first wildcard: where to search.
+/// The folders `patterns` search: each pattern's part before its first
+/// wildcard (the project folder for a pattern that starts with one).
+pub fn search_roots(project: &Project, patterns: &[String]) -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> = patterns
+        .iter()
+        .map(|p| project.root.join(literal_prefix(p)))
+        .collect();
+    roots.sort();
+    roots.dedup();
+    roots
+}
+
 fn literal_prefix(pattern: &str) -> PathBuf {
     let path = Path::new(pattern);
     let parts: Vec<Component<'_>> = path.components().collect();

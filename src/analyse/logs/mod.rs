@@ -21,7 +21,9 @@ mod day;
 mod files;
 mod fold;
 mod json;
-mod parse;
+/// One log line's recognised fields (public for `examples/parsers.rs`, which
+/// measures it against serde_json and chrono).
+pub mod parse;
 mod reader;
 pub mod report;
 mod rules;
@@ -119,6 +121,11 @@ pub fn ingest(project: &Project, clock: &Clock, progress: &dyn Progress) -> Resu
 
 /// The log files `[logs] paths` names, sorted, as [`ingest`] finds them:
 /// for the portal's up-to-date check, which looks at their metadata only.
+/// The folders that `[logs] paths` search, for a watcher.
+pub fn search_roots(project: &Project) -> Vec<PathBuf> {
+    files::search_roots(project, &project.settings.logs.paths)
+}
+
 pub fn matched_files(project: &Project) -> Result<Vec<PathBuf>, LogError> {
     let (files, _) = files::find(project, &project.settings.logs.paths)?;
     Ok(files.into_iter().map(|f| f.path).collect())

