@@ -5,23 +5,20 @@
 //!   scanner that borrows what it reads) against `serde_json` deserializing
 //!   the same fields into a struct of borrowed strings, its fastest use;
 //! * an RFC 3339 time (`parse::parse_ts`) against chrono's
-//!   `DateTime::parse_from_rfc3339`;
-//! * a baseline file (`Baseline::load`, which reads the lines it writes
-//!   without serde) against the same load with serde_json for every line.
+//!   `DateTime::parse_from_rfc3339`.
 //!
 //! Run it in release mode from the repository root (the log lines are the
 //! example project's, repeated):
 //!
 //!     cargo run --release --example parsers
 //!
-//! The figures measured are in docs/logs.md and docs/verify.md.
+//! The figures measured are in docs/parsers.md.
 
 use std::borrow::Cow;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use opsbook::analyse::logs::parse::{parse, parse_ts};
-use opsbook::analyse::verify::baseline::{Baseline, Entry};
 use serde::Deserialize;
 
 /// The fields opsbook reads from a line, as serde would read them.
@@ -149,40 +146,4 @@ fn main() {
         }
     });
     report("RFC 3339 time", bytes, ours, theirs, "chrono");
-
-    // A baseline of 200,000 files, read whole.
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("set.jsonl");
-    let entries: Vec<Entry> = (0..200_000u64)
-        .map(|i| Entry {
-            path: format!("2025/{:02}/oa-{i:06}.sql.zst", i % 12 + 1),
-            blake3: blake3::hash(&i.to_le_bytes()).to_hex().to_string(),
-            size: 1_000_000 + i * 37,
-            modified: "2025-12-31T02:00:01.123456789+08:00".into(),
-            first_seen: "2026-01-01T02:00:00+08:00".into(),
-            verified_at: "2026-01-03T02:00:00+08:00".into(),
-            verified_run: i % 30,
-        })
-        .collect();
-    Baseline::from_entries(entries).save(&file).unwrap();
-    let text = std::fs::read_to_string(&file).unwrap();
-    // Both on one core, so the line readers are compared, not the pools.
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-    let ours = pool.install(|| {
-        best(RUNS, || {
-            black_box(Baseline::load(&file).unwrap());
-        })
-    });
-    let theirs = best(RUNS, || {
-        let text = std::fs::read_to_string(&file).unwrap();
-        let entries: Vec<Entry> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-        black_box(Baseline::from_entries(entries));
-    });
-    report(
-        "baseline (200k lines)",
-        text.len(),
-        ours,
-        theirs,
-        "serde_json (derive)",
-    );
 }

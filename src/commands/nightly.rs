@@ -305,7 +305,7 @@ fn logs_stage(ctx: &Context, session: &Session, lock: &Result<StateLock, LockErr
 /// Obligations and SLAs, for the summary: counts and breaches (the
 /// period-by-period calendar and every outcome are the portal's).
 fn contract_sections(report: &ContractReport) -> (ObligationsSection, SlaSection) {
-    let ContractReport { obligations, sla } = report;
+    let ContractReport { obligations, sla, .. } = report;
     let obligations = ObligationsSection {
         ok: obligations.ok,
         service_period: obligations.service_period,

@@ -2,7 +2,7 @@
 //! their pages by relative URLs, which feed readers resolve against the
 //! feed's own address, so the feed works wherever the portal is put.
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::NaiveTime;
 use chrono_tz::Tz;
 use serde::Serialize;
 
@@ -59,30 +59,22 @@ pub fn build(report: &Report, mask: &Redactor, base_url: &str) -> Feed {
         &blake3::hash(report.project.name.as_bytes()).to_hex()[..16]
     );
     let mut entries: Vec<Candidate> = Vec::new();
-    for v in &report.incidents {
+    for v in &report.views.incidents {
         entries.push(Candidate {
             entry: Entry {
                 id: format!("{feed_id}:{}", v.note.id),
                 kind: "incident",
                 title: format!("{} {}", v.note.id, v.note.title),
                 url: v.note.url.clone(),
-                updated: v.resolved_at.clone().unwrap_or_else(|| v.reported_at.clone()),
+                updated: v.resolved_at.unwrap_or(v.reported_at).to_string(),
                 summary: String::new(),
             },
             text: [&v.cause, &v.result],
         });
     }
-    for v in &report.inspections {
-        let time = v
-            .end
-            .as_deref()
-            .or(v.start.as_deref())
-            .and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok())
-            .unwrap_or(NaiveTime::MIN);
-        let Some(updated) = NaiveDate::parse_from_str(&v.date, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| local_to_instant(d.and_time(time), tz))
-        else {
+    for v in &report.views.inspections {
+        let time = v.end.or(v.start).map_or(NaiveTime::MIN, |t| t.0);
+        let Some(updated) = local_to_instant(v.date.and_time(time), tz) else {
             continue;
         };
         entries.push(Candidate {
@@ -116,7 +108,7 @@ pub fn build(report: &Report, mask: &Redactor, base_url: &str) -> Feed {
         updated: entries
             .first()
             .map(|e| e.updated.clone())
-            .unwrap_or_else(|| format!("{}T00:00:00+00:00", report.as_of)),
+            .unwrap_or_else(|| format!("{}T00:00:00+00:00", report.record.day)),
         base: (base_url.starts_with("http://") || base_url.starts_with("https://"))
             .then(|| base_url.to_string()),
         entries,

@@ -15,6 +15,24 @@ use crate::report::chart::{Calendar, SeriesChart};
 use crate::size::human_bytes;
 
 pub fn register(env: &mut Environment<'static>) {
+    // `code | label(t.alert)`: the label of a code, or the code itself when
+    // the table has none (a project's own alert rule, a free category);
+    // `fallback` when there is no code. Templates run with strict undefined
+    // behaviour, so a missing label must be asked for this way.
+    env.add_filter(
+        "label",
+        |code: Option<String>, table: Value, fallback: Option<String>| match code {
+            None => Ok(Value::from(fallback.unwrap_or_default())),
+            Some(code) => match table.get_attr(&code) {
+                Ok(v) if !v.is_undefined() && !v.is_none() => Ok(v),
+                Ok(_) => Ok(Value::from(code)),
+                Err(e) => Err(e),
+            },
+        },
+    );
+    env.add_filter("fill", |text: String, figures: Serde<serde_json::Value>| {
+        crate::report::text::fill(&text, &figures.0).text
+    });
     env.add_filter("markdown", |text: Option<String>| {
         Value::from_safe_string(markdown::to_html(text.as_deref().unwrap_or("")))
     });

@@ -159,7 +159,9 @@ impl Theme {
                 .map_err(minijinja::Error::from),
             _ => minijinja::escape_formatter(out, state, value),
         });
-        env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+        // A field the model does not have (renamed, misspelt) fails the
+        // build, and the tests with it, instead of rendering as nothing.
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         for (name, source) in &sources {
             env.add_template_owned(name.clone(), source.clone())
                 .map_err(RenderError::TemplateSource)?;

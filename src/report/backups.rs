@@ -8,12 +8,15 @@
 //! report (file names, problem details, a restore command's output) is masked
 //! for the audience.
 
+use chrono_tz::Tz;
 use serde::Serialize;
 
+use super::backup_set::{SetCounts, SetDetail, run_time};
 use super::chart::{Series, SeriesChart};
 use super::note::url_safe;
-use crate::analyse::verify::{ProblemKind, RunRecord, SetReport, SetRun, VerifyReport};
+use crate::analyse::verify::{ProblemKind, RunRecord, SetRun, VerifyReport};
 use crate::state::history::Line;
+use crate::time::Timestamp;
 
 /// How many runs the history chart shows, the newest.
 const CHART_RUNS: usize = 31;
@@ -34,8 +37,8 @@ pub struct Backups {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RunTimes {
-    pub started_at: String,
-    pub finished_at: String,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
     pub ok: bool,
 }
 
@@ -47,26 +50,26 @@ pub struct SetView {
     /// The set's last verification, in brief.
     pub last: SetLast,
     /// Its details, when the last run covered it.
-    pub report: Option<SetReport>,
+    pub report: Option<SetDetail>,
 }
 
 /// A set's last verification: when, and what it found.
 #[derive(Debug, Clone, Serialize)]
 pub struct SetLast {
     /// When the run ended.
-    pub at: String,
+    pub at: Option<Timestamp>,
     #[serde(flatten)]
-    pub run: SetRun,
+    pub run: SetCounts,
 }
 
 /// One run of the history.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunRow {
     pub seq: u64,
-    pub started_at: String,
-    pub finished_at: String,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
     pub ok: bool,
-    pub sets: Vec<SetRun>,
+    pub sets: Vec<SetCounts>,
 }
 
 /// A set on the dashboard.
@@ -74,7 +77,7 @@ pub struct RunRow {
 pub struct SetBrief {
     pub name: String,
     pub anchor: String,
-    pub at: String,
+    pub at: Option<Timestamp>,
     pub ok: bool,
     pub files: usize,
     /// Files read by that run.
@@ -89,7 +92,7 @@ impl From<&SetView> for SetBrief {
         SetBrief {
             name: s.name.clone(),
             anchor: s.anchor.clone(),
-            at: s.last.at.clone(),
+            at: s.last.at,
             ok: s.last.run.ok,
             files: s.last.run.files,
             checked: s.last.run.checked,
@@ -102,7 +105,7 @@ impl From<&SetView> for SetBrief {
 impl Backups {
     /// The part from the last report and the history; `None` when no
     /// verification has run yet.
-    pub fn new(last: Option<&VerifyReport>, history: &[Line<RunRecord>]) -> Option<Backups> {
+    pub fn new(last: Option<&VerifyReport>, history: &[Line<RunRecord>], tz: Tz) -> Option<Backups> {
         if last.is_none() && history.is_empty() {
             return None;
         }
@@ -111,10 +114,10 @@ impl Backups {
             .rev()
             .map(|line| RunRow {
                 seq: line.seq,
-                started_at: line.entry.started_at.clone(),
-                finished_at: line.entry.finished_at.clone(),
+                started_at: run_time(&line.entry.started_at, tz),
+                finished_at: run_time(&line.entry.finished_at, tz),
                 ok: line.entry.ok,
-                sets: line.entry.sets.clone(),
+                sets: line.entry.sets.iter().map(SetCounts::new).collect(),
             })
             .collect();
 
@@ -123,15 +126,12 @@ impl Backups {
             let name = report.name.clone();
             // The history's line of this very run, else one made from the report.
             let brief = latest(&runs, &name).unwrap_or_else(|| SetLast {
-                at: last.map(|r| r.finished_at.clone()).unwrap_or_default(),
-                run: SetRun {
-                    name: name.clone(),
-                    ..SetRun::of(report)
-                },
+                at: last.and_then(|r| run_time(&r.finished_at, tz)),
+                run: SetCounts::new(&SetRun::of(report)),
             });
             sets.push(SetView {
                 anchor: format!("set-{}", url_safe(&name)),
-                report: Some(report.clone()),
+                report: Some(SetDetail::new(report, tz)),
                 last: brief,
                 name,
             });
@@ -156,8 +156,8 @@ impl Backups {
 
         Some(Backups {
             last_run: last.map(|r| RunTimes {
-                started_at: r.started_at.clone(),
-                finished_at: r.finished_at.clone(),
+                started_at: run_time(&r.started_at, tz),
+                finished_at: run_time(&r.finished_at, tz),
                 ok: r.ok,
             }),
             warnings: last.map(|r| r.warnings.clone()).unwrap_or_default(),
@@ -177,7 +177,7 @@ impl Backups {
 fn latest(runs: &[RunRow], name: &str) -> Option<SetLast> {
     runs.iter().find_map(|r| {
         r.sets.iter().find(|s| s.name == name).map(|s| SetLast {
-            at: r.finished_at.clone(),
+            at: r.finished_at,
             run: s.clone(),
         })
     })
@@ -199,7 +199,11 @@ fn chart(runs: &[RunRow]) -> Option<SeriesChart> {
     Some(SeriesChart {
         x: shown
             .iter()
-            .map(|r| r.started_at.get(..10).unwrap_or(&r.started_at).to_string())
+            .map(|r| {
+                r.started_at
+                    .map(|t| t.0.date_naive().to_string())
+                    .unwrap_or_default()
+            })
             .collect(),
         series: vec![
             Series {
@@ -218,10 +222,13 @@ fn chart(runs: &[RunRow]) -> Option<SeriesChart> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyse::verify::SetReport;
     use crate::analyse::verify::report::{CommandRun, FileRecord, Problem, Restore, TableRows};
     use crate::load::settings::BackupKind;
     use crate::report::redact::{RedactSettings, Redactor};
     use std::collections::BTreeMap;
+
+    const TZ: Tz = crate::time::DEFAULT_TIMEZONE;
 
     fn set(name: &str, problems: Vec<Problem>) -> SetReport {
         SetReport {
@@ -309,17 +316,17 @@ mod tests {
             line(1, "2025-03-30", &[("db", true), ("files", true)]),
             line(2, "2025-03-31", &[("db", false)]),
         ];
-        let b = Backups::new(Some(&report), &history).unwrap();
+        let b = Backups::new(Some(&report), &history, TZ).unwrap();
         assert_eq!(b.runs.iter().map(|r| r.seq).collect::<Vec<_>>(), [2, 1]);
         let names: Vec<&str> = b.sets.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["db", "files"]);
         let db = &b.sets[0];
-        assert_eq!(db.last.at, "2025-03-31T02:01:00+08:00");
+        assert_eq!(db.last.at.unwrap().to_string(), "2025-03-31T02:01:00+08:00");
         assert!(!db.last.run.ok);
         assert!(db.report.is_some());
         // A set the last run left out: its latest run, no details.
         let files = &b.sets[1];
-        assert_eq!(files.last.at, "2025-03-30T02:01:00+08:00");
+        assert_eq!(files.last.at.unwrap().to_string(), "2025-03-30T02:01:00+08:00");
         assert!(files.report.is_none());
         let briefs = b.briefs();
         assert_eq!(briefs[0].kinds, [ProblemKind::Truncated]);
@@ -341,8 +348,8 @@ mod tests {
 
     #[test]
     fn without_a_report_or_a_history_there_is_no_part() {
-        assert!(Backups::new(None, &[]).is_none());
-        let b = Backups::new(None, &[line(1, "2025-03-30", &[("db", true)])]).unwrap();
+        assert!(Backups::new(None, &[], TZ).is_none());
+        let b = Backups::new(None, &[line(1, "2025-03-30", &[("db", true)])], TZ).unwrap();
         assert!(b.last_run.is_none());
         assert_eq!(b.sets[0].last.run.checked, 1);
     }

@@ -17,7 +17,7 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use super::note::{Ctx, NoteInfo, day, unique_page, url_safe};
+use super::note::{Ctx, NoteInfo, unique_page, url_safe};
 use super::redact::Redactor;
 use crate::load::notes::{Audience, Kind, Partial};
 
@@ -30,7 +30,7 @@ pub struct Correction {
     /// without `type`): it has no page.
     pub kind: Option<Kind>,
     pub title: String,
-    pub date: Option<String>,
+    pub date: Option<chrono::NaiveDate>,
     /// Its page, relative to the site root.
     pub url: Option<String>,
     /// The note's file, relative to the project.
@@ -95,7 +95,7 @@ pub fn partial_views(
                     } else {
                         p.title.clone().unwrap_or_default()
                     },
-                    date: p.date.map(day),
+                    date: p.date,
                     audience: p.audience.unwrap_or_default(),
                     source: ctx.source(&p.path),
                     data: "data/corrections.json".into(),
@@ -131,7 +131,7 @@ pub fn list<'a>(
         id: n.id.clone(),
         kind: Some(n.kind),
         title: n.title.clone(),
-        date: n.date.clone(),
+        date: n.date,
         url: Some(n.url.clone()),
         path: n.path.clone(),
         typed,

@@ -1,14 +1,15 @@
-//! The portal's first page: today, what is open, and the service period at a
-//! glance.
+//! The portal's first page: the record's day, what is open, and the service
+//! period at a glance. Every figure is one the lists, reports and
+//! `data/*.json` show too, taken from the same views.
 
 use serde::Serialize;
 
+use super::RecordView;
 use super::backups::SetBrief;
 use super::contract::{Adherence, SlaBrief};
-use super::logs::AlertRow;
+use super::logs::{AlertRow, RecentDays};
 use super::summary::{PeriodLink, Summary};
 use super::views::*;
-use crate::load::notes::kinds::WorkOrderStatus;
 use crate::period::Every;
 
 /// How many recent incidents the dashboard lists.
@@ -16,26 +17,30 @@ const RECENT: usize = 5;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Dashboard {
-    /// The report's day (the clock of the run).
-    pub today: String,
+    /// The moment the portal's record stands at.
+    pub record: RecordView,
+    /// The inspection records of the record's day; none once the service
+    /// period has ended (there is no "today" in a closed record).
     pub today_inspections: Vec<InspectionRow>,
-    /// The newest inspection record up to today.
+    /// The newest inspection record.
     pub latest_inspection: Option<InspectionRow>,
+    /// Open at the record's moment.
     pub open_incidents: Vec<IncidentRow>,
     pub recent_incidents: Vec<IncidentRow>,
     pub open_vulnerabilities: Vec<VulnerabilityRow>,
     /// Work orders not yet done or rejected.
     pub pending_workorders: Vec<WorkOrderRow>,
     pub totals: Totals,
-    /// The reports of the month, quarter and year of today (or the latest).
+    /// The reports of the month, quarter and year of the record's day (or
+    /// the latest).
     pub current: Vec<PeriodLink>,
     /// Each backup set's last verification; `None` before the first.
     pub backups: Option<Vec<SetBrief>>,
     pub sla: SlaBrief,
     /// Every obligation over the service period.
     pub schedule: Vec<Adherence>,
-    /// Alerts of the last days' logs; `None` without logs.
-    pub log_alerts: Option<Vec<AlertRow>>,
+    /// Alerts of the recent days' logs; `None` without logs.
+    pub log_alerts: Option<LogAlerts>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -49,94 +54,100 @@ pub struct Totals {
     pub vulnerabilities: usize,
 }
 
+/// The recent days' alerts, with the window they are of.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogAlerts {
+    pub recent: RecentDays,
+    pub alerts: Vec<AlertRow>,
+    /// Alerts of earlier days, shown on the logs' page.
+    pub earlier: usize,
+}
+
 pub struct Parts<'a> {
-    pub today: &'a str,
-    pub inspections: &'a [InspectionView],
-    pub incidents: &'a [IncidentView],
-    pub workorders: &'a [WorkOrderView],
-    pub vulnerabilities: &'a [VulnerabilityView],
-    pub faq: usize,
-    pub trainings: usize,
-    pub upgrades: usize,
+    pub record: RecordView,
+    pub views: &'a Views,
     pub summaries: &'a [Summary],
     pub backups: Option<Vec<SetBrief>>,
     pub sla: SlaBrief,
     pub schedule: Vec<Adherence>,
-    pub log_alerts: Option<Vec<AlertRow>>,
+    pub log_alerts: Option<LogAlerts>,
 }
 
 pub fn build(p: Parts) -> Dashboard {
-    let today = p.today;
-    let current = [Every::Month, Every::Quarter, Every::Year]
-        .into_iter()
-        .filter_map(|every| {
-            let mut of_kind = p.summaries.iter().filter(|s| s.every == every);
-            of_kind
-                .clone()
-                .find(|s| s.from.as_str() <= today && today <= s.to.as_str())
-                .or_else(|| of_kind.rfind(|s| s.from.as_str() <= today))
-                .map(|s| PeriodLink {
-                    period: s.period.clone(),
-                    every: s.every,
-                    url: s.url.clone(),
-                })
-        })
-        .collect();
-    let mut recent: Vec<IncidentRow> = p
+    let day = p.record.day;
+    let v = p.views;
+    let mut recent: Vec<IncidentRow> = v
         .incidents
         .iter()
         .rev()
-        .filter(|v| v.reported_at.as_str() <= today || v.reported_at.starts_with(today))
         .take(RECENT)
         .map(IncidentRow::from)
         .collect();
-    recent.sort_by(|a, b| b.reported_at.cmp(&a.reported_at));
+    recent.sort_by_key(|r| std::cmp::Reverse(r.reported_at));
     Dashboard {
-        today: today.to_string(),
-        today_inspections: p
-            .inspections
-            .iter()
-            .filter(|v| v.date == today)
-            .map(InspectionRow::from)
-            .collect(),
-        latest_inspection: p
-            .inspections
-            .iter()
-            .rev()
-            .find(|v| v.date.as_str() <= today)
-            .map(InspectionRow::from),
-        open_incidents: p
+        today_inspections: if p.record.ended {
+            Vec::new()
+        } else {
+            v.inspections
+                .iter()
+                .filter(|v| v.date == day)
+                .map(InspectionRow::from)
+                .collect()
+        },
+        latest_inspection: v.inspections.last().map(InspectionRow::from),
+        open_incidents: v
             .incidents
             .iter()
             .filter(|v| v.open)
             .map(IncidentRow::from)
             .collect(),
         recent_incidents: recent,
-        open_vulnerabilities: p
+        open_vulnerabilities: v
             .vulnerabilities
             .iter()
             .filter(|v| v.open)
             .map(VulnerabilityRow::from)
             .collect(),
-        pending_workorders: p
+        pending_workorders: v
             .workorders
             .iter()
-            .filter(|v| matches!(v.status, WorkOrderStatus::Open | WorkOrderStatus::Approved))
+            .filter(|v| v.pending())
             .map(WorkOrderRow::from)
             .collect(),
         totals: Totals {
-            inspections: p.inspections.len(),
-            incidents: p.incidents.len(),
-            workorders: p.workorders.len(),
-            faq: p.faq,
-            trainings: p.trainings,
-            upgrades: p.upgrades,
-            vulnerabilities: p.vulnerabilities.len(),
+            inspections: v.inspections.len(),
+            incidents: v.incidents.len(),
+            workorders: v.workorders.len(),
+            faq: v.faq.len(),
+            trainings: v.trainings.len(),
+            upgrades: v.upgrades.len(),
+            vulnerabilities: v.vulnerabilities.len(),
         },
-        current,
+        current: current(p.summaries, day),
         backups: p.backups,
         sla: p.sla,
         schedule: p.schedule,
         log_alerts: p.log_alerts,
+        record: p.record,
     }
+}
+
+/// The reports of the month, quarter and year that hold `day`, else the
+/// latest before it.
+fn current(summaries: &[Summary], day: chrono::NaiveDate) -> Vec<PeriodLink> {
+    [Every::Month, Every::Quarter, Every::Year]
+        .into_iter()
+        .filter_map(|every| {
+            let mut of_kind = summaries.iter().filter(|s| s.every == every);
+            of_kind
+                .clone()
+                .find(|s| s.from <= day && day <= s.to)
+                .or_else(|| of_kind.rfind(|s| s.from <= day))
+                .map(|s| PeriodLink {
+                    period: s.period,
+                    every: s.every,
+                    url: s.url.clone(),
+                })
+        })
+        .collect()
 }

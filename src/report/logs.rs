@@ -3,6 +3,10 @@
 //! full (counts by service and level, the most frequent errors, failed
 //! logins, document exchange, metric peaks, backup jobs, alerts).
 //!
+//! "Recent" has one meaning: the days of `[logs] recent` up to the clock's
+//! day, as the ingest judged them ([`RecentWindow`]), whose alerts also fail
+//! the nightly run. The pages name that window by its dates.
+//!
 //! Logged texts (messages, user names, hosts, document ids) are masked for
 //! the audience like every other text of the model.
 
@@ -10,13 +14,11 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::chart::{Series, SeriesChart};
-use super::note::day;
-use crate::analyse::logs::report::Alert;
-use crate::analyse::logs::{DayReport, FileProblem, LogReport};
+use super::log_day::{AlertView, DayCounts, LogDay};
+use crate::analyse::logs::LogReport;
+use crate::analyse::logs::report::{ProblemKind, RecentWindow};
 use crate::period::{Every, Period};
 
-/// Alerts of this many days up to the report's day are the recent ones.
-pub const RECENT_DAYS: u64 = 7;
 /// Days the overview's chart shows, up to the last day with logs.
 const CHART_DAYS: u64 = 31;
 
@@ -31,45 +33,73 @@ pub struct Logs {
 #[derive(Debug, Clone, Serialize)]
 pub struct LogsOverview {
     /// The first and last day with log lines.
-    pub from: Option<String>,
-    pub to: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
     /// Log files read, lines in them, and lines that were no record.
     pub files: usize,
     pub lines: u64,
     pub malformed: u64,
     /// Files that could not be read to their end.
-    pub problems: Vec<FileProblem>,
+    pub problems: Vec<LogFileProblem>,
     /// Every day with logs, newest first.
     pub days: Vec<DayRow>,
-    /// The alerts of the last [`RECENT_DAYS`] days up to the report's day,
-    /// newest first.
+    /// The recent days: `[logs] recent` up to the clock's day.
+    pub recent: RecentDays,
+    /// The alerts of the recent days, newest first.
     pub recent_alerts: Vec<AlertRow>,
+    /// Alerts of the days before the recent ones.
+    pub earlier_alerts: usize,
     /// Errors per day over the last days with logs.
     pub chart: Option<SeriesChart>,
+}
+
+/// The window of recent days, as the pages name it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RecentDays {
+    pub days: u64,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl From<RecentWindow> for RecentDays {
+    fn from(w: RecentWindow) -> Self {
+        RecentDays {
+            days: w.days,
+            from: w.from,
+            to: w.to,
+        }
+    }
 }
 
 /// One day in the overview.
 #[derive(Debug, Clone, Serialize)]
 pub struct DayRow {
-    pub date: String,
+    pub date: NaiveDate,
+    /// Within the recent days.
+    pub recent: bool,
     /// The day on its month's page.
     pub url: String,
-    pub lines: u64,
-    pub errors: u64,
-    pub warnings: u64,
-    pub failed_logins: u64,
-    pub exchange_failed: u64,
-    pub exchange_pending: u64,
+    #[serde(flatten)]
+    pub counts: DayCounts,
     pub alerts: usize,
+}
+
+/// A log file that could not be read to its end.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogFileProblem {
+    pub file: String,
+    pub kind: ProblemKind,
+    pub detail: String,
+    pub recent: bool,
 }
 
 /// An alert with its day.
 #[derive(Debug, Clone, Serialize)]
 pub struct AlertRow {
-    pub date: String,
+    pub date: NaiveDate,
     pub url: String,
     #[serde(flatten)]
-    pub alert: Alert,
+    pub alert: AlertView,
 }
 
 /// One month's page.
@@ -81,106 +111,130 @@ pub struct LogMonth {
     pub data: String,
     /// Errors per day of the month.
     pub chart: SeriesChart,
-    pub days: Vec<DayReport>,
+    pub days: Vec<LogDay>,
+}
+
+/// A day's place on its month's page.
+fn day_url(d: NaiveDate) -> String {
+    format!("logs/{}.html#d-{d}", Period::containing(Every::Month, d))
 }
 
 impl Logs {
-    /// The part from an ingest, at the report's day.
-    pub fn new(report: &LogReport, today: NaiveDate) -> Logs {
-        let days = &report.days;
-        let url = |d: NaiveDate| format!("logs/{}.html#d-{}", Period::containing(Every::Month, d), day(d));
-
-        let mut months: Vec<LogMonth> = Vec::new();
-        for d in days {
-            let month = Period::containing(Every::Month, d.date);
-            if months.last().is_none_or(|m| m.period != month.to_string()) {
-                months.push(LogMonth {
-                    period: month.to_string(),
-                    url: format!("logs/{month}.html"),
-                    data: format!("data/logs/{month}.json"),
-                    chart: SeriesChart {
-                        x: Vec::new(),
-                        series: Vec::new(),
-                        stacked: false,
-                    },
-                    days: Vec::new(),
-                });
-            }
-            months.last_mut().expect("just pushed").days.push(d.clone());
+    /// The part from an ingest.
+    pub fn new(report: &LogReport) -> Logs {
+        let days: Vec<LogDay> = report.days.iter().map(LogDay::new).collect();
+        let overview = overview(report, &days);
+        Logs {
+            overview,
+            months: months(days),
         }
-        for m in &mut months {
-            let first = m.days.first().map(|d| d.date);
-            let last = m.days.last().map(|d| d.date);
-            if let (Some(first), Some(last)) = (first, last) {
-                m.chart = errors_per_day(&m.days, first, last);
-            }
-        }
+    }
+}
 
-        let recent_from = today
-            .checked_sub_days(chrono::Days::new(RECENT_DAYS - 1))
-            .unwrap_or(NaiveDate::MIN);
-        let recent_alerts = days
+/// Each month with logs, with its days in full.
+fn months(days: Vec<LogDay>) -> Vec<LogMonth> {
+    let mut months: Vec<LogMonth> = Vec::new();
+    for d in days {
+        let month = Period::containing(Every::Month, d.date);
+        if months.last().is_none_or(|m| m.period != month.to_string()) {
+            months.push(LogMonth {
+                period: month.to_string(),
+                url: format!("logs/{month}.html"),
+                data: format!("data/logs/{month}.json"),
+                chart: SeriesChart {
+                    x: Vec::new(),
+                    series: Vec::new(),
+                    stacked: false,
+                },
+                days: Vec::new(),
+            });
+        }
+        months.last_mut().expect("just pushed").days.push(d);
+    }
+    for m in &mut months {
+        let first = m.days.first().map(|d| d.date);
+        let last = m.days.last().map(|d| d.date);
+        if let (Some(first), Some(last)) = (first, last) {
+            m.chart = errors_per_day(&m.days, first, last);
+        }
+    }
+    months
+}
+
+/// The overview: every day in brief, the recent days' alerts, the chart.
+fn overview(report: &LogReport, days: &[LogDay]) -> LogsOverview {
+    let recent_alerts = days
+        .iter()
+        .rev()
+        .filter(|d| d.recent)
+        .flat_map(|d| {
+            d.alerts.iter().map(move |a| AlertRow {
+                date: d.date,
+                url: day_url(d.date),
+                alert: a.clone(),
+            })
+        })
+        .collect();
+    let earlier_alerts = days
+        .iter()
+        .filter(|d| !d.recent && d.date < report.recent.from)
+        .map(|d| d.alerts.len())
+        .sum();
+    let chart = days.last().map(|last| {
+        let from = last
+            .date
+            .checked_sub_days(chrono::Days::new(CHART_DAYS - 1))
+            .unwrap_or(NaiveDate::MIN)
+            .max(days[0].date);
+        errors_per_day(days, from, last.date)
+    });
+    LogsOverview {
+        from: days.first().map(|d| d.date),
+        to: days.last().map(|d| d.date),
+        files: report.files.len(),
+        lines: report.lines,
+        malformed: report.malformed_count,
+        problems: report
+            .problems
+            .iter()
+            .map(|p| LogFileProblem {
+                file: p.file.clone(),
+                kind: p.kind,
+                detail: p.detail.clone(),
+                recent: p.recent,
+            })
+            .collect(),
+        days: days
             .iter()
             .rev()
-            .filter(|d| recent_from <= d.date && d.date <= today)
-            .flat_map(|d| {
-                d.alerts.iter().map(move |a| AlertRow {
-                    date: day(d.date),
-                    url: url(d.date),
-                    alert: a.clone(),
-                })
+            .map(|d| DayRow {
+                date: d.date,
+                recent: d.recent,
+                url: day_url(d.date),
+                counts: d.counts,
+                alerts: d.alerts.len(),
             })
-            .collect();
-        let chart = days.last().map(|last| {
-            let from = last
-                .date
-                .checked_sub_days(chrono::Days::new(CHART_DAYS - 1))
-                .unwrap_or(NaiveDate::MIN)
-                .max(days[0].date);
-            errors_per_day(days, from, last.date)
-        });
-        let overview = LogsOverview {
-            from: days.first().map(|d| day(d.date)),
-            to: days.last().map(|d| day(d.date)),
-            files: report.files.len(),
-            lines: report.lines,
-            malformed: report.malformed_count,
-            problems: report.problems.clone(),
-            days: days
-                .iter()
-                .rev()
-                .map(|d| DayRow {
-                    date: day(d.date),
-                    url: url(d.date),
-                    lines: d.lines,
-                    errors: d.errors,
-                    warnings: d.warnings,
-                    failed_logins: d.failed_logins,
-                    exchange_failed: d.exchange_failed,
-                    exchange_pending: d.exchange_pending,
-                    alerts: d.alerts.len(),
-                })
-                .collect(),
-            recent_alerts,
-            chart,
-        };
-        Logs { overview, months }
+            .collect(),
+        recent: report.recent.into(),
+        recent_alerts,
+        earlier_alerts,
+        chart,
     }
 }
 
 /// ERROR and FATAL lines of each day from `from` to `to` (days without logs
 /// count none).
-fn errors_per_day(days: &[DayReport], from: NaiveDate, to: NaiveDate) -> SeriesChart {
+fn errors_per_day(days: &[LogDay], from: NaiveDate, to: NaiveDate) -> SeriesChart {
     let span: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= to).collect();
     let errors = span
         .iter()
         .map(|d| {
             days.binary_search_by_key(d, |r| r.date)
-                .map_or(0.0, |i| days[i].errors as f64)
+                .map_or(0.0, |i| days[i].counts.errors as f64)
         })
         .collect();
     SeriesChart {
-        x: span.iter().map(|d| day(*d)).collect(),
+        x: span.iter().map(|d| d.to_string()).collect(),
         series: vec![Series {
             key: "errors".into(),
             values: errors,

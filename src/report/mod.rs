@@ -2,6 +2,17 @@
 //!
 //! Templates render only from [`Report`], and the portal's `data/*.json` files
 //! are written from the same structs, so a page and its data cannot disagree.
+//! Every struct a page or data file reads is defined in this module (the
+//! codes of the notes' enumerations and of SLA rules and statuses are shared
+//! vocabulary, written as their codes); dates are dates, times are
+//! timestamps, durations are durations.
+//!
+//! The model judges nothing itself. Which records exist yet, open or
+//! closed, over a limit or not, met or missed: all of it comes from
+//! `analyse::contract`, which applied the run's clock once
+//! ([`RecordTime`]); every count is counted from views that carry those
+//! judgements, by one function per count, wherever a page shows it.
+//!
 //! Building the model is where the audience is applied: the client's report
 //! has no internal notes in it and no check diagnostics, and carries the
 //! audience's masking ([`Report::mask`]), through which every text is
@@ -10,15 +21,20 @@
 //!
 //! The entry point is [`build`]: `report::build(&Inputs { .. }, audience)`.
 
+pub mod backup_set;
 pub mod backups;
 pub mod chart;
 pub mod contract;
 pub mod corrections;
 pub mod dashboard;
+pub mod lists;
+pub mod log_day;
 pub mod logs;
 pub mod note;
+pub mod outcome;
 pub mod redact;
 pub mod summary;
+pub mod text;
 pub mod validity;
 pub mod views;
 
@@ -28,9 +44,7 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::analyse::contract::ContractReport;
-use crate::analyse::contract::obligations::ObligationsReport;
-use crate::analyse::contract::sla::SlaReport;
+use crate::analyse::contract::{ContractReport, RecordTime};
 use crate::analyse::logs::LogReport;
 use crate::analyse::verify::{RunRecord, VerifyReport};
 use crate::diag::Diagnostic;
@@ -39,50 +53,47 @@ use crate::load::git::GitHistory;
 pub use crate::load::notes::Audience;
 use crate::load::notes::kinds::Meta;
 use crate::load::notes::{Note, Partial};
-use crate::load::schedules::{Schedules, Sla};
+use crate::load::schedules::Schedules;
 use crate::load::settings::{Language, ProjectSettings};
 use crate::state::history::Line;
 use crate::state::published::HistoryBreak;
-use crate::time::Clock;
+use crate::time::{Clock, Timestamp};
 use backups::Backups;
+use contract::{AudienceContract, ContractView, Limits};
 use corrections::{Correction, PartialView};
-use dashboard::Dashboard;
+use dashboard::{Dashboard, LogAlerts};
+use lists::Lists;
 use logs::Logs;
-use note::{Ctx, NoteInfo, NoteRef, day, unique_page, url_safe};
+use note::{Ctx, NoteInfo, NoteRef, unique_page, url_safe};
+use outcome::{OutcomeView, Standing};
 use redact::Redactor;
 use summary::Summary;
 pub use validity::Validity;
 use views::*;
 
 /// The whole portal's data for one audience.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Report {
     pub audience: Audience,
-    /// The report's day: the date of the run's clock.
-    pub as_of: String,
+    /// The day the record stands at, as the pages say it.
+    pub record: RecordView,
+    /// The moment the record stands at (`data/site.json`); pages show the
+    /// day, so that they do not change with every minute of the clock.
+    pub record_at: Timestamp,
     /// The clocks at which this is the same model: from the run's clock to
     /// the first deadline it depends on.
-    #[serde(skip)]
     pub validity: Validity,
     /// The audience's masking: the model keeps texts as written, and
     /// whatever leaves it is serialized through this
     /// ([`Redactor::masked`]); for the team, it masks nothing.
-    #[serde(skip)]
     pub mask: Redactor,
     pub project: ProjectInfo,
     /// The check of the notes; for the team only (`None` for the client).
     pub check: Option<CheckReport>,
-    /// The contract's limits the pages measure against.
-    pub limits: Sla,
-    pub inspections: Vec<InspectionView>,
-    pub incidents: Vec<IncidentView>,
-    pub workorders: Vec<WorkOrderView>,
-    pub faq: Vec<FaqView>,
-    pub trainings: Vec<TrainingView>,
-    pub upgrades: Vec<UpgradeView>,
-    pub vulnerabilities: Vec<VulnerabilityView>,
-    /// Hand-written report texts (`content/reports/`).
-    pub texts: Vec<ReportTextView>,
+    /// The contract's limits the pages measure against, by rule.
+    pub limits: Limits,
+    /// Every note of the record as its view, by kind.
+    pub views: Views,
     /// Every record being corrected: this audience's notes that fail
     /// `check` ([`corrections`]).
     pub corrections: Vec<Correction>,
@@ -91,6 +102,8 @@ pub struct Report {
     pub partial: Vec<PartialView>,
     /// Years, then quarters, then months.
     pub summaries: Vec<Summary>,
+    /// Inspection records by month and week, sign-offs by month.
+    pub lists: Lists,
     pub dashboard: Dashboard,
     /// Backup verification: each set's last run, files, problems
     /// and history; `None` before the first verification.
@@ -98,14 +111,23 @@ pub struct Report {
     /// Log aggregates: per day, errors, failed logins, exchange
     /// failures, metric peaks, alerts; `None` without logs.
     pub logs: Option<Logs>,
-    /// Obligations of `schedules/` met or missed per period, judged on this
-    /// audience's notes.
-    pub obligations: ObligationsReport,
-    /// SLA outcome of each incident, upgrade and vulnerability of this
-    /// audience's notes.
-    pub sla: SlaReport,
+    /// Obligations met or missed per period, SLA outcomes of this
+    /// audience's notes (`data/contract.json`).
+    pub contract: ContractView,
     /// Where the verification history was found cut short or rewritten.
     pub history_breaks: Vec<HistoryBreak>,
+}
+
+/// The moment the portal's record stands at, as the pages say it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RecordView {
+    /// The record's last day: the clock's day, or the service period's
+    /// last day once it has ended.
+    pub day: NaiveDate,
+    /// The service period has ended: the portal is a closed record.
+    pub ended: bool,
+    /// Notes of this audience dated after the record's moment, not shown.
+    pub later: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -113,8 +135,8 @@ pub struct ProjectInfo {
     pub name: String,
     pub client: String,
     pub contractor: String,
-    pub start: Option<String>,
-    pub end: Option<String>,
+    pub start: Option<NaiveDate>,
+    pub end: Option<NaiveDate>,
     pub timezone: String,
     pub language: Language,
 }
@@ -125,8 +147,8 @@ impl ProjectInfo {
             name: p.name.clone(),
             client: p.client.clone(),
             contractor: p.contractor.clone(),
-            start: p.start.map(|d| d.to_string()),
-            end: p.end.map(|d| d.to_string()),
+            start: p.start.map(|d| d.0),
+            end: p.end.map(|d| d.0),
             timezone: p.timezone.name().to_string(),
             language: p.language,
         }
@@ -190,239 +212,174 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         Audience::Internal => Redactor::none(),
     };
     let tz = inputs.project.tz();
-    let today = inputs.clock.today();
-
-    let mut notes: Vec<&Note> = inputs
-        .notes
-        .iter()
-        .filter(|n| audience == Audience::Internal || !n.is_internal())
-        .collect();
-    notes.sort_by_cached_key(|n| (n.kind, note_date(n, tz), n.id(), n.path.clone()));
-
-    let ctx_index = Ctx {
-        tz,
-        git: inputs.git,
-        index: HashMap::new(),
+    let analysed = inputs.analyses.contract;
+    let (notes, later) = notes_of(inputs.notes, audience, &analysed.record, tz);
+    let record = RecordView {
+        day: analysed.record.day.0,
+        ended: analysed.record.ended,
+        later,
     };
-    // A note with an error keeps its place, marked as being corrected.
-    let failing: HashSet<&str> = inputs
-        .check
-        .problems
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.file.as_str())
-        .collect();
-    let mut taken = HashSet::new();
-    let infos: Vec<NoteInfo> = notes
-        .iter()
-        .map(|n| {
-            let info = info(n, &ctx_index, &redactor, &mut taken);
-            NoteInfo {
-                correcting: failing.contains(n.path.as_str()),
-                ..info
-            }
-        })
-        .collect();
-    let partial_notes: Vec<&Partial> = inputs
-        .partial
-        .iter()
-        .filter(|p| corrections::shown(p, audience))
-        .collect();
-    let partial = corrections::partial_views(&partial_notes, audience, &ctx_index, &redactor, &mut taken);
+    let audience_contract = AudienceContract::new(analysed, &notes);
+    let outcomes = audience_contract.outcomes_by_file();
+    let shown = Shown::of(inputs.notes, inputs.partial, &inputs.check, audience);
+    let (ctx, infos, partial) = context(&notes, &shown, &redactor, inputs.git, &analysed.record, tz);
     let corrections = corrections::list(
         infos.iter(),
         &partial,
-        partial_notes.iter().copied().filter(|p| p.kind.is_none()),
+        shown.partial.iter().copied().filter(|p| p.kind.is_none()),
     );
-    let ctx = Ctx {
-        // A typed note wins over a partial one of the same id.
-        index: partial
-            .iter()
-            .map(|p| (p.note.id.clone(), (p.note.url.clone(), p.note.title.clone())))
-            .chain(
-                infos
-                    .iter()
-                    .zip(&notes)
-                    .map(|(i, n)| (n.id(), (i.url.clone(), i.title.clone()))),
-            )
-            .collect(),
-        ..ctx_index
-    };
-
-    // FAQ entries and incidents name each other from either side.
-    let mut faq_of: HashMap<String, Vec<String>> = HashMap::new();
-    let mut incidents_of: HashMap<String, Vec<String>> = HashMap::new();
-    for n in &notes {
-        match &n.meta {
-            Meta::Incident(m) => {
-                if let Some(f) = &m.faq {
-                    push_unique(faq_of.entry(m.id.clone()).or_default(), f);
-                    push_unique(incidents_of.entry(f.clone()).or_default(), &m.id);
-                }
-            }
-            Meta::Faq(m) => {
-                for i in &m.incidents {
-                    push_unique(faq_of.entry(i.clone()).or_default(), &m.id);
-                    push_unique(incidents_of.entry(m.id.clone()).or_default(), i);
-                }
-            }
-            _ => {}
-        }
-    }
-    let resolved_day: HashMap<&str, String> = notes
-        .iter()
-        .filter_map(|n| match &n.meta {
-            Meta::Incident(m) => Some((m.id.as_str(), day(m.resolved_at?.date_in(tz)))),
-            _ => None,
-        })
-        .collect();
-    let refs = |ids: Option<&Vec<String>>| -> Vec<NoteRef> {
-        ids.map(|ids| ids.iter().map(|id| ctx.reference(id)).collect())
-            .unwrap_or_default()
-    };
-
-    let sla = &inputs.schedules.sla;
-    let analyses = &inputs.analyses;
-    let contract = contract::for_audience(analyses.contract, &notes, inputs.clock.now());
-    let log_deadline = analyses.logs.and_then(|l| l.changes_at).map(|t| t.instant());
-    let validity = Validity::of(inputs.clock.now(), tz, &contract, &notes, log_deadline);
-    let ContractReport {
-        obligations,
-        sla: outcomes,
-    } = contract;
-    let outcomes_of = contract::outcomes_by_file(&outcomes);
-    let outcomes_of = |n: &Note| outcomes_of.get(n.path.as_str()).cloned().unwrap_or_default();
-    // Each note's view, built in parallel, then sorted into its kind's list.
-    let views: Vec<View> = notes
-        .par_iter()
-        .zip(infos)
-        .map(|(n, info)| match &n.meta {
-            Meta::Inspection(m) => View::Inspection(InspectionView::new(info, n, m, &ctx)),
-            Meta::Incident(m) => {
-                let faq = refs(faq_of.get(&m.id));
-                View::Incident(IncidentView::new(info, n, m, faq, outcomes_of(n), &ctx))
-            }
-            Meta::WorkOrder(m) => View::WorkOrder(WorkOrderView::new(info, n, m, &ctx)),
-            Meta::Faq(m) => {
-                let answers = incidents_of.get(&m.id);
-                let added = answers
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|i| resolved_day.get(i.as_str()))
-                    .min()
-                    .cloned();
-                View::Faq(FaqView {
-                    number: 0,
-                    question: info.title.clone(),
-                    note: info,
-                    tags: ctx.texts(&m.tags),
-                    incidents: refs(answers),
-                    added,
-                    solution: ctx.text(&n.body.markdown),
-                })
-            }
-            Meta::Training(m) => View::Training(TrainingView::new(info, n, m, &ctx)),
-            Meta::Upgrade(m) => View::Upgrade(UpgradeView::new(info, n, m, sla, outcomes_of(n), &ctx)),
-            Meta::Vulnerability(m) => {
-                View::Vulnerability(VulnerabilityView::new(info, n, m, sla, outcomes_of(n), &ctx))
-            }
-            Meta::Report(m) => View::Text(ReportTextView {
-                note: info,
-                period: m.period.to_string(),
-                body: ctx.text(&n.body.markdown),
-            }),
-        })
-        .collect();
-    let mut inspections = Vec::new();
-    let mut incidents = Vec::new();
-    let mut workorders = Vec::new();
-    let mut faq: Vec<FaqView> = Vec::new();
-    let mut trainings = Vec::new();
-    let mut upgrades = Vec::new();
-    let mut vulnerabilities = Vec::new();
-    let mut texts = Vec::new();
-    for view in views {
-        match view {
-            View::Inspection(v) => inspections.push(v),
-            View::Incident(v) => incidents.push(v),
-            View::WorkOrder(v) => workorders.push(v),
-            View::Faq(v) => faq.push(FaqView {
-                number: faq.len() + 1,
-                ..v
-            }),
-            View::Training(v) => trainings.push(v),
-            View::Upgrade(v) => upgrades.push(v),
-            View::Vulnerability(v) => vulnerabilities.push(v),
-            View::Text(v) => texts.push(v),
-        }
-    }
-
-    let backups = Backups::new(analyses.verify, analyses.history);
-    let logs = analyses.logs.map(|l| Logs::new(l, today));
-    let breaches = contract::breach_rows(&outcomes, &ctx);
+    let views = Views::build(&notes, infos, &ctx, &outcomes);
+    let contract = ContractView::new(analysed, &audience_contract, &ctx);
+    let log_deadline = inputs
+        .analyses
+        .logs
+        .and_then(|l| l.changes_at)
+        .map(|t| t.instant());
+    let validity = Validity::of(
+        inputs.clock.now(),
+        tz,
+        (&audience_contract.obligations, &audience_contract.sla),
+        &shown.notes,
+        log_deadline,
+    );
 
     let service = inputs.project.settings.project.period();
-    let sources = summary::Sources {
-        inspections: &inspections,
-        incidents: &incidents,
-        workorders: &workorders,
-        vulnerabilities: &vulnerabilities,
-        trainings: &trainings,
-        upgrades: &upgrades,
-        faq: &faq,
-        texts: &texts,
-        obligations: &obligations,
-        sla: &outcomes,
-        breaches: &breaches,
+    let backups = Backups::new(inputs.analyses.verify, inputs.analyses.history, tz);
+    let logs = inputs.analyses.logs.map(Logs::new);
+    let summaries = summaries(&summary::Sources {
+        views: &views,
+        contract: &contract,
+        sla: &audience_contract.sla,
         runs: backups.as_ref().map(|b| b.runs.as_slice()),
         span: service.or_else(|| note_span(&notes, tz)),
         service,
-        today,
-    };
-    let periods = sources.periods();
-    let summaries: Vec<Summary> = periods.par_iter().map(|p| sources.summary(p, &periods)).collect();
-    let as_of = day(today);
+        record: analysed.record,
+    });
+    let lists = Lists::new(&views.inspections, &summaries);
     let dashboard = dashboard::build(dashboard::Parts {
-        today: &as_of,
-        inspections: &inspections,
-        incidents: &incidents,
-        workorders: &workorders,
-        vulnerabilities: &vulnerabilities,
-        faq: faq.len(),
-        trainings: trainings.len(),
-        upgrades: upgrades.len(),
+        record,
+        views: &views,
         summaries: &summaries,
         backups: backups.as_ref().map(Backups::briefs),
-        sla: contract::SlaBrief::new(&outcomes, &breaches),
-        schedule: contract::adherence(&obligations, today),
-        log_alerts: logs.as_ref().map(|l| l.overview.recent_alerts.clone()),
+        sla: contract::SlaBrief::new(&contract.sla),
+        schedule: contract::adherence(&contract, record.day),
+        log_alerts: logs.as_ref().map(|l| LogAlerts {
+            recent: l.overview.recent,
+            alerts: l.overview.recent_alerts.clone(),
+            earlier: l.overview.earlier_alerts,
+        }),
     });
+    let check = (audience == Audience::Internal).then(|| with_text_problems(inputs.check, &summaries));
     Ok(Report {
         audience,
-        as_of,
+        record,
+        record_at: note::local(&analysed.record.at, tz),
         validity,
         mask: redactor,
         project: ProjectInfo::new(&inputs.project.settings.project),
-        check: (audience == Audience::Internal).then_some(inputs.check),
-        limits: sla.clone(),
-        inspections,
-        incidents,
-        workorders,
-        faq,
-        trainings,
-        upgrades,
-        vulnerabilities,
-        texts,
+        check,
+        limits: Limits::new(&inputs.schedules.sla),
+        views,
         corrections,
         partial,
         summaries,
+        lists,
         dashboard,
         backups,
         logs,
-        obligations,
-        sla: outcomes,
+        contract,
         history_breaks: inputs.history_breaks.to_vec(),
     })
+}
+
+/// The notes of `audience` that are part of the record, sorted by kind and
+/// day; and how many of its notes are dated after the record's moment.
+fn notes_of<'a>(
+    all: &'a [Note],
+    audience: Audience,
+    record: &RecordTime,
+    tz: chrono_tz::Tz,
+) -> (Vec<&'a Note>, usize) {
+    let (mut notes, later): (Vec<&Note>, Vec<&Note>) = all
+        .iter()
+        .filter(|n| audience == Audience::Internal || !n.is_internal())
+        .partition(|n| record.holds(n));
+    notes.sort_by_cached_key(|n| (n.kind, n.meta.day(tz), n.id(), n.path.clone()));
+    (notes, later.len())
+}
+
+/// What of the run's notes `audience` is shown, whenever it is dated: its
+/// notes (also those after the record's moment, whose times are deadlines
+/// of the model), what could be read of those that could not be typed, and
+/// the files of those that fail `check`.
+struct Shown<'a> {
+    audience: Audience,
+    notes: Vec<&'a Note>,
+    partial: Vec<&'a Partial>,
+    failing: HashSet<String>,
+}
+
+impl<'a> Shown<'a> {
+    fn of(notes: &'a [Note], partial: &'a [Partial], check: &CheckReport, audience: Audience) -> Shown<'a> {
+        Shown {
+            audience,
+            notes: notes
+                .iter()
+                .filter(|n| audience == Audience::Internal || !n.is_internal())
+                .collect(),
+            partial: partial
+                .iter()
+                .filter(|p| corrections::shown(p, audience))
+                .collect(),
+            failing: check
+                .problems
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| d.file.clone())
+                .collect(),
+        }
+    }
+}
+
+/// What the views are built in (git history, the record's moment, every
+/// note's page and title by id), each note's identity, and the pages of the
+/// notes that could not be typed. A note that fails `check` keeps its place,
+/// marked as being corrected.
+fn context<'a>(
+    notes: &[&Note],
+    shown: &Shown,
+    mask: &Redactor,
+    git: &'a GitHistory,
+    record: &RecordTime,
+    tz: chrono_tz::Tz,
+) -> (Ctx<'a>, Vec<NoteInfo>, Vec<PartialView>) {
+    let mut ctx = Ctx {
+        tz,
+        record: *record,
+        git,
+        index: HashMap::new(),
+    };
+    let mut taken = HashSet::new();
+    let infos: Vec<NoteInfo> = notes
+        .iter()
+        .map(|n| NoteInfo {
+            correcting: shown.failing.contains(&n.path),
+            ..info(n, &ctx, mask, &mut taken)
+        })
+        .collect();
+    let partial = corrections::partial_views(&shown.partial, shown.audience, &ctx, mask, &mut taken);
+    // A typed note wins over a partial one of the same id.
+    ctx.index = partial
+        .iter()
+        .map(|p| (p.note.id.clone(), (p.note.url.clone(), p.note.title.clone())))
+        .chain(
+            infos
+                .iter()
+                .zip(notes)
+                .map(|(i, n)| (n.id(), (i.url.clone(), i.title.clone()))),
+        )
+        .collect();
+    (ctx, infos, partial)
 }
 
 /// A note's view, before the views are sorted into their kinds' lists.
@@ -437,6 +394,176 @@ enum View {
     Text(ReportTextView),
 }
 
+impl Views {
+    /// Each note's view, built in parallel, with its SLA outcomes.
+    fn build(
+        notes: &[&Note],
+        infos: Vec<NoteInfo>,
+        ctx: &Ctx,
+        outcomes: &HashMap<&str, Vec<OutcomeView>>,
+    ) -> Views {
+        let links = Links::new(notes, outcomes, ctx);
+        let views: Vec<View> = notes
+            .par_iter()
+            .zip(infos)
+            .map(|(n, info)| {
+                let sla = || outcomes.get(n.path.as_str()).cloned().unwrap_or_default();
+                match &n.meta {
+                    Meta::Inspection(m) => View::Inspection(InspectionView::new(info, n, m, ctx)),
+                    Meta::Incident(m) => {
+                        View::Incident(IncidentView::new(info, n, m, links.faq_of(&m.id), sla(), ctx))
+                    }
+                    Meta::WorkOrder(m) => View::WorkOrder(WorkOrderView::new(info, n, m, ctx)),
+                    Meta::Faq(m) => View::Faq(links.faq_view(info, n, m)),
+                    Meta::Training(m) => View::Training(TrainingView::new(info, n, m, ctx)),
+                    Meta::Upgrade(m) => View::Upgrade(UpgradeView::new(info, n, m, sla(), ctx)),
+                    Meta::Vulnerability(m) => {
+                        View::Vulnerability(VulnerabilityView::new(info, n, m, sla(), ctx))
+                    }
+                    Meta::Report(m) => View::Text(ReportTextView {
+                        note: info,
+                        period: m.period.to_string(),
+                        body: ctx.text(&n.body.markdown),
+                        first_line: n.body.first_line,
+                    }),
+                }
+            })
+            .collect();
+        Views::sorted(views)
+    }
+
+    fn sorted(views: Vec<View>) -> Views {
+        let mut out = Views::default();
+        for view in views {
+            match view {
+                View::Inspection(v) => out.inspections.push(v),
+                View::Incident(v) => out.incidents.push(v),
+                View::WorkOrder(v) => out.workorders.push(v),
+                View::Faq(v) => out.faq.push(FaqView {
+                    number: out.faq.len() + 1,
+                    ..v
+                }),
+                View::Training(v) => out.trainings.push(v),
+                View::Upgrade(v) => out.upgrades.push(v),
+                View::Vulnerability(v) => out.vulnerabilities.push(v),
+                View::Text(v) => out.texts.push(v),
+            }
+        }
+        out
+    }
+}
+
+/// FAQ entries and the incidents they answer, which name each other from
+/// either side; and the day each answered incident was resolved.
+struct Links<'c> {
+    faq_of: HashMap<String, Vec<String>>,
+    incidents_of: HashMap<String, Vec<String>>,
+    /// Incidents resolved by the record's moment (as their resolve rule
+    /// says), and the day.
+    resolved: HashMap<String, NaiveDate>,
+    ctx: &'c Ctx<'c>,
+}
+
+impl<'c> Links<'c> {
+    fn new(notes: &[&Note], outcomes: &HashMap<&str, Vec<OutcomeView>>, ctx: &'c Ctx<'c>) -> Links<'c> {
+        let mut faq_of: HashMap<String, Vec<String>> = HashMap::new();
+        let mut incidents_of: HashMap<String, Vec<String>> = HashMap::new();
+        let mut resolved = HashMap::new();
+        for n in notes {
+            match &n.meta {
+                Meta::Incident(m) => {
+                    if let Some(f) = &m.faq {
+                        push_unique(faq_of.entry(m.id.clone()).or_default(), f);
+                        push_unique(incidents_of.entry(f.clone()).or_default(), &m.id);
+                    }
+                    let open = Standing::of(outcomes.get(n.path.as_str()).map_or(&[], Vec::as_slice)).open;
+                    if let Some(at) = m.resolved_at.filter(|_| !open) {
+                        resolved.insert(m.id.clone(), at.date_in(ctx.tz));
+                    }
+                }
+                Meta::Faq(m) => {
+                    for i in &m.incidents {
+                        push_unique(faq_of.entry(i.clone()).or_default(), &m.id);
+                        push_unique(incidents_of.entry(m.id.clone()).or_default(), i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Links {
+            faq_of,
+            incidents_of,
+            resolved,
+            ctx,
+        }
+    }
+
+    fn refs(&self, ids: Option<&Vec<String>>) -> Vec<NoteRef> {
+        ids.map(|ids| ids.iter().map(|id| self.ctx.reference(id)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The FAQ entries written for an incident.
+    fn faq_of(&self, incident: &str) -> Vec<NoteRef> {
+        self.refs(self.faq_of.get(incident))
+    }
+
+    fn faq_view(&self, info: NoteInfo, n: &Note, m: &crate::load::notes::kinds::Faq) -> FaqView {
+        let ctx = self.ctx;
+        let answers = self.incidents_of.get(&m.id);
+        FaqView {
+            number: 0,
+            question: info.title.clone(),
+            note: info,
+            tags: ctx.texts(&m.tags),
+            incidents: self.refs(answers),
+            added: answers
+                .into_iter()
+                .flatten()
+                .filter_map(|i| self.resolved.get(i))
+                .min()
+                .copied(),
+            solution: ctx.text(&n.body.markdown),
+        }
+    }
+}
+
+/// Every report, in parallel.
+fn summaries(sources: &summary::Sources) -> Vec<Summary> {
+    let periods = sources.periods();
+    periods.par_iter().map(|p| sources.summary(p, &periods)).collect()
+}
+
+/// The check, with a warning for each placeholder of a report text that
+/// names no figure (it is shown as written).
+fn with_text_problems(mut check: CheckReport, summaries: &[Summary]) -> CheckReport {
+    for s in summaries {
+        let Some(t) = &s.text else { continue };
+        for name in &t.unknown {
+            let placeholder = format!("{{{name}}}");
+            let line = t
+                .body
+                .lines()
+                .position(|l| l.contains(&placeholder))
+                .map_or(t.first_line, |i| t.first_line + i);
+            check.problems.push(
+                Diagnostic::warning(
+                    &t.note.path,
+                    format!(
+                        "`{placeholder}` names no figure of the {} report; it is shown as written",
+                        s.period
+                    ),
+                )
+                .at_line(line)
+                .with_hint(
+                    "name a figure of the report's data, such as `{workorders.total}` or `{incidents.open}`",
+                ),
+            );
+        }
+    }
+    check
+}
+
 fn push_unique(list: &mut Vec<String>, id: &str) {
     if !list.iter().any(|x| x == id) {
         list.push(id.to_string());
@@ -449,10 +576,10 @@ fn push_unique(list: &mut Vec<String>, id: &str) {
 /// file names are not serialized, so they are masked here.
 fn info(n: &Note, ctx: &Ctx, mask: &Redactor, taken: &mut HashSet<String>) -> NoteInfo {
     let id = n.id();
-    let date = note_date(n, ctx.tz).map(day);
+    let date = n.meta.day(ctx.tz);
     let folder = n.kind.folder();
-    // A report text is shown on top of its period's report.
     let base = match &n.meta {
+        // A report text is shown on top of its period's report.
         Meta::Report(m) => format!("reports/{}", m.period),
         _ => format!("{folder}/{}", url_safe(&mask.mask(&id))),
     };
@@ -460,8 +587,8 @@ fn info(n: &Note, ctx: &Ctx, mask: &Redactor, taken: &mut HashSet<String>) -> No
     let data = match (&n.meta, &date) {
         (Meta::Report(m), _) => format!("data/reports/{}.json", m.period),
         (Meta::Faq(_), _) => "data/faq.json".to_string(),
-        (Meta::Inspection(_), Some(d)) => format!("data/{folder}/{}.json", &d[..7]),
-        (_, Some(d)) => format!("data/{folder}/{}.json", &d[..4]),
+        (Meta::Inspection(_), Some(d)) => format!("data/{folder}/{}.json", d.format("%Y-%m")),
+        (_, Some(d)) => format!("data/{folder}/{}.json", d.format("%Y")),
         (_, None) => format!("data/{folder}/undated.json"),
     };
     NoteInfo {
@@ -491,22 +618,9 @@ fn title(meta: &Meta) -> String {
     }
 }
 
-/// The day a note is filed under.
-fn note_date(n: &Note, tz: chrono_tz::Tz) -> Option<NaiveDate> {
-    Some(match &n.meta {
-        Meta::Inspection(m) => m.date.0,
-        Meta::Incident(m) => m.reported_at.date_in(tz),
-        Meta::WorkOrder(m) => m.requested_at.date_in(tz),
-        Meta::Training(m) => m.date.0,
-        Meta::Upgrade(m) => m.window_start.date_in(tz),
-        Meta::Vulnerability(m) => m.found_at.date_in(tz),
-        Meta::Faq(_) | Meta::Report(_) => return None,
-    })
-}
-
 /// The first and last day of the dated notes.
 fn note_span(notes: &[&Note], tz: chrono_tz::Tz) -> Option<(NaiveDate, NaiveDate)> {
-    let dates = notes.iter().filter_map(|n| note_date(n, tz));
+    let dates = notes.iter().filter_map(|n| n.meta.day(tz));
     let min = dates.clone().min()?;
     Some((min, dates.max()?))
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::duration::Dur;
+use crate::analyse::contract::RecordTime;
 use crate::load::git::{Commit, GitHistory};
 use crate::load::notes::body::Body;
 use crate::load::notes::{Audience, Kind};
@@ -24,7 +24,7 @@ pub struct NoteInfo {
     pub path: String,
     pub title: String,
     /// The note's day (`2025-03-11`), for lists and calendars.
-    pub date: Option<String>,
+    pub date: Option<NaiveDate>,
     pub audience: Audience,
     /// The source file's newest commit, when the project is in git.
     pub source: Option<Commit>,
@@ -64,6 +64,8 @@ pub struct FormBody {
 /// Everything note views are built from, besides the note itself.
 pub struct Ctx<'a> {
     pub tz: Tz,
+    /// The moment the record stands at: what happened after it is not shown.
+    pub record: RecordTime,
     pub git: &'a GitHistory,
     /// The page and title of every note in this audience's portal, by id.
     pub index: HashMap<String, (String, String)>,
@@ -84,9 +86,17 @@ impl Ctx<'_> {
         list.iter().map(|s| self.text(s)).collect()
     }
 
-    /// A timestamp as RFC 3339 in the project's timezone.
-    pub fn time(&self, t: &Timestamp) -> String {
+    /// A timestamp in the project's timezone.
+    pub fn time(&self, t: &Timestamp) -> Timestamp {
         local(t, self.tz)
+    }
+
+    /// A timestamp in the project's timezone, if it had happened by the
+    /// record's moment.
+    pub fn happened(&self, t: &Option<Timestamp>) -> Option<Timestamp> {
+        t.as_ref()
+            .filter(|t| self.record.happened(t))
+            .map(|t| self.time(t))
     }
 
     pub fn reference(&self, id: &str) -> NoteRef {
@@ -174,19 +184,10 @@ fn contains_named(sections: &[crate::load::notes::body::Section], i: usize, name
         .any(|s| named.contains(&s.heading.as_str()))
 }
 
-/// RFC 3339 in `tz`.
-pub fn local(t: &Timestamp, tz: Tz) -> String {
-    t.0.with_timezone(&tz).to_rfc3339()
-}
-
-/// `2025-03-11`.
-pub fn day(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
-/// The time from `a` to `b`.
-pub fn between(a: &Timestamp, b: &Timestamp) -> Dur {
-    Dur::from_chrono(b.0 - a.0)
+/// The same instant, with `tz`'s offset: serialized as RFC 3339 in the
+/// project's timezone.
+pub fn local(t: &Timestamp, tz: Tz) -> Timestamp {
+    Timestamp(t.0.with_timezone(&tz).fixed_offset())
 }
 
 /// `{base}.html`, or `{base}-2.html`, `-3` … when that page is `taken`
@@ -222,6 +223,10 @@ mod tests {
     fn ctx(git: &GitHistory) -> Ctx<'_> {
         Ctx {
             tz: crate::time::DEFAULT_TIMEZONE,
+            record: RecordTime::new(
+                &crate::time::Clock::parse("2025-06-01", crate::time::DEFAULT_TIMEZONE).unwrap(),
+                None,
+            ),
             git,
             index: HashMap::new(),
         }

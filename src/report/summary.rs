@@ -1,7 +1,8 @@
 //! The monthly summary, the quarterly phase summary (阶段工作总结表 /
 //! 维护总结报告) and the annual summary report (年终总结报告): the numbers of
-//! a period, computed from the notes, with the hand-written text of
-//! `content/reports/` on top.
+//! a period, counted from the views (so from the judgements they carry),
+//! with the hand-written text of `content/reports/` on top, its figures
+//! filled from the same numbers ([`super::text`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -10,30 +11,38 @@ use serde::Serialize;
 
 use super::backups::RunRow;
 use super::chart::{Calendar, DayState, Series, SeriesChart};
-use super::contract::{BreachRow, used_rules};
+use super::contract::{BreachRow, ContractView, MonthTally, PeriodCounts, RuleTally, Tally, used_rules};
+use super::note::NoteInfo;
+use super::text;
 use super::views::*;
-use crate::analyse::contract::obligations::{ObligationsReport, PeriodStatus};
-use crate::analyse::contract::sla::{Compliance, RuleCompliance, SlaReport};
+use crate::analyse::contract::RecordTime;
+use crate::analyse::contract::obligations::PeriodStatus;
+use crate::analyse::contract::sla::SlaReport;
 use crate::duration::Dur;
 use crate::load::notes::kinds::{
     Cycle, IncidentSeverity, Method, Rating, UpgradeOutcome, VulnSeverity, WorkOrderStatus,
 };
 use crate::period::{Every, Period};
+use crate::time::Timestamp;
 
 /// The report of one month, quarter or year.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     /// `2025-06`, `2025-Q2`, `2025`.
-    pub period: String,
+    pub period: Period,
     pub every: Every,
     pub url: String,
     pub data: String,
-    pub from: String,
-    pub to: String,
-    /// Days of the period inside the service period, up to the report's day.
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Days of the period inside the service period, up to the record's
+    /// last day.
     pub days_elapsed: usize,
-    /// The hand-written text for this period.
-    pub text: Option<ReportTextView>,
+    /// The period's last day is after the record's, in a service period
+    /// that has not ended: the numbers are so far.
+    pub in_progress: bool,
+    /// The hand-written text for this period, its figures filled in.
+    pub text: Option<SummaryText>,
     /// The year, quarter or month this period is part of, and its parts.
     pub parent: Option<PeriodLink>,
     pub parts: Vec<PeriodLink>,
@@ -55,9 +64,21 @@ pub struct Summary {
     pub charts: SummaryCharts,
 }
 
+/// A report's hand-written text.
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryText {
+    pub note: NoteInfo,
+    /// The markdown, every `{figure}` it names filled from this report.
+    pub body: String,
+    /// Placeholders that name no figure of the report, left as written.
+    pub unknown: Vec<String>,
+    /// Where the body starts in its file.
+    pub first_line: usize,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PeriodLink {
-    pub period: String,
+    pub period: Period,
     pub every: Every,
     pub url: String,
 }
@@ -65,7 +86,7 @@ pub struct PeriodLink {
 impl PeriodLink {
     pub fn of(p: &Period) -> PeriodLink {
         PeriodLink {
-            period: p.to_string(),
+            period: *p,
             every: p.every(),
             url: format!("reports/{p}.html"),
         }
@@ -94,7 +115,9 @@ pub struct InspectionStats {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct IncidentStats {
     pub total: usize,
+    /// Open at the period's end (or at the record's moment, if sooner).
     pub open: usize,
+    pub resolved: usize,
     pub general: usize,
     pub major: usize,
     pub by_category: Vec<CategoryCount>,
@@ -187,9 +210,8 @@ pub struct ObligationStats {
     pub every: Every,
     /// The note kind that satisfies it (`inspections`).
     pub kind: String,
-    pub met: usize,
-    pub missed: usize,
-    pub pending: usize,
+    #[serde(flatten)]
+    pub counts: PeriodCounts,
     /// The missed periods, a run of consecutive ones as `first – last`.
     pub missed_periods: Vec<String>,
 }
@@ -197,9 +219,9 @@ pub struct ObligationStats {
 #[derive(Debug, Clone, Serialize)]
 pub struct SlaStats {
     /// Every outcome of the period together.
-    pub total: Compliance,
+    pub total: Tally,
     /// The rules with outcomes in the period.
-    pub rules: Vec<RuleCompliance>,
+    pub rules: Vec<RuleTally>,
     pub breaches: Vec<BreachRow>,
 }
 
@@ -210,6 +232,17 @@ pub struct BackupStats {
     pub ok: usize,
     /// `ok / runs` in percent, one decimal.
     pub percent: Option<f64>,
+    /// Runs after the end of a service period that has ended, when this
+    /// report is its last: checks of the backups the record still owes.
+    pub after_end: Option<RunsAfter>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunsAfter {
+    pub runs: usize,
+    pub ok: usize,
+    /// When the newest of them started.
+    pub last: Timestamp,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -226,42 +259,39 @@ pub struct SummaryCharts {
     pub calendar: Option<Calendar>,
 }
 
-/// What summaries are computed from: the model's notes, sorted by date.
+/// What summaries are computed from: the model's views, sorted by date.
 pub struct Sources<'a> {
-    pub inspections: &'a [InspectionView],
-    pub incidents: &'a [IncidentView],
-    pub workorders: &'a [WorkOrderView],
-    pub vulnerabilities: &'a [VulnerabilityView],
-    pub trainings: &'a [TrainingView],
-    pub upgrades: &'a [UpgradeView],
-    pub faq: &'a [FaqView],
-    pub texts: &'a [ReportTextView],
-    /// The audience's obligations and SLA outcomes.
-    pub obligations: &'a ObligationsReport,
+    pub views: &'a Views,
+    /// The audience's obligations, and its SLA outcomes as analysed.
+    pub contract: &'a ContractView,
     pub sla: &'a SlaReport,
-    /// Every breach, with its note's page.
-    pub breaches: &'a [BreachRow],
     /// The verification runs; `None` when there is no history.
     pub runs: Option<&'a [RunRow]>,
     /// The service period, or the span of the notes' dates.
     pub span: Option<(NaiveDate, NaiveDate)>,
     /// The service period as set.
     pub service: Option<(NaiveDate, NaiveDate)>,
-    pub today: NaiveDate,
+    pub record: RecordTime,
 }
 
 impl Sources<'_> {
+    /// The record's last day.
+    fn last_day(&self) -> NaiveDate {
+        self.record.day.0
+    }
+
     /// Every period that gets a report: each year, quarter and month of the
-    /// span up to today, and every period with hand-written text.
+    /// span up to the record's last day, and every period with hand-written
+    /// text.
     pub fn periods(&self) -> Vec<Period> {
         let mut periods = Vec::new();
         if let Some((from, to)) = self.span {
-            let last = to.min(self.today);
+            let last = to.min(self.last_day());
             for every in [Every::Year, Every::Quarter, Every::Month] {
                 periods.extend(Period::range(every, from, last));
             }
         }
-        for t in self.texts {
+        for t in &self.views.texts {
             if let Ok(p) = t.period.parse::<Period>()
                 && matches!(p.every(), Every::Year | Every::Quarter | Every::Month)
                 && !periods.contains(&p)
@@ -279,153 +309,129 @@ impl Sources<'_> {
     }
 
     pub fn summary(&self, p: &Period, periods: &[Period]) -> Summary {
-        let from = p.first_day();
-        let to = p.last_day();
-        let (f, t) = (day(from), day(to));
-        let within = |date: &str| f.as_str() <= date && date <= t.as_str();
-        let days_elapsed = days(from, to)
-            .filter(|d| self.in_service(*d) && *d <= self.today)
-            .count();
+        let (from, to) = (p.first_day(), p.last_day());
         let is_month = p.every() == Every::Month;
-
-        let inspections = slice(self.inspections, &f, &t, |v| &v.date);
-        let incidents = slice(self.incidents, &f, &t, |v| v.note.date.as_deref().unwrap_or(""));
-        let workorders = slice(self.workorders, &f, &t, |v| v.note.date.as_deref().unwrap_or(""));
-        let trainings = slice(self.trainings, &f, &t, |v| &v.date);
-        let upgrades = slice(self.upgrades, &f, &t, |v| v.note.date.as_deref().unwrap_or(""));
-
-        let parent = match p.every() {
-            Every::Month => Some(Period::containing(Every::Quarter, from)),
-            Every::Quarter => Some(Period::containing(Every::Year, from)),
-            _ => None,
-        }
-        .filter(|q| periods.contains(q))
-        .map(|q| PeriodLink::of(&q));
-        let child_every = match p.every() {
-            Every::Year => Some(Every::Quarter),
-            Every::Quarter => Some(Every::Month),
-            _ => None,
-        };
-        let parts = periods
-            .iter()
-            .filter(|q| Some(q.every()) == child_every && p.contains(q.first_day()))
-            .map(PeriodLink::of)
-            .collect();
-
-        Summary {
-            period: p.to_string(),
+        let inspections = slice(&self.views.inspections, from, to, |v| Some(v.date));
+        let incidents = slice(&self.views.incidents, from, to, |v| v.note.date);
+        let workorders = slice(&self.views.workorders, from, to, |v| v.note.date);
+        let trainings = slice(&self.views.trainings, from, to, |v| Some(v.date));
+        let upgrades = slice(&self.views.upgrades, from, to, |v| v.note.date);
+        let (parent, parts) = links(p, periods);
+        let mut summary = Summary {
+            period: *p,
             every: p.every(),
             url: format!("reports/{p}.html"),
             data: format!("data/reports/{p}.json"),
-            from: f.clone(),
-            to: t.clone(),
-            days_elapsed,
-            text: self.texts.iter().find(|x| x.period == p.to_string()).cloned(),
+            from,
+            to,
+            days_elapsed: days(from, to)
+                .filter(|d| self.in_service(*d) && *d <= self.last_day())
+                .count(),
+            in_progress: !self.record.ended && to > self.last_day(),
+            text: None,
             parent,
             parts,
             inspections: inspection_stats(inspections, is_month),
             incidents: incident_stats(incidents),
             workorders: workorder_stats(workorders),
-            vulnerabilities: self.vulnerability_stats(&f, &t),
-            trainings: TrainingStats {
-                sessions: trainings.len(),
-                attendees: trainings.iter().filter_map(|v| v.attendees).map(u64::from).sum(),
-                rows: trainings.iter().map(TrainingRow::from).collect(),
-            },
+            vulnerabilities: self.vulnerability_stats(from, to),
+            trainings: training_stats(trainings),
             upgrades: upgrade_stats(upgrades),
-            faq: self.faq_stats(&within, &t),
+            faq: self.faq_stats(from, to),
             ratings: rating_stats(inspections, is_month),
             obligations: self.obligation_stats(p),
             sla: self.sla_stats(p),
-            backups: self.runs.map(|runs| {
-                let within: Vec<&RunRow> = runs
-                    .iter()
-                    .filter(|r| r.started_at.get(..10).is_some_and(&within))
-                    .collect();
-                let ok = within.iter().filter(|r| r.ok).count();
-                BackupStats {
-                    runs: within.len(),
-                    ok,
-                    percent: percent(ok, within.len()),
-                }
-            }),
+            backups: self.backup_stats(p),
             charts: self.charts(p, inspections, incidents),
-        }
+        };
+        summary.text = self.text(&summary);
+        summary
+    }
+
+    /// The period's hand-written text, its figures filled from `summary`.
+    fn text(&self, summary: &Summary) -> Option<SummaryText> {
+        let period = summary.period.to_string();
+        let t = self.views.texts.iter().find(|x| x.period == period)?;
+        let figures = serde_json::to_value(summary).expect("summaries serialize");
+        let filled = text::fill(&t.body, &figures);
+        Some(SummaryText {
+            note: t.note.clone(),
+            body: filled.text,
+            unknown: filled.unknown,
+            first_line: t.first_line,
+        })
     }
 
     fn obligation_stats(&self, p: &Period) -> Vec<ObligationStats> {
-        let start = self.service.map(|(from, _)| from);
-        self.obligations
+        let start = self.service.map_or(NaiveDate::MIN, |(from, _)| from);
+        self.contract
             .obligations
             .iter()
             .map(|ob| {
-                let mut s = ObligationStats {
-                    name: ob.name.clone(),
-                    every: ob.every,
-                    kind: ob.kind.clone(),
-                    met: 0,
-                    missed: 0,
-                    pending: 0,
-                    missed_periods: Vec::new(),
-                };
+                let mut counts = PeriodCounts::default();
                 let mut runs: Vec<(Period, Period)> = Vec::new();
                 // A week that began before the service period counts in
                 // the period where the service began.
-                let periods = ob
+                for q in ob
                     .periods
                     .iter()
-                    .filter(|q| p.contains(q.period.first_day().max(start.unwrap_or(NaiveDate::MIN))));
-                for q in periods {
-                    match q.status {
-                        PeriodStatus::Met => s.met += 1,
-                        PeriodStatus::Missed => {
-                            s.missed += 1;
-                            match runs.last_mut() {
-                                Some((_, last)) if last.next() == q.period => *last = q.period,
-                                _ => runs.push((q.period, q.period)),
-                            }
+                    .filter(|q| p.contains(q.period.first_day().max(start)))
+                {
+                    counts.add(q.status);
+                    if q.status == PeriodStatus::Missed {
+                        match runs.last_mut() {
+                            Some((_, last)) if last.next() == q.period => *last = q.period,
+                            _ => runs.push((q.period, q.period)),
                         }
-                        PeriodStatus::Pending => s.pending += 1,
                     }
                 }
-                s.missed_periods = runs
-                    .into_iter()
-                    .map(|(first, last)| {
-                        if first == last {
-                            first.to_string()
-                        } else {
-                            format!("{first} – {last}")
-                        }
-                    })
-                    .collect();
-                s
+                ObligationStats {
+                    name: ob.name.clone(),
+                    every: ob.every,
+                    kind: ob.kind.clone(),
+                    counts,
+                    missed_periods: runs
+                        .into_iter()
+                        .map(|(first, last)| {
+                            if first == last {
+                                first.to_string()
+                            } else {
+                                format!("{first} – {last}")
+                            }
+                        })
+                        .collect(),
+                }
             })
             .collect()
     }
 
+    /// The outcomes of the notes dated in the period, counted by the
+    /// analysis, and their breaches.
     fn sla_stats(&self, p: &Period) -> SlaStats {
         let sla = self.sla.only(|o| p.contains(o.month.first_day()));
-        let (from, to) = (day(p.first_day()), day(p.last_day()));
         SlaStats {
-            total: sla.total(),
+            total: sla.total().into(),
             rules: used_rules(&sla),
             breaches: self
+                .contract
+                .sla
                 .breaches
                 .iter()
-                .filter(|b| from[..7] <= *b.month && *b.month <= to[..7])
+                .filter(|b| p.contains(b.month.first_day()))
                 .cloned()
                 .collect(),
         }
     }
 
-    fn vulnerability_stats(&self, f: &str, t: &str) -> VulnerabilityStats {
+    fn vulnerability_stats(&self, from: NaiveDate, to: NaiveDate) -> VulnerabilityStats {
         let mut s = VulnerabilityStats::default();
-        for v in self.vulnerabilities {
-            let found = &v.found_at[..10];
-            let fixed = v.fixed_at.as_deref().map(|x| &x[..10]);
-            let found_in = f <= found && found <= t;
-            let fixed_in = fixed.is_some_and(|x| f <= x && x <= t);
-            let open_at_end = found <= t && fixed.is_none_or(|x| x > t);
+        let within = |d: NaiveDate| from <= d && d <= to;
+        for v in &self.views.vulnerabilities {
+            let found = v.found_at.0.date_naive();
+            let fixed = v.fixed_at.map(|t| t.0.date_naive());
+            let found_in = within(found);
+            let fixed_in = fixed.is_some_and(within);
+            let open_at_end = found <= to && fixed.is_none_or(|x| x > to);
             if found_in {
                 s.found += 1;
                 match v.severity {
@@ -446,21 +452,58 @@ impl Sources<'_> {
         s
     }
 
-    fn faq_stats(&self, within: &dyn Fn(&str) -> bool, to: &str) -> FaqStats {
+    fn faq_stats(&self, from: NaiveDate, to: NaiveDate) -> FaqStats {
         let added: Vec<&FaqView> = self
+            .views
             .faq
             .iter()
-            .filter(|v| v.added.as_deref().is_some_and(within))
+            .filter(|v| v.added.is_some_and(|a| from <= a && a <= to))
             .collect();
         FaqStats {
             added: added.len(),
             total_at_end: self
+                .views
                 .faq
                 .iter()
-                .filter(|v| v.added.as_deref().is_none_or(|a| a <= to))
+                .filter(|v| v.added.is_none_or(|a| a <= to))
                 .count(),
             rows: added.into_iter().map(FaqRow::from).collect(),
         }
+    }
+
+    /// Verification runs started in the period and the service period, by
+    /// their day in the project's timezone; for the reports that hold the
+    /// last day of a service period that has ended, the runs after it.
+    fn backup_stats(&self, p: &Period) -> Option<BackupStats> {
+        let runs = self.runs?;
+        let started = |r: &RunRow| r.started_at.map(|t| t.0.date_naive());
+        let within: Vec<&RunRow> = runs
+            .iter()
+            .filter(|r| started(r).is_some_and(|d| p.contains(d) && self.in_service(d)))
+            .collect();
+        let ok = within.iter().filter(|r| r.ok).count();
+        let end = self
+            .service
+            .map(|(_, end)| end)
+            .filter(|end| self.record.ended && p.contains(*end));
+        let after_end = end.and_then(|end| {
+            let after: Vec<&RunRow> = runs
+                .iter()
+                .filter(|r| started(r).is_some_and(|d| d > end))
+                .collect();
+            Some(RunsAfter {
+                runs: after.len(),
+                ok: after.iter().filter(|r| r.ok).count(),
+                // Runs are newest first.
+                last: after.first()?.started_at?,
+            })
+        });
+        Some(BackupStats {
+            runs: within.len(),
+            ok,
+            percent: percent(ok, within.len()),
+            after_end,
+        })
     }
 
     fn charts(
@@ -474,105 +517,139 @@ impl Sources<'_> {
             .map(|m| m.to_string())
             .collect();
         let by_month = p.every() != Every::Month;
-        let incidents_by_month = by_month.then(|| {
-            SeriesChart::count(months.clone(), &["general", "major"], true, incidents, |v| {
-                Some((v.reported_at[..7].to_string(), code(&v.severity)))
+        let month_of = |d: NaiveDate| Period::containing(Every::Month, d).to_string();
+        SummaryCharts {
+            incidents_by_month: by_month.then(|| {
+                SeriesChart::count(months.clone(), &["general", "major"], true, incidents, |v| {
+                    Some((month_of(v.note.date?), code(&v.severity)))
+                })
+            }),
+            inspections_by_month: by_month.then(|| {
+                SeriesChart::count(
+                    months.clone(),
+                    &["daily", "weekly", "monthly", "quarterly", "adhoc"],
+                    true,
+                    inspections,
+                    |v| Some((month_of(v.date), code(&v.cycle))),
+                )
+            }),
+            faq_by_month: (p.every() == Every::Year).then(|| self.faq_chart(p, &months)),
+            sla_by_month: by_month.then(|| sla_chart(&self.contract.sla.months, &months)),
+            calendar: Some(self.calendar(p, inspections)),
+        }
+    }
+
+    /// Knowledge-base entries added per month, and in total.
+    fn faq_chart(&self, p: &Period, months: &[String]) -> SeriesChart {
+        let mut chart = SeriesChart::count(months.to_vec(), &["added"], false, &self.views.faq, |v| {
+            v.added.map(|a| {
+                (
+                    Period::containing(Every::Month, a).to_string(),
+                    "added".to_string(),
+                )
             })
         });
-        let inspections_by_month = by_month.then(|| {
-            SeriesChart::count(
-                months.clone(),
-                &["daily", "weekly", "monthly", "quarterly", "adhoc"],
-                true,
-                inspections,
-                |v| Some((v.date[..7].to_string(), code(&v.cycle))),
-            )
+        let before = self
+            .views
+            .faq
+            .iter()
+            .filter(|v| v.added.is_none_or(|a| a < p.first_day()))
+            .count() as f64;
+        let total = chart.series[0]
+            .values
+            .iter()
+            .scan(before, |running, v| {
+                *running += v;
+                Some(*running)
+            })
+            .collect();
+        chart.series.push(Series {
+            key: "total".into(),
+            values: total,
         });
-        let faq_by_month = (p.every() == Every::Year).then(|| {
-            let added = SeriesChart::count(months.clone(), &["added"], false, self.faq, |v| {
-                v.added
-                    .as_ref()
-                    .map(|a| (a[..7].to_string(), "added".to_string()))
-            });
-            let before = self
-                .faq
-                .iter()
-                .filter(|v| v.added.as_deref().is_none_or(|a| a < day(p.first_day()).as_str()))
-                .count() as f64;
-            let mut total = Vec::with_capacity(months.len());
-            let mut running = before;
-            for v in &added.series[0].values {
-                running += v;
-                total.push(running);
-            }
-            let mut chart = added;
-            chart.series.push(Series {
-                key: "total".into(),
-                values: total,
-            });
-            chart
-        });
+        chart
+    }
 
-        let sla_by_month = by_month.then(|| {
-            let of = |month: &str| self.sla.months.iter().find(|m| m.month.to_string() == month);
-            let series = |key: &str, count: fn(&Compliance) -> usize| Series {
-                key: key.into(),
-                values: months
-                    .iter()
-                    .map(|m| of(m).map_or(0.0, |c| count(&c.compliance) as f64))
-                    .collect(),
-            };
-            SeriesChart {
-                series: vec![
-                    series("met", |c| c.met),
-                    series("breached", |c| c.breached),
-                    series("pending", |c| c.pending),
-                ],
-                x: months.clone(),
-                stacked: true,
-            }
-        });
-
-        let mut per_day: HashMap<&str, (bool, u32)> = HashMap::new();
+    /// Each day of the period: a daily record, missing, or still to come.
+    fn calendar(&self, p: &Period, inspections: &[InspectionView]) -> Calendar {
+        let mut per_day: HashMap<NaiveDate, (bool, u32)> = HashMap::new();
         for v in inspections {
-            let e = per_day.entry(v.date.as_str()).or_default();
+            let e = per_day.entry(v.date).or_default();
             e.0 |= v.cycle == Cycle::Daily;
             e.1 += 1;
         }
-        let calendar = Calendar::days(p.first_day(), p.last_day(), |d| {
-            let (daily, count) = per_day.get(day(d).as_str()).copied().unwrap_or_default();
+        Calendar::days(p.first_day(), p.last_day(), |d| {
+            let (daily, count) = per_day.get(&d).copied().unwrap_or_default();
             let state = if !self.in_service(d) {
                 DayState::Outside
             } else if daily {
                 DayState::Done
-            } else if d > self.today {
+            } else if d > self.last_day() {
                 DayState::Future
             } else {
                 DayState::Missing
             };
             (state, count)
-        });
-        SummaryCharts {
-            incidents_by_month,
-            inspections_by_month,
-            faq_by_month,
-            sla_by_month,
-            calendar: Some(calendar),
-        }
+        })
     }
 }
 
-fn inspection_stats(list: &[InspectionView], with_rows: bool) -> InspectionStats {
+/// SLA outcomes met, breached and pending in each of `months`.
+fn sla_chart(tallies: &[MonthTally], months: &[String]) -> SeriesChart {
+    let of = |month: &str| tallies.iter().find(|m| m.month.to_string() == month);
+    let series = |key: &str, count: fn(&Tally) -> usize| Series {
+        key: key.into(),
+        values: months
+            .iter()
+            .map(|m| of(m).map_or(0.0, |c| count(&c.tally) as f64))
+            .collect(),
+    };
+    SeriesChart {
+        series: vec![
+            series("met", |c| c.met),
+            series("breached", |c| c.breached),
+            series("pending", |c| c.pending),
+        ],
+        x: months.to_vec(),
+        stacked: true,
+    }
+}
+
+/// The year, quarter or month `p` is part of, and its parts, among the
+/// periods that have reports.
+fn links(p: &Period, periods: &[Period]) -> (Option<PeriodLink>, Vec<PeriodLink>) {
+    let from = p.first_day();
+    let parent = match p.every() {
+        Every::Month => Some(Period::containing(Every::Quarter, from)),
+        Every::Quarter => Some(Period::containing(Every::Year, from)),
+        _ => None,
+    }
+    .filter(|q| periods.contains(q))
+    .map(|q| PeriodLink::of(&q));
+    let child_every = match p.every() {
+        Every::Year => Some(Every::Quarter),
+        Every::Quarter => Some(Every::Month),
+        _ => None,
+    };
+    let parts = periods
+        .iter()
+        .filter(|q| Some(q.every()) == child_every && p.contains(q.first_day()))
+        .map(PeriodLink::of)
+        .collect();
+    (parent, parts)
+}
+
+pub fn inspection_stats(list: &[InspectionView], with_rows: bool) -> InspectionStats {
     let mut s = InspectionStats {
         total: list.len(),
         ..Default::default()
     };
-    let mut covered: Vec<&str> = Vec::new();
+    let mut covered: Vec<NaiveDate> = Vec::new();
     for v in list {
         match v.cycle {
             Cycle::Daily => {
                 s.daily += 1;
-                covered.push(&v.date);
+                covered.push(v.date);
             }
             Cycle::Weekly => s.weekly += 1,
             Cycle::Monthly => s.monthly += 1,
@@ -614,17 +691,14 @@ fn incident_stats(list: &[IncidentView]) -> IncidentStats {
                 .filter_map(|v| v.time_to_resolve),
         )
     };
+    let open = list.iter().filter(|v| v.open).count();
+    let severity = |s: IncidentSeverity| list.iter().filter(|v| v.severity == s).count();
     IncidentStats {
         total: list.len(),
-        open: list.iter().filter(|v| v.open).count(),
-        general: list
-            .iter()
-            .filter(|v| v.severity == IncidentSeverity::General)
-            .count(),
-        major: list
-            .iter()
-            .filter(|v| v.severity == IncidentSeverity::Major)
-            .count(),
+        open,
+        resolved: list.len() - open,
+        general: severity(IncidentSeverity::General),
+        major: severity(IncidentSeverity::Major),
         by_category,
         mean_resolve: resolve(None),
         mean_resolve_general: resolve(Some(IncidentSeverity::General)),
@@ -646,6 +720,14 @@ fn workorder_stats(list: &[WorkOrderView]) -> WorkOrderStats {
     }
 }
 
+fn training_stats(list: &[TrainingView]) -> TrainingStats {
+    TrainingStats {
+        sessions: list.len(),
+        attendees: list.iter().filter_map(|v| v.attendees).map(u64::from).sum(),
+        rows: list.iter().map(TrainingRow::from).collect(),
+    }
+}
+
 fn upgrade_stats(list: &[UpgradeView]) -> UpgradeStats {
     let count = |o: UpgradeOutcome| list.iter().filter(|v| v.outcome == Some(o)).count();
     UpgradeStats {
@@ -653,7 +735,7 @@ fn upgrade_stats(list: &[UpgradeView]) -> UpgradeStats {
         success: count(UpgradeOutcome::Success),
         rolled_back: count(UpgradeOutcome::RolledBack),
         failed: count(UpgradeOutcome::Failed),
-        mean_duration: mean(list.iter().map(|v| v.duration)),
+        mean_duration: mean(list.iter().filter(|v| !v.open).filter_map(|v| v.duration)),
         rows: list.iter().map(UpgradeRow::from).collect(),
     }
 }
@@ -677,14 +759,14 @@ fn rating_stats(list: &[InspectionView], all_rows: bool) -> RatingStats {
 }
 
 /// `part / whole` in percent, one decimal; `None` of nothing.
-fn percent(part: usize, whole: usize) -> Option<f64> {
+pub fn percent(part: usize, whole: usize) -> Option<f64> {
     (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
 }
 
 /// The items of a date-sorted list dated within `from..=to`.
-fn slice<'a, T>(list: &'a [T], from: &str, to: &str, date: impl Fn(&T) -> &str) -> &'a [T] {
-    let start = list.partition_point(|v| date(v) < from);
-    let end = list.partition_point(|v| date(v) <= to);
+fn slice<T>(list: &[T], from: NaiveDate, to: NaiveDate, date: impl Fn(&T) -> Option<NaiveDate>) -> &[T] {
+    let start = list.partition_point(|v| date(v).is_none_or(|d| d < from));
+    let end = list.partition_point(|v| date(v).is_none_or(|d| d <= to));
     &list[start..end.max(start)]
 }
 
@@ -700,10 +782,6 @@ fn code<T: Serialize>(v: &T) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
-}
-
-fn day(d: NaiveDate) -> String {
-    super::note::day(d)
 }
 
 fn days(from: NaiveDate, to: NaiveDate) -> impl Iterator<Item = NaiveDate> {

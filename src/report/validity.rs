@@ -20,9 +20,8 @@ use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::analyse::contract::ContractReport;
-use crate::analyse::contract::obligations::PeriodStatus;
-use crate::analyse::contract::sla::Status;
+use crate::analyse::contract::obligations::{ObligationsReport, PeriodStatus};
+use crate::analyse::contract::sla::{SlaReport, Status};
 use crate::load::notes::{Meta, Note};
 use crate::time::{Timestamp, start_of_day};
 
@@ -39,12 +38,13 @@ pub struct Validity {
 
 impl Validity {
     /// The validity of a model judged at `now` from `contract` (the
-    /// outcomes the model shows), `notes` (the notes it shows) and the
-    /// deadlines of its other parts (`others`: the logs').
+    /// obligations and SLA outcomes the model shows), `notes` (the notes of
+    /// its audience) and the deadlines of its other parts (`others`: the
+    /// logs').
     pub fn of(
         now: DateTime<FixedOffset>,
         tz: Tz,
-        contract: &ContractReport,
+        (obligations, sla): (&ObligationsReport, &SlaReport),
         notes: &[&Note],
         others: impl IntoIterator<Item = DateTime<FixedOffset>>,
     ) -> Validity {
@@ -54,15 +54,13 @@ impl Validity {
             .map_or(DateTime::<FixedOffset>::MAX_UTC.fixed_offset(), |d| {
                 start_of_day(d, tz)
             });
-        let sla = contract
-            .sla
+        let sla = sla
             .outcomes
             .iter()
             .filter(|o| o.status == Status::Pending)
             .filter_map(|o| o.remaining)
             .map(|left| now + left.to_chrono());
-        let obligations = contract
-            .obligations
+        let obligations = obligations
             .obligations
             .iter()
             .flat_map(|o| &o.periods)
@@ -129,13 +127,10 @@ mod tests {
     }
 
     fn validity(notes: &[Note], clock: &Clock) -> Validity {
-        let contract = crate::analyse::contract::sla::evaluate(notes, &Sla::default(), clock);
-        let report = ContractReport {
-            obligations: crate::analyse::contract::obligations::evaluate(&[], notes, None, clock),
-            sla: contract,
-        };
+        let sla = crate::analyse::contract::sla::evaluate(notes, &Sla::default(), clock);
+        let obligations = crate::analyse::contract::obligations::evaluate(&[], notes, None, clock);
         let refs: Vec<&Note> = notes.iter().collect();
-        Validity::of(clock.now(), DEFAULT_TIMEZONE, &report, &refs, None)
+        Validity::of(clock.now(), DEFAULT_TIMEZONE, (&obligations, &sla), &refs, None)
     }
 
     #[test]

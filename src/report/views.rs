@@ -3,22 +3,41 @@
 //! short rows lists and summaries show.
 //!
 //! Every text comes through [`Ctx::text`], so the client's model holds only
-//! masked values. Times are RFC 3339 in the project's timezone; durations are
+//! masked values. Days are dates and times are [`Timestamp`]s in the
+//! project's timezone (both written as RFC 3339 text); durations are
 //! [`Dur`]s (`2h30m`); enumerations keep their front-matter codes (`general`,
 //! `onsite`), which the templates turn into labels of the portal's language.
+//!
+//! Nothing here is judged again: open or closed, the time taken, the limit
+//! and whether it was kept come from the note's SLA outcomes ([`Standing`]);
+//! a time the note records that had not happened by the record's moment (a
+//! fix dated after `--now`) is not shown.
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::contract::worst;
-use super::note::{Ctx, FormBody, NoteInfo, NoteRef, SectionView, between, day};
-use crate::analyse::contract::sla::{Outcome, Status};
+use super::note::{Ctx, FormBody, NoteInfo, NoteRef, SectionView};
+use super::outcome::{OutcomeView, Standing, Status};
 use crate::duration::Dur;
 use crate::load::notes::kinds::{
     CheckResult, Cycle, Escalation, IncidentSeverity, Method, Rating, RollbackPlan, Signoff, UpgradeOutcome,
     VulnSeverity, WorkOrderStatus,
 };
 use crate::load::notes::{Note, kinds};
-use crate::load::schedules::Sla;
+use crate::time::{ClockTime, Timestamp};
+
+/// Every note's view, sorted into its kind's list (by day, then id).
+#[derive(Debug, Clone, Default)]
+pub struct Views {
+    pub inspections: Vec<InspectionView>,
+    pub incidents: Vec<IncidentView>,
+    pub workorders: Vec<WorkOrderView>,
+    pub faq: Vec<FaqView>,
+    pub trainings: Vec<TrainingView>,
+    pub upgrades: Vec<UpgradeView>,
+    pub vulnerabilities: Vec<VulnerabilityView>,
+    pub texts: Vec<ReportTextView>,
+}
 
 // ---------------------------------------------------------------------------
 // 软件巡检记录单
@@ -26,7 +45,7 @@ use crate::load::schedules::Sla;
 #[derive(Debug, Clone, Serialize)]
 pub struct InspectionView {
     pub note: NoteInfo,
-    pub date: String,
+    pub date: NaiveDate,
     pub cycle: Cycle,
     /// 巡检人
     pub inspector: String,
@@ -35,8 +54,8 @@ pub struct InspectionView {
     pub recorder_from_git: bool,
     /// 检查方式
     pub method: Method,
-    pub start: Option<String>,
-    pub end: Option<String>,
+    pub start: Option<ClockTime>,
+    pub end: Option<ClockTime>,
     pub checks: Vec<CheckView>,
     pub counts: CheckCounts,
     pub review: Option<ReviewView>,
@@ -67,7 +86,7 @@ pub struct CheckCounts {
 #[derive(Debug, Clone, Serialize)]
 pub struct ReviewView {
     pub name: String,
-    pub date: Option<String>,
+    pub date: Option<NaiveDate>,
     pub rating: Rating,
     pub opinion: Option<String>,
 }
@@ -95,14 +114,14 @@ impl InspectionView {
         }
         InspectionView {
             note: info,
-            date: day(m.date.0),
+            date: m.date.0,
             cycle: m.cycle,
             inspector: ctx.text(&m.inspector),
             recorder,
             recorder_from_git,
             method: m.method,
-            start: m.start.map(|t| t.to_string()),
-            end: m.end.map(|t| t.to_string()),
+            start: m.start,
+            end: m.end,
             checks: m
                 .checks
                 .iter()
@@ -115,7 +134,7 @@ impl InspectionView {
             counts,
             review: m.review.as_ref().map(|r| ReviewView {
                 name: ctx.text(&r.name),
-                date: r.date.map(|d| d.to_string()),
+                date: r.date.map(|d| d.0),
                 rating: r.rating,
                 opinion: ctx.opt(&r.opinion),
             }),
@@ -132,7 +151,7 @@ impl InspectionView {
 pub struct InspectionRow {
     pub id: String,
     pub url: String,
-    pub date: String,
+    pub date: NaiveDate,
     pub cycle: Cycle,
     pub inspector: String,
     pub method: Method,
@@ -145,7 +164,7 @@ impl From<&InspectionView> for InspectionRow {
         InspectionRow {
             id: v.note.id.clone(),
             url: v.note.url.clone(),
-            date: v.date.clone(),
+            date: v.date,
             cycle: v.cycle,
             inspector: v.inspector.clone(),
             method: v.method,
@@ -160,7 +179,7 @@ impl From<&InspectionView> for InspectionRow {
 pub struct ReviewRow {
     pub id: String,
     pub url: String,
-    pub date: String,
+    pub date: NaiveDate,
     pub cycle: Cycle,
     pub review: ReviewView,
 }
@@ -170,7 +189,7 @@ impl ReviewRow {
         Some(ReviewRow {
             id: v.note.id.clone(),
             url: v.note.url.clone(),
-            date: v.date.clone(),
+            date: v.date,
             cycle: v.cycle,
             review: v.review.clone()?,
         })
@@ -186,21 +205,24 @@ pub struct IncidentView {
     pub severity: IncidentSeverity,
     pub category: Option<String>,
     pub modules: Vec<String>,
-    pub reported_at: String,
-    pub responded_at: Option<String>,
+    pub reported_at: Timestamp,
+    pub responded_at: Option<Timestamp>,
     pub onsite_required: bool,
-    pub onsite_at: Option<String>,
+    pub onsite_at: Option<Timestamp>,
     pub escalation: Escalation,
-    pub resolved_at: Option<String>,
+    /// When it was resolved; `None` while open at the record's moment.
+    pub resolved_at: Option<Timestamp>,
     pub open: bool,
-    /// From report to resolution.
+    /// From report to resolution, once resolved.
     pub time_to_resolve: Option<Dur>,
+    /// The limit of its resolve rule.
+    pub limit: Option<Dur>,
     pub engineers: Vec<String>,
     pub timeline: Vec<TimelineEvent>,
     /// The FAQ entry written for it: its own `faq` key, or an entry listing it.
     pub faq: Vec<NoteRef>,
     /// Its SLA outcomes: resolution, arrival on site, FAQ entry.
-    pub sla: Vec<Outcome>,
+    pub sla: Vec<OutcomeView>,
     pub intro: Option<String>,
     /// 原因分析
     pub cause: Option<String>,
@@ -217,7 +239,7 @@ pub struct IncidentView {
 #[derive(Debug, Clone, Serialize)]
 pub struct TimelineEvent {
     pub event: &'static str,
-    pub at: String,
+    pub at: Timestamp,
     /// Since the report.
     pub elapsed: Dur,
 }
@@ -228,27 +250,34 @@ impl IncidentView {
         note: &Note,
         m: &kinds::Incident,
         faq: Vec<NoteRef>,
-        sla: Vec<Outcome>,
+        sla: Vec<OutcomeView>,
         ctx: &Ctx,
     ) -> Self {
         let FormBody { intro, named, other } =
             ctx.form_body(&note.body, &["原因分析", "处理方法", "处理结果", "预防措施"]);
         let mut named = named.into_iter();
+        let standing = Standing::of(&sla);
+        // Resolved means its resolve rule has ended: the time is shown only then.
+        let resolved_at = m.resolved_at.filter(|_| !standing.open);
+        let reported_at = ctx.time(&m.reported_at);
+        let responded_at = ctx.happened(&m.responded_at);
+        let onsite_at = ctx.happened(&m.onsite_at);
+        let resolved_at = resolved_at.map(|t| ctx.time(&t));
         let mut timeline = vec![TimelineEvent {
             event: "reported",
-            at: ctx.time(&m.reported_at),
+            at: reported_at,
             elapsed: Dur::default(),
         }];
         for (event, at) in [
-            ("responded", &m.responded_at),
-            ("onsite", &m.onsite_at),
-            ("resolved", &m.resolved_at),
+            ("responded", responded_at),
+            ("onsite", onsite_at),
+            ("resolved", resolved_at),
         ] {
             if let Some(at) = at {
                 timeline.push(TimelineEvent {
                     event,
-                    at: ctx.time(at),
-                    elapsed: between(&m.reported_at, at),
+                    at,
+                    elapsed: Dur::from_chrono(at.0 - reported_at.0),
                 });
             }
         }
@@ -258,14 +287,15 @@ impl IncidentView {
             severity: m.severity,
             category: ctx.opt(&m.category),
             modules: ctx.texts(&m.modules),
-            reported_at: ctx.time(&m.reported_at),
-            responded_at: m.responded_at.as_ref().map(|t| ctx.time(t)),
+            reported_at,
+            responded_at,
             onsite_required: m.onsite_required,
-            onsite_at: m.onsite_at.as_ref().map(|t| ctx.time(t)),
+            onsite_at,
             escalation: m.escalation,
-            resolved_at: m.resolved_at.as_ref().map(|t| ctx.time(t)),
-            open: m.resolved_at.is_none(),
-            time_to_resolve: m.resolved_at.as_ref().map(|r| between(&m.reported_at, r)),
+            resolved_at,
+            open: standing.open,
+            time_to_resolve: standing.took,
+            limit: standing.limit,
             engineers: ctx.texts(&m.engineers),
             timeline,
             faq,
@@ -287,8 +317,8 @@ pub struct IncidentRow {
     pub title: String,
     pub severity: IncidentSeverity,
     pub category: Option<String>,
-    pub reported_at: String,
-    pub resolved_at: Option<String>,
+    pub reported_at: Timestamp,
+    pub resolved_at: Option<Timestamp>,
     pub open: bool,
     pub time_to_resolve: Option<Dur>,
     /// The worst of its SLA outcomes.
@@ -303,11 +333,11 @@ impl From<&IncidentView> for IncidentRow {
             title: v.note.title.clone(),
             severity: v.severity,
             category: v.category.clone(),
-            reported_at: v.reported_at.clone(),
-            resolved_at: v.resolved_at.clone(),
+            reported_at: v.reported_at,
+            resolved_at: v.resolved_at,
             open: v.open,
             time_to_resolve: v.time_to_resolve,
-            sla: worst(&v.sla),
+            sla: super::outcome::worst(&v.sla),
         }
     }
 }
@@ -319,7 +349,7 @@ impl From<&IncidentView> for IncidentRow {
 pub struct WorkOrderView {
     pub note: NoteInfo,
     /// 申请时间
-    pub requested_at: String,
+    pub requested_at: Timestamp,
     /// 服务单位
     pub unit: Option<String>,
     /// 服务地点
@@ -359,7 +389,7 @@ pub struct SignoffsView {
 #[derive(Debug, Clone, Serialize)]
 pub struct SignoffView {
     pub name: String,
-    pub date: Option<String>,
+    pub date: Option<NaiveDate>,
 }
 
 impl WorkOrderView {
@@ -370,7 +400,7 @@ impl WorkOrderView {
         let signoff = |s: &Option<Signoff>| {
             s.as_ref().map(|s| SignoffView {
                 name: ctx.text(&s.name),
-                date: s.date.map(|d| d.to_string()),
+                date: s.date.map(|d| d.0),
             })
         };
         WorkOrderView {
@@ -396,6 +426,11 @@ impl WorkOrderView {
             other,
         }
     }
+
+    /// Not yet done or rejected.
+    pub fn pending(&self) -> bool {
+        matches!(self.status, WorkOrderStatus::Open | WorkOrderStatus::Approved)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -403,7 +438,7 @@ pub struct WorkOrderRow {
     pub id: String,
     pub url: String,
     pub title: String,
-    pub requested_at: String,
+    pub requested_at: Timestamp,
     pub unit: Option<String>,
     pub status: WorkOrderStatus,
 }
@@ -414,7 +449,7 @@ impl From<&WorkOrderView> for WorkOrderRow {
             id: v.note.id.clone(),
             url: v.note.url.clone(),
             title: v.note.title.clone(),
-            requested_at: v.requested_at.clone(),
+            requested_at: v.requested_at,
             unit: v.unit.clone(),
             status: v.status,
         }
@@ -436,10 +471,10 @@ pub struct FaqView {
     pub incidents: Vec<NoteRef>,
     /// When it was added: the earliest resolution of an incident it answers
     /// (the contract has it written once the problem is solved). Entries
-    /// answering no incident have no date and count as there from the start;
-    /// the first commit of the file is not used, since notes are often
-    /// committed long after they were written (or imported at once).
-    pub added: Option<String>,
+    /// answering no resolved incident have no date and count as there from
+    /// the start; the first commit of the file is not used, since notes are
+    /// often committed long after they were written (or imported at once).
+    pub added: Option<NaiveDate>,
     /// 解决方案: the body.
     pub solution: String,
 }
@@ -449,7 +484,7 @@ pub struct FaqRow {
     pub id: String,
     pub url: String,
     pub question: String,
-    pub added: Option<String>,
+    pub added: Option<NaiveDate>,
 }
 
 impl From<&FaqView> for FaqRow {
@@ -458,7 +493,7 @@ impl From<&FaqView> for FaqRow {
             id: v.note.id.clone(),
             url: v.note.url.clone(),
             question: v.question.clone(),
-            added: v.added.clone(),
+            added: v.added,
         }
     }
 }
@@ -469,7 +504,7 @@ impl From<&FaqView> for FaqRow {
 #[derive(Debug, Clone, Serialize)]
 pub struct TrainingView {
     pub note: NoteInfo,
-    pub date: String,
+    pub date: NaiveDate,
     pub topic: String,
     pub trainer: Option<String>,
     pub participants: Option<String>,
@@ -481,7 +516,7 @@ impl TrainingView {
     pub fn new(info: NoteInfo, note: &Note, m: &kinds::Training, ctx: &Ctx) -> Self {
         TrainingView {
             note: info,
-            date: day(m.date.0),
+            date: m.date.0,
             topic: ctx.text(&m.topic),
             trainer: ctx.opt(&m.trainer),
             participants: ctx.opt(&m.participants),
@@ -495,7 +530,7 @@ impl TrainingView {
 pub struct TrainingRow {
     pub id: String,
     pub url: String,
-    pub date: String,
+    pub date: NaiveDate,
     pub topic: String,
     pub trainer: Option<String>,
     pub attendees: Option<u32>,
@@ -506,7 +541,7 @@ impl From<&TrainingView> for TrainingRow {
         TrainingRow {
             id: v.note.id.clone(),
             url: v.note.url.clone(),
-            date: v.date.clone(),
+            date: v.date,
             topic: v.topic.clone(),
             trainer: v.trainer.clone(),
             attendees: v.attendees,
@@ -521,50 +556,54 @@ impl From<&TrainingView> for TrainingRow {
 pub struct UpgradeView {
     pub note: NoteInfo,
     pub version: String,
-    pub window_start: String,
-    pub window_end: String,
-    /// How long the window took, against `limit` (`upgrade_window`).
-    pub duration: Dur,
-    pub limit: Dur,
+    pub window_start: Timestamp,
+    /// When the window closed; `None` while it was still open at the
+    /// record's moment.
+    pub window_end: Option<Timestamp>,
+    /// How long the window took (so far, while open), against `limit`
+    /// (`upgrade_window`).
+    pub duration: Option<Dur>,
+    pub limit: Option<Dur>,
+    /// Still in its window at the record's moment.
+    pub open: bool,
     pub tested_percent: Option<f64>,
     /// The least share of functions tested (`upgrade_tested_percent`).
-    pub tested_required: f64,
+    pub tested_required: Option<f64>,
     /// `rollback_plan = true`, or the plan's text.
     pub rollback_plan: Option<bool>,
     pub rollback_text: Option<String>,
     pub outcome: Option<UpgradeOutcome>,
     /// Its SLA outcomes: the window and the share tested.
-    pub sla: Vec<Outcome>,
+    pub sla: Vec<OutcomeView>,
     pub body: String,
 }
 
 impl UpgradeView {
-    pub fn new(
-        info: NoteInfo,
-        note: &Note,
-        m: &kinds::Upgrade,
-        sla: &Sla,
-        outcomes: Vec<Outcome>,
-        ctx: &Ctx,
-    ) -> Self {
+    pub fn new(info: NoteInfo, note: &Note, m: &kinds::Upgrade, sla: Vec<OutcomeView>, ctx: &Ctx) -> Self {
         let (rollback_plan, rollback_text) = match &m.rollback_plan {
             None => (None, None),
             Some(p @ RollbackPlan::Present(_)) => (Some(p.is_present()), None),
             Some(p @ RollbackPlan::Text(t)) => (Some(p.is_present()), Some(ctx.text(t))),
         };
+        let standing = Standing::of(&sla);
+        let tested_required = sla.iter().find_map(|o| match o.limit {
+            super::outcome::Measure::Percent(p) => Some(p),
+            super::outcome::Measure::Time(_) => None,
+        });
         UpgradeView {
             note: info,
             version: ctx.text(&m.version),
             window_start: ctx.time(&m.window_start),
-            window_end: ctx.time(&m.window_end),
-            duration: between(&m.window_start, &m.window_end),
-            limit: sla.upgrade_window,
+            window_end: (!standing.open).then(|| ctx.time(&m.window_end)),
+            duration: standing.elapsed,
+            limit: standing.limit,
+            open: standing.open,
             tested_percent: m.tested_percent,
-            tested_required: sla.upgrade_tested_percent,
+            tested_required,
             rollback_plan,
             rollback_text,
             outcome: m.outcome,
-            sla: outcomes,
+            sla,
             body: ctx.text(&note.body.markdown),
         }
     }
@@ -576,8 +615,8 @@ pub struct UpgradeRow {
     pub url: String,
     pub title: String,
     pub version: String,
-    pub window_start: String,
-    pub duration: Dur,
+    pub window_start: Timestamp,
+    pub duration: Option<Dur>,
     pub tested_percent: Option<f64>,
     pub outcome: Option<UpgradeOutcome>,
     pub sla: Option<Status>,
@@ -590,11 +629,11 @@ impl From<&UpgradeView> for UpgradeRow {
             url: v.note.url.clone(),
             title: v.note.title.clone(),
             version: v.version.clone(),
-            window_start: v.window_start.clone(),
+            window_start: v.window_start,
             duration: v.duration,
             tested_percent: v.tested_percent,
             outcome: v.outcome,
-            sla: worst(&v.sla),
+            sla: super::outcome::worst(&v.sla),
         }
     }
 }
@@ -608,19 +647,21 @@ pub struct VulnerabilityView {
     /// Who reported it.
     pub source: String,
     pub severity: VulnSeverity,
-    pub found_at: String,
-    pub fixed_at: Option<String>,
+    pub found_at: Timestamp,
+    /// When it was fixed; `None` while open at the record's moment.
+    pub fixed_at: Option<Timestamp>,
     /// When the re-test passed.
-    pub verified_at: Option<String>,
+    pub verified_at: Option<Timestamp>,
     pub systems: Vec<String>,
     pub open: bool,
-    /// From finding to fix, against `limit` (`vuln_*_fix` of its severity).
+    /// From finding to fix, once fixed, against `limit` (`vuln_*_fix` of
+    /// its severity).
     pub time_to_fix: Option<Dur>,
-    pub limit: Dur,
-    /// Fixed later than its limit.
+    pub limit: Option<Dur>,
+    /// Its fix rule is breached: fixed late, or still open past its limit.
     pub over_limit: bool,
     /// Its SLA outcome: the fix against its limit (pending while open).
-    pub sla: Vec<Outcome>,
+    pub sla: Vec<OutcomeView>,
     pub intro: Option<String>,
     /// 漏洞描述
     pub description: Option<String>,
@@ -636,32 +677,26 @@ impl VulnerabilityView {
         info: NoteInfo,
         note: &Note,
         m: &kinds::Vulnerability,
-        sla: &Sla,
-        outcomes: Vec<Outcome>,
+        sla: Vec<OutcomeView>,
         ctx: &Ctx,
     ) -> Self {
         let FormBody { intro, named, other } =
             ctx.form_body(&note.body, &["漏洞描述", "修复措施", "复测结果"]);
         let mut named = named.into_iter();
-        let limit = match m.severity {
-            VulnSeverity::High => sla.vuln_high_fix,
-            VulnSeverity::Medium => sla.vuln_medium_fix,
-            VulnSeverity::Low => sla.vuln_low_fix,
-        };
-        let time_to_fix = m.fixed_at.as_ref().map(|f| between(&m.found_at, f));
+        let standing = Standing::of(&sla);
         VulnerabilityView {
             note: info,
             source: ctx.text(&m.source),
             severity: m.severity,
             found_at: ctx.time(&m.found_at),
-            fixed_at: m.fixed_at.as_ref().map(|t| ctx.time(t)),
-            verified_at: m.verified_at.as_ref().map(|t| ctx.time(t)),
+            fixed_at: m.fixed_at.filter(|_| !standing.open).map(|t| ctx.time(&t)),
+            verified_at: ctx.happened(&m.verified_at),
             systems: ctx.texts(&m.systems),
-            open: m.fixed_at.is_none(),
-            time_to_fix,
-            limit,
-            over_limit: time_to_fix.is_some_and(|t| t > limit),
-            sla: outcomes,
+            open: standing.open,
+            time_to_fix: standing.took,
+            limit: standing.limit,
+            over_limit: standing.over_limit,
+            sla,
             intro,
             description: named.next().flatten(),
             fix: named.next().flatten(),
@@ -678,12 +713,12 @@ pub struct VulnerabilityRow {
     pub title: String,
     pub source: String,
     pub severity: VulnSeverity,
-    pub found_at: String,
-    pub fixed_at: Option<String>,
-    pub verified_at: Option<String>,
+    pub found_at: Timestamp,
+    pub fixed_at: Option<Timestamp>,
+    pub verified_at: Option<Timestamp>,
     pub open: bool,
     pub time_to_fix: Option<Dur>,
-    pub limit: Dur,
+    pub limit: Option<Dur>,
     pub over_limit: bool,
     pub sla: Option<Status>,
 }
@@ -696,14 +731,14 @@ impl From<&VulnerabilityView> for VulnerabilityRow {
             title: v.note.title.clone(),
             source: v.source.clone(),
             severity: v.severity,
-            found_at: v.found_at.clone(),
-            fixed_at: v.fixed_at.clone(),
-            verified_at: v.verified_at.clone(),
+            found_at: v.found_at,
+            fixed_at: v.fixed_at,
+            verified_at: v.verified_at,
             open: v.open,
             time_to_fix: v.time_to_fix,
             limit: v.limit,
             over_limit: v.over_limit,
-            sla: worst(&v.sla),
+            sla: super::outcome::worst(&v.sla),
         }
     }
 }
@@ -716,5 +751,9 @@ impl From<&VulnerabilityView> for VulnerabilityRow {
 pub struct ReportTextView {
     pub note: NoteInfo,
     pub period: String,
+    /// The markdown as written, before the figures it names are filled in
+    /// (each report fills them from its own numbers).
     pub body: String,
+    /// Where the body starts in the file, for messages about it.
+    pub first_line: usize,
 }

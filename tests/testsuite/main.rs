@@ -10,6 +10,7 @@ mod browser;
 mod build;
 mod check;
 mod cli;
+mod consistency;
 mod contract;
 mod example;
 mod init_new;

@@ -867,7 +867,13 @@ fn an_internal_notes_service_limits_are_the_teams_alone() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|b| format!("{} {}", b["id"].as_str().unwrap(), b["rule"].as_str().unwrap()))
+            .map(|b| {
+                format!(
+                    "{} {}",
+                    b["note"]["id"].as_str().unwrap(),
+                    b["rule"].as_str().unwrap()
+                )
+            })
             .collect()
     };
     let client = contract(&p);

@@ -39,6 +39,9 @@ pub struct ObligationsReport {
 pub struct ServicePeriod {
     pub start: Day,
     pub end: Day,
+    /// The period ended before the clock: the record is closed, open items
+    /// are measured to its end.
+    pub ended: bool,
 }
 
 /// One obligation over the service period.
@@ -126,6 +129,7 @@ pub fn evaluate(
         service.map(|(start, end)| ServicePeriod {
             start: Day(start),
             end: Day(end),
+            ended: super::RecordTime::new(clock, service).ended,
         }),
         results,
     )

@@ -38,6 +38,7 @@ pub use crate::load::settings::logs::LogSettings;
 use crate::progress::Progress;
 use crate::time::Clock;
 use aggregate::Aggregate;
+pub use aggregate::ExchangeStatus;
 pub use cache::Update as CacheUpdate;
 use cache::{Cache, Entry, Known, Modified};
 use files::LogFile;
@@ -399,6 +400,7 @@ fn assemble(
         && !days.iter().any(|d| d.recent && !d.alerts.is_empty());
     LogReport {
         ok,
+        recent: report::RecentWindow::new(settings, clock),
         days,
         malformed,
         malformed_count: total.malformed,

@@ -24,6 +24,9 @@ use crate::time::{Clock, Timestamp};
 pub struct LogReport {
     /// No problem recent enough to fail the run (see `[logs] recent`).
     pub ok: bool,
+    /// The days `[logs] recent` makes recent at the clock: their alerts fail
+    /// the run, and the portal calls them recent.
+    pub recent: RecentWindow,
     /// Every day with log lines, oldest first.
     pub days: Vec<DayReport>,
     /// Malformed lines with their place: the first 100 of each file.
@@ -46,6 +49,34 @@ pub struct LogReport {
     pub changes_at: Option<Timestamp>,
     /// Bytes read to check that a grown file's old part is unchanged.
     pub bytes_checked: u64,
+}
+
+/// The whole days up to the clock's that `[logs] recent` covers (at least
+/// the clock's day): the one meaning of "recent" for days of logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RecentWindow {
+    /// How many days: `[logs] recent` in whole days, at least one.
+    pub days: u64,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl RecentWindow {
+    pub fn new(settings: &LogSettings, clock: &Clock) -> RecentWindow {
+        let days = days_in(settings.recent);
+        let to = clock.today();
+        RecentWindow {
+            days,
+            from: to
+                .checked_sub_days(chrono::Days::new(days - 1))
+                .unwrap_or(NaiveDate::MIN),
+            to,
+        }
+    }
+
+    pub fn contains(&self, date: NaiveDate) -> bool {
+        self.from <= date && date <= self.to
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -304,17 +335,18 @@ impl LogReport {
 
 /// Turns a project's merged aggregate into day reports; with them, when the
 /// first document still pending within its limit turns overdue (ms).
+/// A day after the clock's is not recent: re-running a past night with
+/// `--now` fails on that night's alerts, not on later ones.
 pub(super) fn days(agg: &Aggregate, settings: &LogSettings, clock: &Clock) -> (Vec<DayReport>, Option<i64>) {
     let tz = clock.tz();
-    let back = chrono::Days::new(days_in(settings.recent).saturating_sub(1));
-    let recent_from = clock.today().checked_sub_days(back).unwrap_or(NaiveDate::MIN);
+    let recent = RecentWindow::new(settings, clock);
     let (mut overdue, next_overdue) = overdue(agg, settings, clock);
     let days = agg
         .days
         .iter()
         .map(|(date, day)| {
             let late = overdue.remove(date).unwrap_or_default();
-            day_report(*date, day, late, settings, tz, *date >= recent_from)
+            day_report(*date, day, late, settings, tz, recent.contains(*date))
         })
         .collect();
     (days, next_overdue)
@@ -383,7 +415,51 @@ fn day_report(
 ) -> DayReport {
     let count = |level: Level| d.services.values().map(|c| c.get(level)).sum::<u64>();
     let mut alerts = Vec::new();
+    let metrics = metrics(d, s, tz, &mut alerts);
+    let failures = exchange_failures(d, tz, &mut alerts);
+    overdue_alerts(&overdue, s, &mut alerts);
+    let backups = backup_jobs(d, tz, &mut alerts);
+    rule_alerts(d, s, &mut alerts);
+    let failed = failed_logins(d);
+    DayReport {
+        date,
+        recent,
+        lines: d.lines,
+        errors: count(Level::Error) + count(Level::Fatal),
+        warnings: count(Level::Warn),
+        failed_logins: failed.iter().map(|f| f.count).sum(),
+        exchange_failed: d.exchange.failed,
+        exchange_pending: overdue.len() as u64,
+        alerts,
+        services: d
+            .services
+            .iter()
+            .map(|(service, levels)| ServiceLevels {
+                service: service.clone(),
+                lines: levels.total(),
+                levels: *levels,
+            })
+            .collect(),
+        top_errors: top_errors(d, s, tz),
+        logins: Logins {
+            succeeded: d.logins_ok,
+            failed,
+        },
+        exchange: Exchange {
+            ok: d.exchange.ok,
+            failed: d.exchange.failed,
+            pending: d.exchange.pending,
+            failures,
+            overdue,
+        },
+        metrics,
+        backups,
+    }
+}
 
+/// Each host's peaks against the thresholds; an alert for each peak at or
+/// over its threshold.
+fn metrics(d: &DayAgg, s: &LogSettings, tz: Tz, alerts: &mut Vec<Alert>) -> Vec<HostMetrics> {
     let mut metrics = Vec::new();
     for (host, p) in &d.metrics {
         let mut view = |name: &str, peak: Option<Peak>, threshold: f64| {
@@ -415,7 +491,11 @@ fn day_report(
             disk: view("disk", p.disk, s.disk.0),
         });
     }
+    metrics
+}
 
+/// Documents whose exchange failed, most failures first; an alert each.
+fn exchange_failures(d: &DayAgg, tz: Tz, alerts: &mut Vec<Alert>) -> Vec<ExchangeFailure> {
     let mut failures: Vec<ExchangeFailure> = d
         .exchange
         .failures
@@ -438,7 +518,12 @@ fn day_report(
             at: Some(f.last),
         });
     }
-    for o in &overdue {
+    failures
+}
+
+/// An alert for each document that waited longer than `pending_after`.
+fn overdue_alerts(overdue: &[OverdueDocument], s: &LogSettings, alerts: &mut Vec<Alert>) {
+    for o in overdue {
         alerts.push(Alert {
             rule: "exchange_pending".into(),
             subject: o.doc_id.clone(),
@@ -448,7 +533,10 @@ fn day_report(
             at: Some(o.pending_since),
         });
     }
+}
 
+/// Each set's backup jobs; an alert for each set with a failed one.
+fn backup_jobs(d: &DayAgg, tz: Tz, alerts: &mut Vec<Alert>) -> Vec<BackupJobs> {
     let backups: Vec<BackupJobs> = d
         .backups
         .iter()
@@ -479,7 +567,12 @@ fn day_report(
             at: last_failed.map(|l| l.at),
         });
     }
+    backups
+}
 
+/// An alert for each group of a `[[logs.alerts]]` rule that reached its
+/// count.
+fn rule_alerts(d: &DayAgg, s: &LogSettings, alerts: &mut Vec<Alert>) {
     for rule in &s.alerts {
         let Some(groups) = d.rules.get(&rule.name) else {
             continue;
@@ -495,7 +588,10 @@ fn day_report(
             });
         }
     }
+}
 
+/// The most frequent folded error messages (`[logs] top_errors`).
+fn top_errors(d: &DayAgg, s: &LogSettings, tz: Tz) -> Vec<ErrorMessage> {
     let mut top_errors: Vec<ErrorMessage> = d
         .errors
         .iter()
@@ -517,7 +613,11 @@ fn day_report(
             .then_with(|| (&a.service, &a.pattern).cmp(&(&b.service, &b.pattern)))
     });
     top_errors.truncate(s.top_errors);
+    top_errors
+}
 
+/// Failed logins by user and host, most first.
+fn failed_logins(d: &DayAgg) -> Vec<FailedLogins> {
     let mut failed: Vec<FailedLogins> = d
         .failed_logins
         .iter()
@@ -534,39 +634,5 @@ fn day_report(
             .cmp(&a.count)
             .then_with(|| (&a.user, &a.host).cmp(&(&b.user, &b.host)))
     });
-
-    DayReport {
-        date,
-        recent,
-        lines: d.lines,
-        errors: count(Level::Error) + count(Level::Fatal),
-        warnings: count(Level::Warn),
-        failed_logins: failed.iter().map(|f| f.count).sum(),
-        exchange_failed: d.exchange.failed,
-        exchange_pending: overdue.len() as u64,
-        alerts,
-        services: d
-            .services
-            .iter()
-            .map(|(service, levels)| ServiceLevels {
-                service: service.clone(),
-                lines: levels.total(),
-                levels: *levels,
-            })
-            .collect(),
-        top_errors,
-        logins: Logins {
-            succeeded: d.logins_ok,
-            failed,
-        },
-        exchange: Exchange {
-            ok: d.exchange.ok,
-            failed: d.exchange.failed,
-            pending: d.exchange.pending,
-            failures,
-            overdue,
-        },
-        metrics,
-        backups,
-    }
+    failed
 }

@@ -12,7 +12,6 @@
 //! parsed and written on every core: a set of many small files has a long
 //! baseline.
 
-use std::fmt::Write as _;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -41,109 +40,6 @@ pub struct Entry {
     /// `seq`): sampling reads the least recently read files first.
     pub verified_at: String,
     pub verified_run: u64,
-}
-
-impl Entry {
-    /// Appends the entry's line, as serde would write it, without serde's
-    /// per-field machinery.
-    fn write_line(&self, out: &mut String) {
-        out.push_str("{\"path\":");
-        json_str(out, &self.path);
-        out.push_str(",\"blake3\":");
-        json_str(out, &self.blake3);
-        let _ = write!(out, ",\"size\":{},\"modified\":", self.size);
-        json_str(out, &self.modified);
-        out.push_str(",\"first_seen\":");
-        json_str(out, &self.first_seen);
-        out.push_str(",\"verified_at\":");
-        json_str(out, &self.verified_at);
-        let _ = writeln!(out, ",\"verified_run\":{}}}", self.verified_run);
-    }
-
-    /// Reads a line as [`Entry::write_line`] writes it, without serde's
-    /// per-field machinery: `None` for any other line, which serde then
-    /// reads (or names its fault): one with its keys in another order, a
-    /// string with an escape or a control character, a number that is not
-    /// plain digits.
-    fn read_line(line: &str) -> Option<Entry> {
-        let mut c = Cursor(line);
-        c.expect("{\"path\":")?;
-        let path = c.string()?;
-        c.expect(",\"blake3\":")?;
-        let blake3 = c.string()?;
-        c.expect(",\"size\":")?;
-        let size = c.number()?;
-        c.expect(",\"modified\":")?;
-        let modified = c.string()?;
-        c.expect(",\"first_seen\":")?;
-        let first_seen = c.string()?;
-        c.expect(",\"verified_at\":")?;
-        let verified_at = c.string()?;
-        c.expect(",\"verified_run\":")?;
-        let verified_run = c.number()?;
-        c.expect("}")?;
-        c.0.is_empty().then(|| Entry {
-            path: path.to_string(),
-            blake3: blake3.to_string(),
-            size,
-            modified: modified.to_string(),
-            first_seen: first_seen.to_string(),
-            verified_at: verified_at.to_string(),
-            verified_run,
-        })
-    }
-}
-
-/// What is left of a line being read.
-struct Cursor<'a>(&'a str);
-
-impl<'a> Cursor<'a> {
-    fn expect(&mut self, text: &str) -> Option<()> {
-        self.0 = self.0.strip_prefix(text)?;
-        Some(())
-    }
-
-    /// A string that JSON holds as it is.
-    fn string(&mut self) -> Option<&'a str> {
-        let body = self.0.strip_prefix('"')?;
-        let end = memchr::memchr(b'"', body.as_bytes())?;
-        let s = &body[..end];
-        if needs_escape(s) {
-            return None;
-        }
-        self.0 = &body[end + 1..];
-        Some(s)
-    }
-
-    fn number(&mut self) -> Option<u64> {
-        let digits = self.0.bytes().take_while(u8::is_ascii_digit).count();
-        let (n, rest) = self.0.split_at(digits);
-        if n.starts_with('0') && n.len() > 1 {
-            return None;
-        }
-        self.0 = rest;
-        n.parse().ok()
-    }
-}
-
-/// Whether JSON must escape something in `s` (a quote, a backslash, a
-/// control character). No early exit: the compiler checks many bytes at
-/// once.
-fn needs_escape(s: &str) -> bool {
-    s.bytes()
-        .fold(false, |found, b| found | (b < 0x20) | (b == b'"') | (b == b'\\'))
-}
-
-/// `s` as a JSON string: as it is when nothing in it needs escaping (the
-/// usual case), else by serde_json.
-fn json_str(out: &mut String, s: &str) {
-    if !needs_escape(s) {
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
-    } else {
-        out.push_str(&serde_json::to_string(s).expect("a string serializes"));
-    }
 }
 
 /// The baseline of one set: entries sorted by path, one per path.
@@ -204,16 +100,11 @@ impl Baseline {
                     if line.trim().is_empty() {
                         continue;
                     }
-                    let entry = match Entry::read_line(line) {
-                        Some(entry) => entry,
-                        None => serde_json::from_str(line).map_err(|e| BaselineError::Invalid {
-                            path: file.to_path_buf(),
-                            line: run * LINES_PER_RUN + i + 1,
-                            message: format!(
-                                "{e}; fix the line or remove it (the file is then baselined anew)"
-                            ),
-                        })?,
-                    };
+                    let entry = serde_json::from_str(line).map_err(|e| BaselineError::Invalid {
+                        path: file.to_path_buf(),
+                        line: run * LINES_PER_RUN + i + 1,
+                        message: format!("{e}; fix the line or remove it (the file is then baselined anew)"),
+                    })?;
                     entries.push(entry);
                 }
                 Ok(entries)
@@ -260,25 +151,25 @@ impl Baseline {
     }
 
     pub fn save(&self, file: &Path) -> io::Result<()> {
-        let parts: Vec<String> = self
+        let parts: Vec<Vec<u8>> = self
             .entries
             .par_chunks(LINES_PER_RUN)
             .map(|chunk| {
-                let mut text = String::with_capacity(chunk.len() * 280);
+                let mut text = Vec::with_capacity(chunk.len() * 280);
                 for entry in chunk {
-                    entry.write_line(&mut text);
+                    serde_json::to_writer(&mut text, entry).expect("an entry serializes");
+                    text.push(b'\n');
                 }
                 text
             })
             .collect();
-        write_atomic(file, parts.concat().as_bytes())
+        write_atomic(file, &parts.concat())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
 
     #[test]
     fn round_trips_and_names_bad_lines() {
@@ -326,71 +217,16 @@ mod tests {
         }
     }
 
-    fn any_entry() -> impl Strategy<Value = Entry> {
-        let text = prop_oneof!["[a-z0-9/._-]{1,30}", any::<String>(), "[ -~]{0,20}"];
-        (
-            text.clone(),
-            text.clone(),
-            any::<u64>(),
-            text.clone(),
-            text.clone(),
-            text,
-            any::<u64>(),
-        )
-            .prop_map(
-                |(path, blake3, size, modified, first_seen, verified_at, verified_run)| Entry {
-                    path,
-                    blake3,
-                    size,
-                    modified,
-                    first_seen,
-                    verified_at,
-                    verified_run,
-                },
-            )
-    }
-
-    proptest! {
-        #[test]
-        fn lines_read_and_write_as_serde_does(entry in any_entry()) {
-            let by_serde = serde_json::to_string(&entry).unwrap();
-            let mut ours = String::new();
-            entry.write_line(&mut ours);
-            prop_assert_eq!(&ours, &format!("{by_serde}\n"));
-            // The quick reading gives what serde gives, or leaves the line to it.
-            if let Some(read) = Entry::read_line(&by_serde) {
-                prop_assert_eq!(read, entry.clone());
-            }
-            let plain = [&entry.path, &entry.blake3, &entry.modified, &entry.first_seen, &entry.verified_at]
-                .iter()
-                .all(|s| !needs_escape(s));
-            prop_assert_eq!(Entry::read_line(&by_serde).is_some(), plain);
-        }
-    }
-
     #[test]
-    fn lines_serde_must_read_are_left_to_it() {
+    fn lines_in_another_form_are_read_all_the_same() {
+        // A line edited by hand: keys reordered, an escape, blank lines.
         let line = r#"{"path":"a","blake3":"b","size":1,"modified":"m","first_seen":"f","verified_at":"v","verified_run":2}"#;
-        assert!(Entry::read_line(line).is_some());
-        for other in [
-            line.replace("\"size\":1", "\"size\":01"),
-            line.replace("\"size\":1", "\"size\": 1"),
-            line.replace("\"path\":\"a\"", "\"path\":\"a\\u0041\""),
-            line.replace("\"size\":1", "\"size\":18446744073709551616"),
-            format!("{line} "),
-            line.replace("{\"path\":\"a\",", "{")
-                .replace("}", ",\"path\":\"a\"}"),
-        ] {
-            assert!(Entry::read_line(&other).is_none(), "{other}");
-        }
-        // serde reads the reordered and escaped forms all the same.
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("b.jsonl");
-        fs::write(
-            &file,
-            line.replace("\"path\":\"a\"", "\"path\":\"a\\u0041\"") + "\n\n" + line + "\n",
-        )
-        .unwrap();
+        let reordered = line
+            .replace("{\"path\":\"a\",", "{")
+            .replace('}', ",\"path\":\"a\\u0041\"}");
+        fs::write(&file, reordered + "\n\n" + line + "\n").unwrap();
         let b = Baseline::load(&file).unwrap();
         let paths: Vec<_> = b.entries().iter().map(|e| e.path.as_str()).collect();
         assert_eq!(paths, ["a", "aA"]);

@@ -108,6 +108,13 @@ pub(super) fn text(s: &Summary, check_line: &str, tz: chrono_tz::Tz, quiet: bool
             .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
             .unwrap_or_else(|_| s.now.clone());
         let _ = writeln!(t, "opsbook nightly at {now} ({})", tz.name());
+        if let Some(p) = s.obligations.service_period.filter(|p| p.ended) {
+            let _ = writeln!(
+                t,
+                "the service period ended on {}: the portal and the SLA figures are as of its end",
+                p.end
+            );
+        }
     }
     for r in rows.iter().filter(|r| !quiet || r.status.needs_a_person()) {
         let _ = writeln!(t, "  {:<12} {:<14} {}", r.stage, r.status.word(), r.detail);

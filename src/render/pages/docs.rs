@@ -40,7 +40,7 @@ impl Titles {
 pub(super) fn search_docs(report: &Report, titles: &Titles) -> Vec<Doc> {
     let mut docs = Vec::new();
     let mut push = |info: &NoteInfo, parts: Vec<&str>| {
-        let date = info.date.clone().unwrap_or_default();
+        let date = info.date.map(|d| d.to_string()).unwrap_or_default();
         let title = match info.kind.singular() {
             "inspection" => format!("{} {}", titles.inspection, date),
             "upgrade" => format!("{} {}", titles.upgrade, info.title),
@@ -65,7 +65,7 @@ pub(super) fn search_docs(report: &Report, titles: &Titles) -> Vec<Doc> {
         });
     };
     let opt = |s: &Option<String>| s.as_deref().unwrap_or("").to_string();
-    for v in &report.inspections {
+    for v in &report.views.inspections {
         let mut parts = vec![v.inspector.clone(), opt(&v.recorder)];
         for c in &v.checks {
             parts.push(c.item.clone());
@@ -78,13 +78,13 @@ pub(super) fn search_docs(report: &Report, titles: &Titles) -> Vec<Doc> {
         }
         push(&v.note, parts.iter().map(String::as_str).collect());
     }
-    for v in &report.incidents {
+    for v in &report.views.incidents {
         let mut parts = vec![opt(&v.category), v.modules.join(" "), v.engineers.join(" ")];
         parts.extend([&v.intro, &v.cause, &v.handling, &v.result, &v.prevention].map(opt));
         parts.extend(v.other.iter().map(|s| s.markdown.clone()));
         push(&v.note, parts.iter().map(String::as_str).collect());
     }
-    for v in &report.workorders {
+    for v in &report.views.workorders {
         let mut parts = vec![
             opt(&v.unit),
             opt(&v.location),
@@ -95,17 +95,17 @@ pub(super) fn search_docs(report: &Report, titles: &Titles) -> Vec<Doc> {
         parts.extend(v.other.iter().map(|s| s.markdown.clone()));
         push(&v.note, parts.iter().map(String::as_str).collect());
     }
-    for v in &report.faq {
+    for v in &report.views.faq {
         let tags = v.tags.join(" ");
         push(&v.note, vec![&tags, &v.solution]);
     }
-    for v in &report.trainings {
+    for v in &report.views.trainings {
         push(&v.note, vec![&opt(&v.trainer), &opt(&v.participants), &v.body]);
     }
-    for v in &report.upgrades {
+    for v in &report.views.upgrades {
         push(&v.note, vec![&v.version, &opt(&v.rollback_text), &v.body]);
     }
-    for v in &report.vulnerabilities {
+    for v in &report.views.vulnerabilities {
         let mut parts = vec![v.source.clone(), v.systems.join(" ")];
         parts.extend([&v.intro, &v.description, &v.fix, &v.retest].map(opt));
         push(&v.note, parts.iter().map(String::as_str).collect());
@@ -115,14 +115,10 @@ pub(super) fn search_docs(report: &Report, titles: &Titles) -> Vec<Doc> {
         parts.extend(v.body.as_deref());
         push(&v.note, parts);
     }
-    // A report text is found on its period's report, when that has a page.
-    let reports: std::collections::HashSet<&str> = report.summaries.iter().map(|s| s.url.as_str()).collect();
-    for v in report
-        .texts
-        .iter()
-        .filter(|v| reports.contains(v.note.url.as_str()))
-    {
-        push(&v.note, vec![&v.body]);
+    // A report text is found on its period's report, with its figures
+    // filled in as the report shows them.
+    for t in report.summaries.iter().filter_map(|s| s.text.as_ref()) {
+        push(&t.note, vec![&t.body]);
     }
     if report.audience == Audience::Internal {
         docs.extend(log_days(report, titles));

@@ -1,23 +1,34 @@
 //! The inspection records: each as its 软件巡检记录单 (a fragment shared with
-//! its month's print view), and the lists by month and by week.
+//! its month's print view), and the lists by month and by week, as the
+//! model groups and counts them ([`crate::report::lists`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use serde::Serialize;
 
 use super::{NotePage, data_chunks, view_json};
-use crate::load::notes::kinds::Cycle;
 use crate::period::{Every, Period};
 use crate::render::plan::Plan;
 use crate::report::Report;
-use crate::report::chart::{Calendar, DayState};
+use crate::report::chart::Calendar;
+use crate::report::lists::{DayGroup, InspectionMonth, InspectionWeek};
 use crate::report::views::{InspectionRow, InspectionView};
 
 #[derive(Serialize)]
-struct MonthLink {
-    period: String,
-    url: String,
-    print_url: String,
+struct InspectionsIndex<'a> {
+    months: Vec<MonthLink<'a>>,
+    corrections: Vec<&'a crate::report::corrections::Correction>,
+    weeks: Vec<WeekLink<'a>>,
+    calendars: Vec<&'a Calendar>,
+}
+
+/// A month in the list of months: its figures, without its rows, so the
+/// list is not rendered again for every change in a record.
+#[derive(Serialize)]
+struct MonthLink<'a> {
+    period: Period,
+    url: &'a str,
+    print_url: &'a str,
     total: usize,
     days_covered: usize,
     days: usize,
@@ -25,62 +36,62 @@ struct MonthLink {
     fail_checks: usize,
 }
 
+fn month_link(m: &InspectionMonth) -> MonthLink<'_> {
+    MonthLink {
+        period: m.period,
+        url: &m.url,
+        print_url: &m.print_url,
+        total: m.total,
+        days_covered: m.days_covered,
+        days: m.days,
+        warn_checks: m.warn_checks,
+        fail_checks: m.fail_checks,
+    }
+}
+
+/// A week in the list of weeks: without its rows.
 #[derive(Serialize)]
-struct WeekLink {
-    period: String,
-    url: String,
-    from: String,
-    to: String,
+struct WeekLink<'a> {
+    period: Period,
+    url: &'a str,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
     total: usize,
 }
 
 #[derive(Serialize)]
-struct InspectionsIndex<'a> {
-    months: Vec<MonthLink>,
-    corrections: Vec<&'a crate::report::corrections::Correction>,
-    weeks: Vec<WeekLink>,
-    calendars: Vec<&'a Calendar>,
-}
-
-#[derive(Serialize)]
-struct DayGroup {
-    date: String,
-    rows: Vec<InspectionRow>,
-}
-
-#[derive(Serialize)]
-struct Neighbour {
-    period: String,
-    url: String,
+struct Neighbour<'a> {
+    period: Period,
+    url: &'a str,
 }
 
 #[derive(Serialize)]
 struct MonthPage<'a> {
-    period: String,
+    period: Period,
     /// The month's report, when it has one.
-    report: Option<String>,
-    print_url: String,
-    data: String,
-    days: Vec<DayGroup>,
+    report: &'a Option<String>,
+    print_url: &'a str,
+    data: &'a str,
+    days: &'a [DayGroup],
     calendar: Option<&'a Calendar>,
-    prev: Option<Neighbour>,
-    next: Option<Neighbour>,
+    prev: Option<Neighbour<'a>>,
+    next: Option<Neighbour<'a>>,
 }
 
 #[derive(Serialize)]
-struct WeekPage {
-    period: String,
-    from: String,
-    to: String,
-    rows: Vec<InspectionRow>,
-    prev: Option<Neighbour>,
-    next: Option<Neighbour>,
+struct WeekPage<'a> {
+    period: Period,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    rows: &'a [InspectionRow],
+    prev: Option<Neighbour<'a>>,
+    next: Option<Neighbour<'a>>,
 }
 
 /// A month's forms for printing: the forms themselves are its fragments.
 #[derive(Serialize)]
 struct PrintPage {
-    period: String,
+    period: Period,
 }
 
 /// The context of the 软件巡检记录单 fragment.
@@ -112,128 +123,41 @@ pub(super) fn pages<'a>(plan: &mut Plan<'a>, views: &'a [InspectionView]) -> Vec
 }
 
 /// Inspections by month (with a print view of each, made of the records'
-/// `forms`) and by week.
+/// `forms`) and by week, and the index of both.
 pub(super) fn lists<'a>(plan: &mut Plan<'a>, report: &'a Report, forms: &[usize]) {
-    let mut by_month: BTreeMap<&str, Vec<&'a InspectionView>> = BTreeMap::new();
-    let mut forms_of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (v, form) in report.inspections.iter().zip(forms) {
-        by_month.entry(&v.date[..7]).or_default().push(v);
-        forms_of.entry(&v.date[..7]).or_default().push(*form);
-    }
-    // Months of the reports with no record yet are listed too: an empty
-    // month is news to the client.
-    for s in report.summaries.iter().filter(|s| s.every == Every::Month) {
-        by_month.entry(&s.period).or_default();
-    }
-    let calendars: HashMap<&str, &Calendar> = report
+    let months = &report.lists.inspection_months;
+    let weeks = &report.lists.inspection_weeks;
+    let calendars: HashMap<Period, &Calendar> = report
         .summaries
         .iter()
         .filter(|s| s.every == Every::Month)
-        .filter_map(|s| Some((s.period.as_str(), s.charts.calendar.as_ref()?)))
+        .filter_map(|s| Some((s.period, s.charts.calendar.as_ref()?)))
         .collect();
-    let months: Vec<&str> = by_month.keys().copied().collect();
-    let month_url = |m: &str| format!("inspections/month/{m}.html");
-    let mut links = Vec::new();
-    for (i, (&month, records)) in by_month.iter().enumerate() {
-        let mut days: Vec<DayGroup> = Vec::new();
-        for v in records {
-            match days.last_mut() {
-                Some(g) if g.date == v.date => g.rows.push(InspectionRow::from(*v)),
-                _ => days.push(DayGroup {
-                    date: v.date.clone(),
-                    rows: vec![InspectionRow::from(*v)],
-                }),
-            }
-        }
-        let neighbour = |m: Option<&&str>| {
-            m.map(|m| Neighbour {
-                period: m.to_string(),
-                url: month_url(m),
-            })
-        };
-        let print_url = format!("inspections/month/{month}-print.html");
-        let calendar = calendars.get(month).copied();
-        links.push(MonthLink {
-            period: month.to_string(),
-            url: month_url(month),
-            print_url: print_url.clone(),
-            total: records.len(),
-            days_covered: days
-                .iter()
-                .filter(|d| d.rows.iter().any(|r| r.cycle == Cycle::Daily))
-                .count(),
-            days: calendar.map_or(0, |c| {
-                c.days
-                    .iter()
-                    .filter(|d| matches!(d.state, DayState::Done | DayState::Missing))
-                    .count()
-            }),
-            warn_checks: records.iter().map(|v| v.counts.warn).sum(),
-            fail_checks: records.iter().map(|v| v.counts.fail).sum(),
-        });
-        plan.page(
-            month_url(month),
-            "inspections-month.html",
-            MonthPage {
-                period: month.to_string(),
-                report: calendar.map(|_| format!("reports/{month}.html")),
-                print_url: print_url.clone(),
-                data: format!("data/inspections/{month}.json"),
-                days,
-                calendar,
-                prev: neighbour(i.checked_sub(1).and_then(|i| months.get(i))),
-                next: neighbour(months.get(i + 1)),
-            },
+    for (i, m) in months.iter().enumerate() {
+        month_pages(
+            plan,
+            m,
+            neighbours(months, i, |m| (m.period, &m.url)),
+            &calendars,
+            forms,
         );
-        let context = PrintPage {
-            period: month.to_string(),
-        };
-        let json = plan.to_json(&context);
-        let forms = forms_of.get(month).cloned().unwrap_or_default();
-        plan.page_json(print_url, "inspections-print.html", &json, context, forms);
     }
-
-    let mut by_week: BTreeMap<Period, Vec<InspectionRow>> = BTreeMap::new();
-    for v in &report.inspections {
-        if let Ok(d) = chrono::NaiveDate::parse_from_str(&v.date, "%Y-%m-%d") {
-            by_week
-                .entry(Period::containing(Every::Week, d))
-                .or_default()
-                .push(InspectionRow::from(v));
-        }
-    }
-    let weeks: Vec<Period> = by_week.keys().copied().collect();
-    let week_url = |w: &Period| format!("inspections/week/{w}.html");
-    let mut week_links = Vec::new();
-    for (i, (week, rows)) in by_week.into_iter().enumerate() {
-        let neighbour = |w: Option<&Period>| {
-            w.map(|w| Neighbour {
-                period: w.to_string(),
-                url: week_url(w),
-            })
-        };
-        week_links.push(WeekLink {
-            period: week.to_string(),
-            url: week_url(&week),
-            from: week.first_day().to_string(),
-            to: week.last_day().to_string(),
-            total: rows.len(),
-        });
+    for (i, w) in weeks.iter().enumerate() {
+        let (prev, next) = neighbours(weeks, i, |w| (w.period, &w.url));
         plan.page(
-            week_url(&week),
+            w.url.clone(),
             "inspections-week.html",
             WeekPage {
-                period: week.to_string(),
-                from: week.first_day().to_string(),
-                to: week.last_day().to_string(),
-                rows,
-                prev: neighbour(i.checked_sub(1).and_then(|i| weeks.get(i))),
-                next: neighbour(weeks.get(i + 1)),
+                period: w.period,
+                from: w.from,
+                to: w.to,
+                rows: &w.rows,
+                prev,
+                next,
             },
         );
     }
-    week_links.reverse();
-    links.reverse();
+    let links: Vec<MonthLink> = months.iter().rev().map(month_link).collect();
     plan.json("data/inspections/index.json".into(), &links);
     plan.page(
         "inspections/index.html".into(),
@@ -241,7 +165,7 @@ pub(super) fn lists<'a>(plan: &mut Plan<'a>, report: &'a Report, forms: &[usize]
         InspectionsIndex {
             months: links,
             corrections: super::partial_of(report, "inspections"),
-            weeks: week_links,
+            weeks: weeks.iter().rev().map(week_link).collect(),
             // Daily records over each year of the service period.
             calendars: report
                 .summaries
@@ -251,4 +175,62 @@ pub(super) fn lists<'a>(plan: &mut Plan<'a>, report: &'a Report, forms: &[usize]
                 .collect(),
         },
     );
+}
+
+/// A month's page and its print view.
+fn month_pages<'a>(
+    plan: &mut Plan<'a>,
+    m: &'a InspectionMonth,
+    (prev, next): (Option<Neighbour<'a>>, Option<Neighbour<'a>>),
+    calendars: &HashMap<Period, &'a Calendar>,
+    forms: &[usize],
+) {
+    plan.page(
+        m.url.clone(),
+        "inspections-month.html",
+        MonthPage {
+            period: m.period,
+            report: &m.report,
+            print_url: &m.print_url,
+            data: &m.data,
+            days: &m.day_groups,
+            calendar: calendars.get(&m.period).copied(),
+            prev,
+            next,
+        },
+    );
+    let context = PrintPage { period: m.period };
+    let json = plan.to_json(&context);
+    plan.page_json(
+        m.print_url.clone(),
+        "inspections-print.html",
+        &json,
+        context,
+        forms[m.records.clone()].to_vec(),
+    );
+}
+
+fn week_link(w: &InspectionWeek) -> WeekLink<'_> {
+    WeekLink {
+        period: w.period,
+        url: &w.url,
+        from: w.from,
+        to: w.to,
+        total: w.total,
+    }
+}
+
+/// The entries before and after the `i`th, by their period and page.
+fn neighbours<'a, T>(
+    list: &'a [T],
+    i: usize,
+    link: impl Fn(&'a T) -> (Period, &'a String),
+) -> (Option<Neighbour<'a>>, Option<Neighbour<'a>>) {
+    let at = |j: Option<usize>| {
+        j.and_then(|j| list.get(j)).map(|x| {
+            let (period, url) = link(x);
+            Neighbour { period, url }
+        })
+    };
+    (at(i.checked_sub(1)), at(Some(i + 1)))
 }

@@ -2,6 +2,9 @@
 //! contexts, the data behind them (`data/*.json`), the search index, the feed
 //! and the theme's static files. See [`super::plan`] for how each is
 //! fingerprinted and when it is rendered.
+//!
+//! Nothing is counted here: a page's context is parts of the model, picked,
+//! never added up; every figure a page shows is a field of the model.
 
 mod docs;
 mod inspections;
@@ -14,13 +17,15 @@ use serde::Serialize;
 use super::feed;
 use super::plan::Plan;
 use super::search;
-use crate::period::Every;
+use crate::period::{Every, Period};
 use crate::report::backups::Backups;
+use crate::report::contract::Limits;
 use crate::report::corrections::{Correction, PartialView};
+use crate::report::lists::Reviews;
 use crate::report::logs::{LogMonth, LogsOverview};
 use crate::report::summary::Summary;
 use crate::report::views::*;
-use crate::report::{CheckReport, Report};
+use crate::report::{CheckReport, RecordView, Report};
 
 /// The site-wide values every page may read (`site` in templates).
 #[derive(Debug, Serialize)]
@@ -49,12 +54,6 @@ pub(super) struct NotePage<'a, T> {
 }
 
 #[derive(Serialize)]
-struct IncidentPage<'a> {
-    page: &'a IncidentView,
-    limits: &'a crate::load::schedules::Sla,
-}
-
-#[derive(Serialize)]
 struct ListPage<'a, R> {
     rows: Vec<R>,
     /// The kind's records that could not be read as such, listed under
@@ -62,14 +61,14 @@ struct ListPage<'a, R> {
     corrections: Vec<&'a Correction>,
     /// The list's charts of each year, newest first.
     years: Vec<YearCharts<'a>>,
-    limits: &'a crate::load::schedules::Sla,
+    limits: &'a Limits,
 }
 
 /// A year's chart of incidents per month, for the list of incidents: that
 /// list depends on the chart, not on all of the year's report.
 #[derive(Clone, Copy, Serialize)]
 struct YearCharts<'a> {
-    period: &'a str,
+    period: Period,
     charts: IncidentCharts<'a>,
 }
 
@@ -85,25 +84,16 @@ struct FaqTable<'a> {
 }
 
 #[derive(Serialize)]
-struct ReviewsPage {
-    rows: Vec<ReviewRow>,
-    satisfied: usize,
-    fair: usize,
-    unsatisfied: usize,
-    /// Per month: (month, satisfied, fair, unsatisfied).
-    months: Vec<(String, usize, usize, usize)>,
-}
-
-#[derive(Serialize)]
 struct SummaryPage<'a> {
     page: &'a Summary,
+    record: &'a RecordView,
 }
 
 /// A report in the list of reports: its key numbers only, so the list is
 /// not rendered again for every change in a report's details.
 #[derive(Serialize)]
 struct SummaryLink<'a> {
-    period: &'a str,
+    period: Period,
     every: Every,
     url: &'a str,
     inspections: usize,
@@ -143,11 +133,17 @@ struct LogsMonthPage<'a> {
     month: &'a LogMonth,
 }
 
-/// `data/contract.json`: obligations and SLA outcomes.
+/// `data/site.json`: the project and the parts of the model every page
+/// shares.
 #[derive(Serialize)]
-struct ContractData<'a> {
-    obligations: &'a crate::analyse::contract::ObligationsReport,
-    sla: &'a crate::analyse::contract::SlaReport,
+struct SiteData<'a> {
+    audience: crate::report::Audience,
+    record: &'a RecordView,
+    /// The moment the record stands at.
+    at: crate::time::Timestamp,
+    project: &'a crate::report::ProjectInfo,
+    limits: &'a Limits,
+    check: &'a Option<CheckReport>,
 }
 
 /// Every output of the site for `report`.
@@ -159,7 +155,57 @@ pub fn plan<'a>(
     base_url: &str,
 ) -> Plan<'a> {
     let mut plan = Plan::new(engine, &report.mask);
+    overview(&mut plan, report);
+    corrections(&mut plan, report);
+    let forms = inspections::pages(&mut plan, &report.views.inspections);
+    inspections::lists(&mut plan, report, &forms);
+    note_pages(
+        &mut plan,
+        &report.views.incidents,
+        "incident.html",
+        &report.limits,
+    );
+    note_pages(
+        &mut plan,
+        &report.views.workorders,
+        "workorder.html",
+        &report.limits,
+    );
+    note_pages(&mut plan, &report.views.faq, "faq-entry.html", &report.limits);
+    note_pages(
+        &mut plan,
+        &report.views.trainings,
+        "training.html",
+        &report.limits,
+    );
+    note_pages(&mut plan, &report.views.upgrades, "upgrade.html", &report.limits);
+    note_pages(
+        &mut plan,
+        &report.views.vulnerabilities,
+        "vulnerability.html",
+        &report.limits,
+    );
+    kind_lists(&mut plan, report);
+    reviews(&mut plan, &report.lists.reviews);
+    summaries(&mut plan, report);
+    plan.json("data/backups.json".into(), &report.backups);
+    plan.page(
+        "backups/index.html".into(),
+        "backups.html",
+        BackupsPage {
+            part: &report.backups,
+        },
+    );
+    logs(&mut plan, report);
+    search_and_feed(&mut plan, report, labels, base_url);
+    for (path, bytes) in static_files {
+        plan.bytes(path, bytes);
+    }
+    plan
+}
 
+/// The dashboard and the data every page shares.
+fn overview<'a>(plan: &mut Plan<'a>, report: &'a Report) {
     plan.page(
         "index.html".into(),
         "index.html",
@@ -169,59 +215,30 @@ pub fn plan<'a>(
             corrections: &report.corrections,
         },
     );
-    corrections(&mut plan, report);
     plan.json("data/dashboard.json".into(), &report.dashboard);
     plan.json(
         "data/site.json".into(),
         &SiteData {
             audience: report.audience,
-            as_of: &report.as_of,
+            record: &report.record,
+            at: report.record_at,
             project: &report.project,
             limits: &report.limits,
             check: &report.check,
         },
     );
-    plan.json(
-        "data/contract.json".into(),
-        &ContractData {
-            obligations: &report.obligations,
-            sla: &report.sla,
-        },
-    );
+    plan.json("data/contract.json".into(), &report.contract);
+}
 
-    let forms = inspections::pages(&mut plan, &report.inspections);
-    note_pages(&mut plan, &report.workorders, "workorder.html");
-    note_pages(&mut plan, &report.faq, "faq-entry.html");
-    note_pages(&mut plan, &report.trainings, "training.html");
-    note_pages(&mut plan, &report.upgrades, "upgrade.html");
-    note_pages(&mut plan, &report.vulnerabilities, "vulnerability.html");
-    // Incident pages also show the limits that apply (their SLA outcomes
-    // are in their views).
-    let incident_json = view_json(&plan, &report.incidents);
-    data_chunks(&mut plan, &report.incidents, &incident_json);
-    for (v, json) in report.incidents.iter().zip(&incident_json) {
-        let mut json = json.clone();
-        json.extend(serde_json::to_vec(&report.limits).expect("limits serialize"));
-        plan.page_json(
-            v.note.url.clone(),
-            "incident.html",
-            &json,
-            IncidentPage {
-                page: v,
-                limits: &report.limits,
-            },
-            Vec::new(),
-        );
-    }
-
-    inspections::lists(&mut plan, report, &forms);
+/// The list page of each kind, with its data.
+fn kind_lists<'a>(plan: &mut Plan<'a>, report: &'a Report) {
     let years: Vec<YearCharts> = report
         .summaries
         .iter()
         .filter(|s| s.every == Every::Year)
         .rev()
         .map(|s| YearCharts {
-            period: &s.period,
+            period: s.period,
             charts: IncidentCharts {
                 incidents_by_month: s.charts.incidents_by_month.as_ref(),
             },
@@ -238,48 +255,57 @@ pub fn plan<'a>(
         report,
     };
     with_charts.add(
-        &mut plan,
+        plan,
         "incidents",
         "incidents.html",
-        rows::<_, IncidentRow>(&report.incidents),
+        rows::<_, IncidentRow>(&report.views.incidents),
     );
     list.add(
-        &mut plan,
+        plan,
         "workorders",
         "workorders.html",
-        rows::<_, WorkOrderRow>(&report.workorders),
+        rows::<_, WorkOrderRow>(&report.views.workorders),
     );
     list.add(
-        &mut plan,
+        plan,
         "trainings",
         "trainings.html",
-        rows::<_, TrainingRow>(&report.trainings),
+        rows::<_, TrainingRow>(&report.views.trainings),
     );
     list.add(
-        &mut plan,
+        plan,
         "upgrades",
         "upgrades.html",
-        rows::<_, UpgradeRow>(&report.upgrades),
+        rows::<_, UpgradeRow>(&report.views.upgrades),
     );
     list.add(
-        &mut plan,
+        plan,
         "vulnerabilities",
         "vulnerabilities.html",
-        rows::<_, VulnerabilityRow>(&report.vulnerabilities),
+        rows::<_, VulnerabilityRow>(&report.views.vulnerabilities),
     );
     plan.page(
         "faq/index.html".into(),
         "faq.html",
         FaqTable {
-            entries: &report.faq,
+            entries: &report.views.faq,
             corrections: partial_of(report, "faq"),
         },
     );
-    reviews(&mut plan, report);
+}
 
+/// Each report with its data, and the list of reports.
+fn summaries<'a>(plan: &mut Plan<'a>, report: &'a Report) {
     for s in &report.summaries {
         plan.json(s.data.clone(), s);
-        plan.page(s.url.clone(), "summary.html", SummaryPage { page: s });
+        plan.page(
+            s.url.clone(),
+            "summary.html",
+            SummaryPage {
+                page: s,
+                record: &report.record,
+            },
+        );
     }
     plan.page(
         "reports/index.html".into(),
@@ -289,7 +315,7 @@ pub fn plan<'a>(
                 .summaries
                 .iter()
                 .map(|s| SummaryLink {
-                    period: &s.period,
+                    period: s.period,
                     every: s.every,
                     url: &s.url,
                     inspections: s.inspections.total,
@@ -303,16 +329,10 @@ pub fn plan<'a>(
                 .collect(),
         },
     );
-    plan.json("data/backups.json".into(), &report.backups);
-    plan.page(
-        "backups/index.html".into(),
-        "backups.html",
-        BackupsPage {
-            part: &report.backups,
-        },
-    );
-    logs(&mut plan, report);
+}
 
+/// The search page and index, and the Atom feed.
+fn search_and_feed<'a>(plan: &mut Plan<'a>, report: &'a Report, labels: &toml::Table, base_url: &str) {
     plan.page("search.html".into(), "search.html", ());
     let kinds = labels
         .get("kind")
@@ -334,21 +354,6 @@ pub fn plan<'a>(
     }
     let feed = feed::build(report, plan.mask(), base_url);
     plan.page("feed.xml".into(), "feed.xml", feed);
-    for (path, bytes) in static_files {
-        plan.bytes(path, bytes);
-    }
-    plan
-}
-
-/// `data/site.json`: the project and the parts of the model every page
-/// shares.
-#[derive(Serialize)]
-struct SiteData<'a> {
-    audience: crate::report::Audience,
-    as_of: &'a str,
-    project: &'a crate::report::ProjectInfo,
-    limits: &'a crate::load::schedules::Sla,
-    check: &'a Option<CheckReport>,
 }
 
 /// The logs' overview page and a page per month, each with its data: a new
@@ -406,21 +411,35 @@ pub(super) fn view_json<T: Serialize + Sync>(plan: &Plan, views: &[T]) -> Vec<Ve
         .collect()
 }
 
+/// A note's page: its view, and the limits of the contract (which change
+/// what the page says, so they are part of its fingerprint).
+#[derive(Serialize)]
+struct LimitedPage<'a, T> {
+    page: &'a T,
+    limits: &'a Limits,
+}
+
 /// A page per note, and its data in the note's `data/*.json` chunk.
 fn note_pages<'a, T: HasNote + Serialize + Send + Sync + 'a>(
     plan: &mut Plan<'a>,
     views: &'a [T],
     template: &'static str,
+    limits: &'a Limits,
 ) {
     let json = view_json(plan, views);
     data_chunks(plan, views, &json);
-    // The context is `{"page": …}`; its fingerprint is made of the view's own JSON.
+    let limits_json = serde_json::to_vec(limits).expect("limits serialize");
+    // The context is `{"page": …, "limits": …}`; its fingerprint is made of
+    // the view's own JSON and the limits'.
     for (v, json) in views.iter().zip(&json) {
+        let mut fingerprint = Vec::with_capacity(json.len() + limits_json.len());
+        fingerprint.extend_from_slice(json);
+        fingerprint.extend_from_slice(&limits_json);
         plan.page_json(
             v.note().url.clone(),
             template,
-            json,
-            NotePage { page: v },
+            &fingerprint,
+            LimitedPage { page: v, limits },
             Vec::new(),
         );
     }
@@ -448,7 +467,7 @@ pub(super) fn data_chunks<T: HasNote>(plan: &mut Plan, views: &[T], json: &[Vec<
 /// What every kind's list page shares.
 struct ListArgs<'r, 'a> {
     years: &'r [YearCharts<'a>],
-    limits: &'a crate::load::schedules::Sla,
+    limits: &'a Limits,
     report: &'a Report,
 }
 
@@ -517,42 +536,7 @@ fn rows<'v, V: 'v, R: From<&'v V>>(views: &'v [V]) -> Vec<R> {
 }
 
 /// The client's sign-offs of inspection records and their ratings.
-fn reviews(plan: &mut Plan, report: &Report) {
-    let rows: Vec<ReviewRow> = report
-        .inspections
-        .iter()
-        .rev()
-        .filter_map(ReviewRow::of)
-        .collect();
-    let mut months: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
-    let (mut satisfied, mut fair, mut unsatisfied) = (0, 0, 0);
-    for r in &rows {
-        let m = months.entry(r.date[..7].to_string()).or_default();
-        match r.review.rating {
-            crate::load::notes::kinds::Rating::Satisfied => {
-                m.0 += 1;
-                satisfied += 1;
-            }
-            crate::load::notes::kinds::Rating::Fair => {
-                m.1 += 1;
-                fair += 1;
-            }
-            crate::load::notes::kinds::Rating::Unsatisfied => {
-                m.2 += 1;
-                unsatisfied += 1;
-            }
-        }
-    }
-    plan.json("data/reviews/index.json".into(), &rows);
-    plan.page(
-        "reviews/index.html".into(),
-        "reviews.html",
-        ReviewsPage {
-            rows,
-            satisfied,
-            fair,
-            unsatisfied,
-            months: months.into_iter().map(|(m, (s, f, u))| (m, s, f, u)).collect(),
-        },
-    );
+fn reviews<'a>(plan: &mut Plan<'a>, reviews: &'a Reviews) {
+    plan.json("data/reviews/index.json".into(), &reviews.rows);
+    plan.page("reviews/index.html".into(), "reviews.html", reviews);
 }
