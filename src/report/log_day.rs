@@ -1,4 +1,4 @@
-//! One day of logs as its month's page and data show it (SPEC 6): counts by
+//! One day of logs as its month's page and data show it: counts by
 //! service and level, the most frequent errors, failed logins, document
 //! exchange, metric peaks, backup jobs and alerts, every logged text masked
 //! for the audience.

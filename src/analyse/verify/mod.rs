@@ -6,7 +6,7 @@
 //!
 //! [`verify`] is the one entry point, used by `opsbook verify` and by
 //! `opsbook nightly`. It reads the baselines and the backups and returns a
-//! [`Verified`] run: the [`VerifyReport`] (SPEC 5.2) and what the run has to
+//! [`Verified`] run: the [`VerifyReport`] and what the run has to
 //! keep. It writes nothing: the command, holding `state/`'s lock
 //! ([`crate::state::StateLock`]) from before the baselines were read until
 //! after, keeps it with [`Verified::save`], under `state/`:
