@@ -33,6 +33,7 @@ pub mod logs;
 pub mod note;
 pub mod outcome;
 pub mod redact;
+pub mod servers;
 pub mod summary;
 pub mod text;
 pub mod validity;
@@ -111,6 +112,9 @@ pub struct Report {
     /// Log aggregates: per day, errors, failed logins, exchange
     /// failures, metric peaks, alerts; `None` without logs.
     pub logs: Option<Logs>,
+    /// Server inspection records and monthly server reports; `None`
+    /// when no host sent metrics.
+    pub servers: Option<servers::Servers>,
     /// Obligations met or missed per period, SLA outcomes of this
     /// audience's notes (`data/contract.json`).
     pub contract: ContractView,
@@ -246,6 +250,10 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
     let service = inputs.project.settings.project.period();
     let backups = Backups::new(inputs.analyses.verify, inputs.analyses.history, tz);
     let logs = inputs.analyses.logs.map(Logs::new);
+    let servers = inputs
+        .analyses
+        .logs
+        .and_then(|l| servers::Servers::new(&l.servers));
     let summaries = summaries(&summary::Sources {
         views: &views,
         contract: &contract,
@@ -287,6 +295,7 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         dashboard,
         backups,
         logs,
+        servers,
         contract,
         history_breaks: inputs.history_breaks.to_vec(),
     })

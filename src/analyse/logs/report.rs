@@ -49,6 +49,10 @@ pub struct LogReport {
     pub changes_at: Option<Timestamp>,
     /// Bytes read to check that a grown file's old part is unchanged.
     pub bytes_checked: u64,
+    /// Each host's server record of each day, by host then day. Not part
+    /// of the summary: the portal shows them, with their data.
+    #[serde(skip)]
+    pub servers: Vec<super::servers::ServerDay>,
 }
 
 /// The whole days up to the clock's that `[logs] recent` covers (at least
@@ -483,12 +487,13 @@ fn metrics(d: &DayAgg, s: &LogSettings, tz: Tz, alerts: &mut Vec<Alert>) -> Vec<
                 }
             })
         };
+        let t = s.thresholds(host, None);
         metrics.push(HostMetrics {
             host: host.clone(),
             samples: p.samples,
-            cpu: view("cpu", p.cpu, s.cpu.0),
-            mem: view("mem", p.mem, s.mem.0),
-            disk: view("disk", p.disk, s.disk.0),
+            cpu: view("cpu", p.cpu, t.cpu),
+            mem: view("mem", p.mem, t.mem),
+            disk: view("disk", p.disk, t.disk),
         });
     }
     metrics

@@ -8,6 +8,7 @@
 
 mod docs;
 mod inspections;
+mod servers;
 
 use std::collections::BTreeMap;
 
@@ -197,6 +198,7 @@ pub fn plan<'a>(
         },
     );
     logs(&mut plan, report);
+    servers::servers(&mut plan, report);
     search_and_feed(&mut plan, report, labels, base_url);
     for (path, bytes) in static_files {
         plan.bytes(path, bytes);
