@@ -118,7 +118,11 @@ pub fn ingest_logs(
             });
         }
     };
-    let ingested = logs::ingest(&session.project, &session.clock, progress)?;
+    // The register's roles choose hosts' thresholds; its problems are
+    // `check`'s to report.
+    let (devices, _) = crate::load::hardware::load(&session.project);
+    let roles = crate::load::hardware::roles(&devices);
+    let ingested = logs::ingest(&session.project, &session.clock, &roles, progress)?;
     match lock {
         Some(lock) if session.backdated.is_none() => ingested.save(&session.project, lock),
         _ => Ok(ingested.report),
@@ -239,6 +243,7 @@ pub fn portal(
             schedules: &checked.schedules,
             notes: &checked.notes,
             partial: &checked.partial,
+            hardware: &checked.hardware,
             check: checked.report(),
             git,
             analyses,

@@ -7,6 +7,7 @@
 //! for everything else.
 
 pub mod git;
+pub mod hardware;
 pub mod inputs;
 pub mod nesting;
 pub mod notes;

@@ -53,6 +53,8 @@ pub const TEMPLATES: &[(&str, &str)] = compiled_in!("templates":
     "servers.html",
     "server-month.html",
     "server-day.html",
+    "hardware.html",
+    "device.html",
     "search.html",
     "feed.xml",
     "parts/inspection-form.html",

@@ -27,6 +27,7 @@ pub mod chart;
 pub mod contract;
 pub mod corrections;
 pub mod dashboard;
+pub mod hardware;
 pub mod lists;
 pub mod log_day;
 pub mod logs;
@@ -115,6 +116,8 @@ pub struct Report {
     /// Server inspection records and monthly server reports; `None`
     /// when no host sent metrics.
     pub servers: Option<servers::Servers>,
+    /// The hardware register; `None` without `content/hardware/`.
+    pub hardware: Option<hardware::Register>,
     /// Obligations met or missed per period, SLA outcomes of this
     /// audience's notes (`data/contract.json`).
     pub contract: ContractView,
@@ -186,6 +189,8 @@ pub struct Inputs<'a> {
     pub notes: &'a [Note],
     /// What could be read of the notes that could not be typed.
     pub partial: &'a [Partial],
+    /// The hardware register's devices.
+    pub hardware: &'a [crate::load::hardware::Device],
     pub check: CheckReport,
     /// The history of `content/` (`load::git::GitLog`); empty without git.
     pub git: &'a GitHistory,
@@ -254,6 +259,14 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         .analyses
         .logs
         .and_then(|l| servers::Servers::new(&l.servers));
+    let hardware = hardware::Register::new(
+        inputs.hardware,
+        &notes,
+        &views,
+        servers.as_ref(),
+        service,
+        record.day,
+    );
     let summaries = summaries(&summary::Sources {
         views: &views,
         contract: &contract,
@@ -295,6 +308,7 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         dashboard,
         backups,
         logs,
+        hardware,
         servers,
         contract,
         history_breaks: inputs.history_breaks.to_vec(),

@@ -13,6 +13,7 @@ mod cli;
 mod consistency;
 mod contract;
 mod example;
+mod hardware;
 mod init_new;
 mod integrity;
 mod logs;

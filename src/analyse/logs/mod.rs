@@ -30,6 +30,7 @@ pub mod report;
 mod rules;
 pub mod servers;
 
+use std::collections::BTreeMap;
 use std::io;
 use std::path::PathBuf;
 
@@ -67,7 +68,15 @@ pub enum LogError {
 ///
 /// `clock` decides what is recent (`[logs] recent`) and how long a
 /// still-pending document has waited.
-pub fn ingest(project: &Project, clock: &Clock, progress: &dyn Progress) -> Result<Ingested, LogError> {
+///
+/// `roles` gives hosts a role (the hardware register's) where
+/// `[logs.hosts]` does not, for their thresholds.
+pub fn ingest(
+    project: &Project,
+    clock: &Clock,
+    roles: &BTreeMap<String, String>,
+    progress: &dyn Progress,
+) -> Result<Ingested, LogError> {
     let settings = &project.settings.logs;
     let (files, problems) = files::find(project, &settings.paths)?;
     let cache = Cache::new(&project.state_dir(), project.tz(), settings);
@@ -123,7 +132,7 @@ pub fn ingest(project: &Project, clock: &Clock, progress: &dyn Progress) -> Resu
         None => clock.today(),
     };
     Ok(Ingested {
-        report: assemble(results, problems, settings, clock, last_day),
+        report: assemble(results, problems, settings, clock, roles, last_day),
         cache,
     })
 }
@@ -336,6 +345,7 @@ fn assemble(
     mut problems: Vec<FileProblem>,
     settings: &LogSettings,
     clock: &Clock,
+    roles: &BTreeMap<String, String>,
     last_day: chrono::NaiveDate,
 ) -> LogReport {
     let recent_since = clock.now().timestamp_millis() - settings.recent.as_secs().saturating_mul(1000);
@@ -390,8 +400,8 @@ fn assemble(
         });
         total.merge(agg);
     }
-    let (days, next_overdue) = report::days(&total, settings, clock);
-    let servers = servers::records(&total, settings, &Default::default(), clock, last_day);
+    let (days, next_overdue) = report::days(&total, settings, clock, roles);
+    let servers = servers::records(&total, settings, roles, clock, last_day);
     // A file's problems are recent until its modification time plus
     // `[logs] recent`.
     let recent_ms = settings.recent.as_secs().saturating_mul(1000);

@@ -29,6 +29,15 @@ pub const KIND_NAMES: &[&str] = &[
     "reports",
 ];
 
+/// The devices of the hardware register a record touched.
+const HOSTS: Field = Field::default(
+    "hosts",
+    Type::Texts,
+    "[]",
+    "[\"db-01\"]",
+    "the devices of the hardware register (`content/hardware/`) it touched, by name",
+);
+
 const TYPE: Field = Field::optional(
     "type",
     Type::Kind,
@@ -222,6 +231,7 @@ pub static INCIDENT: Table = Table {
             "\"FAQ-007\"",
             "the FAQ entry written for it",
         ),
+        HOSTS,
         TYPE,
         AUDIENCE,
     ],
@@ -299,6 +309,7 @@ pub static WORK_ORDER: Table = Table {
             "\"done\"",
             "where the work order stands",
         ),
+        HOSTS,
         TYPE,
         AUDIENCE,
     ],
@@ -444,6 +455,7 @@ pub static UPGRADE: Table = Table {
             "\"success\"",
             "how it ended",
         ),
+        HOSTS,
         TYPE,
         AUDIENCE,
     ],

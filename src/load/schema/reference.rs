@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use super::{Field, IdForm, Need, Rule, Table, Type, notes, schedules, settings};
+use super::{Field, IdForm, Need, Rule, Table, Type, hardware, notes, schedules, settings};
 use crate::load::notes::Kind;
 
 /// Each generated block of the reference: its name and its markdown.
@@ -16,6 +16,7 @@ pub fn blocks() -> Vec<(&'static str, String)> {
         ("settings", tables(&settings::SETTINGS, 3, "")),
         ("notes", notes_block()),
         ("schedules", tables(&schedules::SCHEDULE, 3, "")),
+        ("hardware", tables(&hardware::DEVICE, 3, "")),
     ]
 }
 
@@ -312,7 +313,11 @@ mod tests {
 
     #[test]
     fn examples_are_valid_documents() {
-        for (schema, skip) in [(&settings::SETTINGS, &[][..]), (&schedules::SCHEDULE, &[][..])] {
+        for (schema, skip) in [
+            (&settings::SETTINGS, &[][..]),
+            (&schedules::SCHEDULE, &[][..]),
+            (&hardware::DEVICE, &[][..]),
+        ] {
             let text = example_toml(schema, "", skip);
             assert!(toml::from_str::<toml::Table>(&text).is_ok(), "{text}");
         }

@@ -425,7 +425,7 @@ pub static REDACT: Table = Table {
     fields: &[
         Field::default(
             "disable",
-            Type::ListOf(&["phone", "landline", "id_card", "email", "secret"]),
+            Type::ListOf(&["phone", "landline", "id_card", "email", "ip", "secret"]),
             "[]",
             "[\"landline\"]",
             "built-in rules to leave out",

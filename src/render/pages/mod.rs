@@ -7,6 +7,7 @@
 //! never added up; every figure a page shows is a field of the model.
 
 mod docs;
+mod hardware;
 mod inspections;
 mod servers;
 
@@ -199,6 +200,7 @@ pub fn plan<'a>(
     );
     logs(&mut plan, report);
     servers::servers(&mut plan, report);
+    hardware::hardware(&mut plan, report);
     search_and_feed(&mut plan, report, labels, base_url);
     for (path, bytes) in static_files {
         plan.bytes(path, bytes);
