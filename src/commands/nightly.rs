@@ -189,7 +189,11 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let logs = logs_stage(ctx, &session, &lock);
     let verify = verify_stage(ctx, &session, &lock);
     drop(lock);
-    let contract = pipeline::contract_of(&session, &checked);
+    let logs_report = match &logs {
+        Stage::Ran { report, .. } => Some(report),
+        _ => None,
+    };
+    let contract = pipeline::contract_of(&session, &checked, logs_report);
     let build = build_stage(ctx, &session, &checked, &git.finish(), &contract, &verify, &logs);
     let (obligations, sla) = contract_sections(&contract);
 

@@ -63,7 +63,7 @@ impl Analysed {
         };
         ctx.print_diagnostics(&warnings);
         Analysed {
-            contract: contract_of(session, checked),
+            contract: contract_of(session, checked, logs.as_ref()),
             verify,
             history,
             logs,
@@ -146,14 +146,37 @@ pub fn verify_backups(
 }
 
 /// Obligations and SLAs held against the checked notes, at the session's
-/// clock.
-pub fn contract_of(session: &Session, checked: &Checked) -> ContractReport {
-    contract::analyse(
+/// clock; with each server's coverage (its days with metrics, from `logs`,
+/// or with an inspection) among the obligations.
+pub fn contract_of(session: &Session, checked: &Checked, logs: Option<&LogReport>) -> ContractReport {
+    let mut report = contract::analyse(
         &session.project,
         &checked.schedules,
         &checked.notes,
         &session.clock,
-    )
+    );
+    let mut monitored: std::collections::BTreeMap<String, std::collections::BTreeSet<chrono::NaiveDate>> =
+        checked
+            .hardware
+            .iter()
+            .map(|d| (d.name.clone(), Default::default()))
+            .collect();
+    for r in logs.map_or(&[][..], |l| l.servers.as_slice()) {
+        let days = monitored.entry(r.host.clone()).or_default();
+        if r.monitored_minutes > 0 {
+            days.insert(r.date);
+        }
+    }
+    if !monitored.is_empty() {
+        let coverage = contract::obligations::server_coverage(
+            &monitored,
+            &checked.notes,
+            session.project.settings.project.period(),
+            &session.clock,
+        );
+        report.obligations = report.obligations.with(coverage);
+    }
+    report
 }
 
 /// The last verification on record (`state/verify.json`); when it cannot be

@@ -270,3 +270,70 @@ fn ingesting_in_parts_gives_the_same_records() {
         whole.read("site/servers/db-01/2025-12-01.html")
     );
 }
+
+/// A server's day with neither metrics nor an inspection is a gap in its
+/// coverage, missed like an inspection; a day with either is met.
+#[test]
+fn a_day_without_metrics_or_inspection_is_missed() {
+    let p = TestProject::new();
+    p.file(
+        "opsbook.toml",
+        MINIMAL_SETTINGS
+            .replace("start = 2025-01-01", "start = 2025-12-01")
+            .replace("end = 2025-12-31", "end = 2025-12-04"),
+    );
+    let metric = |day: u32| {
+        Sample {
+            day,
+            minute: 600,
+            second: 0,
+            cpu: 10.0,
+            mem: 20.0,
+            disk: 30.0,
+        }
+        .line("db-01")
+    };
+    p.file("logs/m.jsonl", format!("{}\n{}\n", metric(1), metric(3)));
+    p.file(
+        "content/hardware/st-01.toml",
+        "name = \"st-01\"\nrole = \"storage\"\n",
+    );
+    p.file(
+        "content/inspections/251202-01.md",
+        "+++\nid = \"251202-01\"\ndate = 2025-12-02\ninspector = \"李婷\"\nmethod = \"remote\"\n+++\n## 检查内容\n正常\n## 巡检结果分析\n正常\n",
+    );
+    let run = p.run(&["--now", "2025-12-10", "nightly", "--json", "-"]);
+    run.expect_code(1);
+    let v: Value = serde_json::from_str(&run.stdout()).unwrap();
+    let missed: Vec<(String, String)> = v["obligations"]["missed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["name"].as_str().unwrap().starts_with("服务器巡检"))
+        .map(|m| {
+            (
+                m["name"].as_str().unwrap().into(),
+                m["period"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let want = |host: &str, days: &[&str]| {
+        days.iter()
+            .map(|d| (format!("服务器巡检 {host}"), d.to_string()))
+            .collect::<Vec<_>>()
+    };
+    // db-01: metrics on the 1st and 3rd, the inspection on the 2nd; st-01
+    // (in the register, no metrics): only the inspection's day.
+    let mut expected = want("db-01", &["2025-12-04"]);
+    expected.extend(want("st-01", &["2025-12-01", "2025-12-03", "2025-12-04"]));
+    assert_eq!(missed, expected);
+    // The dashboard's calendar shows each server's coverage.
+    let contract: Value = serde_json::from_str(&p.read("site/data/contract.json")).unwrap();
+    let names: Vec<&str> = contract["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"服务器巡检 db-01"), "{names:?}");
+}
