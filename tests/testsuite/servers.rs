@@ -337,3 +337,52 @@ fn a_day_without_metrics_or_inspection_is_missed() {
         .collect();
     assert!(names.contains(&"服务器巡检 db-01"), "{names:?}");
 }
+
+/// The server record, the monthly report, the register and a device page
+/// on paper: nothing wider than A4, and each form on one A4 page.
+#[test]
+#[ignore = "needs chromium"]
+fn server_and_hardware_pages_print_on_a4() {
+    use crate::browser::{Mode, chromium, layout_problems, measure, tools, url};
+    tools();
+    let p = project(&all_lines(&samples()));
+    p.file(
+        "content/hardware/db-01.toml",
+        "name = \"db-01\"\nrole = \"db\"\nmodel = \"华为 TaiShan 200 2280（2 × 鲲鹏 920 64 核，512 GB）\"\nserial = \"2102312RKH10M3000201\"\nlocation = \"高新区管委会信息中心机房 A03 机柜 12U\"\nip = \"10.20.1.21\"\nos = \"openEuler 22.03 LTS SP3\"\npurchased = 2022-12-26\nwarranty_until = 2025-12-25\nengineer = \"王磊\"\n\n[[changes]]\ndate = 2025-08-12\nwhat = \"更换 5 号 SSD（SMART 预警），阵列重建完成\"\nby = \"王磊\"\n",
+    );
+    p.run(&["--now", "2025-12-02T22:00", "build"]).expect_code(0);
+    let site = p.join("site");
+    let pages = [
+        "servers/db-01/2025-12-01.html",
+        "servers/db-01/2025-12.html",
+        "hardware/index.html",
+        "hardware/db-01.html",
+    ];
+    let modes: Vec<(&str, Mode)> = pages.iter().map(|p| (*p, Mode::Print)).collect();
+    for (page, r) in pages.iter().zip(measure(&site, &modes, None)) {
+        let problems = layout_problems(&r);
+        assert!(problems.is_empty(), "{page} on paper: {problems:#?}");
+    }
+    let pdfs = tempfile::tempdir().unwrap();
+    for (page, most) in pages.iter().zip([1, 4, 1, 1]) {
+        let pdf = pdfs.path().join(format!("{}.pdf", page.replace('/', "_")));
+        chromium(
+            &[
+                "--no-pdf-header-footer",
+                &format!("--print-to-pdf={}", pdf.display()),
+            ],
+            &url(&site, page),
+        );
+        let info = std::process::Command::new("pdfinfo").arg(&pdf).output().unwrap();
+        let info = String::from_utf8_lossy(&info.stdout).into_owned();
+        let field = |name: &str| {
+            info.lines()
+                .find(|l| l.starts_with(name))
+                .map(|l| l[name.len()..].trim().to_string())
+                .unwrap_or_default()
+        };
+        let count: usize = field("Pages:").parse().unwrap();
+        assert!((1..=most).contains(&count), "{page}: {count} pages");
+        assert!(field("Page size:").ends_with("(A4)"), "{page}: {info}");
+    }
+}
