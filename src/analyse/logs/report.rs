@@ -404,7 +404,7 @@ fn overdue(
 }
 
 /// An instant (ms) in the project's timezone.
-fn at(ms: i64, tz: Tz) -> Timestamp {
+pub(super) fn at(ms: i64, tz: Tz) -> Timestamp {
     let utc = DateTime::from_timestamp_millis(ms).unwrap_or_default();
     Timestamp(utc.with_timezone(&tz).fixed_offset())
 }

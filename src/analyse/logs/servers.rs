@@ -137,7 +137,7 @@ pub fn records(
                 MINUTES as u32
             };
             let peaks = agg.days.get(&date).and_then(|d| d.metrics.get(host));
-            let at = |ms: i64| at_ms(ms, tz);
+            let at = |ms: i64| super::report::at(ms, tz);
             let metric = |m: &MetricDay, peak: Option<super::aggregate::Peak>, threshold: f64| {
                 let (average, peak) = (m.average()?, peak?);
                 Some(MetricRecord {
@@ -255,9 +255,4 @@ fn local(date: NaiveDate, minute: u32, tz: Tz) -> Timestamp {
         .earliest()
         .unwrap_or_else(|| tz.from_utc_datetime(&naive));
     Timestamp(t.fixed_offset())
-}
-
-fn at_ms(ms: i64, tz: Tz) -> Timestamp {
-    let utc = chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default();
-    Timestamp(utc.with_timezone(&tz).fixed_offset())
 }
