@@ -23,3 +23,4 @@ mod print;
 mod serve;
 mod verify;
 mod verify_db;
+mod wording;
