@@ -8,6 +8,7 @@ mod support;
 
 mod browser;
 mod build;
+mod chart_tables;
 mod check;
 mod cli;
 mod consistency;
