@@ -335,6 +335,15 @@ fn the_example_portal_in_a_browser() {
                 .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
                 .collect();
             assert!(serious.is_empty(), "{page}: {serious:#?}");
+            // Nor any header cell without text (a chart table's corner,
+            // an unlabelled row of the report), whatever its impact.
+            let empty_headers: Vec<&Value> = r["violations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|v| v["id"] == "empty-table-header")
+                .collect();
+            assert!(empty_headers.is_empty(), "{page}: {empty_headers:#?}");
         }
     }
 
