@@ -21,6 +21,7 @@ mod nightly;
 mod pg;
 mod portal;
 mod print;
+mod schedule;
 mod serve;
 mod verify;
 mod verify_db;
