@@ -66,6 +66,9 @@ pub struct ScheduleRow {
 pub struct LatePeriod {
     pub period: crate::period::Period,
     pub due: crate::time::Timestamp,
+    /// The last day a record may still be written for it: the day before
+    /// `due`, which is a midnight.
+    pub last_day: chrono::NaiveDate,
 }
 
 impl ScheduleView {
@@ -104,6 +107,7 @@ fn row(ob: &ObligationView, now: DateTime<FixedOffset>) -> ScheduleRow {
         .map(|p| LatePeriod {
             period: p.period,
             due: p.due,
+            last_day: (p.due.0 - chrono::TimeDelta::seconds(1)).date_naive(),
         })
         .collect();
     ScheduleRow {
@@ -179,6 +183,10 @@ mod tests {
         assert_eq!(
             r.late_periods[0].period,
             Period::Day(NaiveDate::from_ymd_opt(2025, 3, 5).unwrap())
+        );
+        assert_eq!(
+            r.late_periods[0].last_day,
+            NaiveDate::from_ymd_opt(2025, 3, 6).unwrap()
         );
     }
 
