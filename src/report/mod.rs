@@ -33,6 +33,7 @@ pub mod logs;
 pub mod note;
 pub mod outcome;
 pub mod redact;
+pub mod schedule;
 pub mod summary;
 pub mod text;
 pub mod validity;
@@ -114,6 +115,8 @@ pub struct Report {
     /// Obligations met or missed per period, SLA outcomes of this
     /// audience's notes (`data/contract.json`).
     pub contract: ContractView,
+    /// The schedule and SLA page (`data/schedule.json`).
+    pub schedule: schedule::ScheduleView,
     /// Where the verification history was found cut short or rewritten.
     pub history_breaks: Vec<HistoryBreak>,
 }
@@ -245,7 +248,8 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
 
     let service = inputs.project.settings.project.period();
     let backups = Backups::new(inputs.analyses.verify, inputs.analyses.history, tz);
-    let logs = inputs.analyses.logs.map(Logs::new);
+    let alert_labels = log_day::alert_labels(&inputs.project.settings.logs.alerts);
+    let logs = inputs.analyses.logs.map(|l| Logs::new(l, &alert_labels));
     let summaries = summaries(&summary::Sources {
         views: &views,
         contract: &contract,
@@ -269,6 +273,7 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
             earlier: l.overview.earlier_alerts,
         }),
     });
+    let schedule = schedule::ScheduleView::new(&contract, inputs.clock.now());
     let check = (audience == Audience::Internal).then(|| with_text_problems(inputs.check, &summaries));
     Ok(Report {
         audience,
@@ -288,6 +293,7 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         backups,
         logs,
         contract,
+        schedule,
         history_breaks: inputs.history_breaks.to_vec(),
     })
 }

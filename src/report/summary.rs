@@ -11,12 +11,13 @@ use serde::Serialize;
 
 use super::backups::RunRow;
 use super::chart::{Calendar, DayState, Series, SeriesChart};
-use super::contract::{BreachRow, ContractView, MonthTally, PeriodCounts, RuleTally, Tally, used_rules};
+use super::contract::{
+    BreachRow, ContractView, MonthTally, PeriodCounts, RuleTally, Tally, missed_runs, used_rules,
+};
 use super::note::NoteInfo;
 use super::text;
 use super::views::*;
 use crate::analyse::contract::RecordTime;
-use crate::analyse::contract::obligations::PeriodStatus;
 use crate::analyse::contract::sla::SlaReport;
 use crate::duration::Dur;
 use crate::load::notes::kinds::{
@@ -369,37 +370,22 @@ impl Sources<'_> {
             .iter()
             .map(|ob| {
                 let mut counts = PeriodCounts::default();
-                let mut runs: Vec<(Period, Period)> = Vec::new();
                 // A week that began before the service period counts in
                 // the period where the service began.
-                for q in ob
-                    .periods
-                    .iter()
-                    .filter(|q| p.contains(q.period.first_day().max(start)))
-                {
+                let within = || {
+                    ob.periods
+                        .iter()
+                        .filter(|q| p.contains(q.period.first_day().max(start)))
+                };
+                for q in within() {
                     counts.add(q.status);
-                    if q.status == PeriodStatus::Missed {
-                        match runs.last_mut() {
-                            Some((_, last)) if last.next() == q.period => *last = q.period,
-                            _ => runs.push((q.period, q.period)),
-                        }
-                    }
                 }
                 ObligationStats {
                     name: ob.name.clone(),
                     every: ob.every,
                     kind: ob.kind.clone(),
                     counts,
-                    missed_periods: runs
-                        .into_iter()
-                        .map(|(first, last)| {
-                            if first == last {
-                                first.to_string()
-                            } else {
-                                format!("{first} – {last}")
-                            }
-                        })
-                        .collect(),
+                    missed_periods: missed_runs(within()),
                 }
             })
             .collect()

@@ -8,6 +8,7 @@ mod support;
 
 mod browser;
 mod build;
+mod chart_tables;
 mod check;
 mod cli;
 mod consistency;
@@ -20,6 +21,8 @@ mod nightly;
 mod pg;
 mod portal;
 mod print;
+mod schedule;
 mod serve;
 mod verify;
 mod verify_db;
+mod wording;

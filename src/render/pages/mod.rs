@@ -8,6 +8,7 @@
 
 mod docs;
 mod inspections;
+mod schedule;
 
 use std::collections::BTreeMap;
 
@@ -156,6 +157,7 @@ pub fn plan<'a>(
 ) -> Plan<'a> {
     let mut plan = Plan::new(engine, &report.mask);
     overview(&mut plan, report);
+    schedule::page(&mut plan, &report.schedule, &report.record);
     corrections(&mut plan, report);
     let forms = inspections::pages(&mut plan, &report.views.inspections);
     inspections::lists(&mut plan, report, &forms);
