@@ -12,6 +12,7 @@ mod check;
 mod cli;
 mod consistency;
 mod contract;
+mod evidence;
 mod example;
 mod init_new;
 mod integrity;
