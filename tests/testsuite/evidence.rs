@@ -241,3 +241,115 @@ fn the_nightly_summary_lists_the_contradictions() {
     );
     assert_eq!(found.len(), 4, "{found:?}");
 }
+
+/// The front matter of a note, as TOML.
+fn front(text: &str) -> toml::Table {
+    let front = text.split("+++").nth(1).unwrap();
+    toml::from_str(front).unwrap()
+}
+
+/// `item → (result, note)` of a note's checks.
+fn checks(front: &toml::Table) -> Vec<(String, String, Option<String>)> {
+    front["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["item"].as_str().unwrap().to_string(),
+                c["result"].as_str().unwrap().to_string(),
+                c.get("note").and_then(|n| n.as_str()).map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_new_inspection_is_filled_from_the_evidence_of_its_day() {
+    let p = project();
+    p.run(&["--now", "2025-12-05", "new", "inspection", "--date", "2025-12-01"])
+        .expect_code(0);
+    let text = p.read("content/inspections/2025/12/251201-02.md");
+    let found = checks(&front(&text));
+    let get = |item: &str| found.iter().find(|c| c.0 == item).unwrap().clone();
+    let (_, result, note) = get("应用服务器CPU/内存/磁盘");
+    assert_eq!(result, "fail");
+    assert_eq!(note.as_deref(), Some("app-01 disk 91.5%（阈值 85%）"));
+    let (_, result, note) = get("公文交换接口状态");
+    assert_eq!(result, "fail");
+    assert_eq!(note.as_deref(), Some("D-1 交换失败 1 次"));
+    let (_, result, note) = get("备份任务结果");
+    assert_eq!(result, "fail");
+    let note = note.unwrap();
+    assert!(
+        note.starts_with("oa-files 成功 0 次，失败 1 次；oa-db 成功 1 次"),
+        "{note}"
+    );
+    // No evidence speaks to it: left to the engineer.
+    assert_eq!(get("数据库连接与表空间").1, "na");
+    // What came from the evidence says so, for the engineer to confirm.
+    assert!(
+        text.contains("# 据备份任务日志、备份校验预填，核实后删除本行"),
+        "{text}"
+    );
+    assert!(
+        text.contains("日志统计：失败登录 3 次，交换失败 1 件。"),
+        "{text}"
+    );
+
+    // A day that went well is filled `ok`, and the record agrees with its
+    // evidence.
+    p.run(&["--now", "2025-12-05", "new", "inspection", "--date", "2025-12-02"])
+        .expect_code(0);
+    let found = checks(&front(&p.read("content/inspections/2025/12/251202-02.md")));
+    for item in ["应用服务器CPU/内存/磁盘", "公文交换接口状态", "备份任务结果"] {
+        let c = found.iter().find(|c| c.0 == item).unwrap();
+        assert_eq!(c.1, "ok", "{c:?}");
+    }
+    let run = p.run(&["--now", "2025-12-05", "check"]);
+    assert!(!run.stderr().contains("251202-02.md"), "{}", run.stderr());
+}
+
+#[test]
+fn the_evidence_report_as_json() {
+    let p = project();
+    let run = p.run(&[
+        "--now",
+        "2025-12-05",
+        "new",
+        "inspection",
+        "--date",
+        "2025-12-02",
+        "--from-evidence",
+        "--json",
+    ]);
+    run.expect_code(0);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let backup = &v["items"][4];
+    assert_eq!(backup["item"], "备份任务结果");
+    insta::assert_snapshot!(serde_json::to_string_pretty(backup).unwrap(), @r#"
+    {
+      "findings": [
+        {
+          "date": "2025-12-02",
+          "detail": "bk-01 ok: done",
+          "source": "backup_jobs",
+          "status": "ok",
+          "subject": "oa-files",
+          "value": "成功 1 次"
+        }
+      ],
+      "item": "备份任务结果",
+      "note": "oa-files 成功 1 次",
+      "result": "ok",
+      "sources": [
+        "backup_jobs",
+        "verification"
+      ]
+    }
+    "#);
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    insta::assert_snapshot!(format!("{keys:?}"), @r#"["exchange_failed", "failed_logins", "findings", "from", "items", "logs", "to"]"#);
+    // Nothing was written.
+    assert!(!p.join("content/inspections/2025").exists());
+}
