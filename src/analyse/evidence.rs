@@ -130,6 +130,12 @@ impl<'a> Evidence<'a> {
         self.days.get(&date).copied()
     }
 
+    /// Whether anything was recorded on `date`: its logs, or a
+    /// verification run.
+    pub fn has_any(&self, date: NaiveDate) -> bool {
+        self.days.contains_key(&date) || self.runs.iter().any(|(d, _)| *d == date)
+    }
+
     /// The findings of one source over `from..=to`.
     pub fn findings(&self, source: Source, from: NaiveDate, to: NaiveDate) -> Vec<Finding> {
         match source {

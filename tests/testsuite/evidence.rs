@@ -353,3 +353,40 @@ fn the_evidence_report_as_json() {
     // Nothing was written.
     assert!(!p.join("content/inspections/2025").exists());
 }
+
+#[test]
+fn the_record_page_says_what_disagreed_with_the_evidence() {
+    let p = project();
+    p.run(&["--now", "2025-12-05", "build"]).expect_code(0);
+    let page = p.read("site/inspections/251201-01.html");
+    for line in [
+        "备份任务结果：记录为正常，备份任务日志显示异常",
+        "公文交换接口状态：记录为正常，公文交换日志显示异常",
+        "应用服务器CPU/内存/磁盘：记录为正常，服务器监控指标显示异常",
+        "失败登录次数：记录的数字与日志统计不一致",
+    ] {
+        assert!(page.contains(line), "{line} in:\n{page}");
+    }
+    // The client reads what disagreed, not the machines' values.
+    for detail in ["91.5%", "rsync exited 23", "D-1", "日志 3"] {
+        assert!(!page.contains(detail), "{detail} in:\n{page}");
+    }
+    let agrees = "本记录已与当日监控、日志及备份校验记录核对，未发现不一致。";
+    assert!(p.read("site/inspections/251202-01.html").contains(agrees));
+    // No evidence that day: nothing is claimed.
+    assert!(
+        !p.read("site/inspections/251203-01.html")
+            .contains("class=\"evidence\"")
+    );
+
+    p.run(&["--now", "2025-12-05", "build", "--audience", "internal"])
+        .expect_code(0);
+    let page = p.read("site/inspections/251201-01.html");
+    for detail in [
+        "服务器监控指标：app-01 disk 91.5%（阈值 85%）",
+        "rsync exited 23",
+        "失败登录次数：记录 9，日志 3",
+    ] {
+        assert!(page.contains(detail), "{detail} in:\n{page}");
+    }
+}

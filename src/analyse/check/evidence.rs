@@ -28,6 +28,12 @@ pub struct Contradiction {
     /// The inspection's id.
     pub id: String,
     pub code: &'static str,
+    /// The record's file.
+    pub path: String,
+    /// The evidence that shows a failure of an item marked ok …
+    pub source: Option<Source>,
+    /// … or the figure the text writes otherwise than the logs count it.
+    pub count: Option<Count>,
     /// The checklist item, or the figure, that disagrees.
     pub subject: String,
     /// One line for the client: what disagreed, without values.
@@ -109,6 +115,9 @@ fn items(note: &Note, m: &Inspection, map: &EvidenceMap, evidence: &Evidence) ->
             out.push(Contradiction {
                 id: m.id.clone(),
                 code,
+                path: note.path.clone(),
+                source: Some(source),
+                count: None,
                 subject: check.item.clone(),
                 summary: format!("{}：记录为正常，{}显示异常", check.item, source.label()),
                 detail: format!("{}：{detail}", source.label()),
@@ -166,6 +175,9 @@ fn counts(
                 out.push(Contradiction {
                     id: m.id.clone(),
                     code,
+                    path: note.path.clone(),
+                    source: None,
+                    count: Some(*count),
                     subject: count.label().into(),
                     summary: format!("{}：记录与日志统计不一致", count.label()),
                     detail: format!("{}：记录 {written}，日志 {logged}", count.label()),
