@@ -306,8 +306,29 @@ fn a_new_inspection_is_filled_from_the_evidence_of_its_day() {
         let c = found.iter().find(|c| c.0 == item).unwrap();
         assert_eq!(c.1, "ok", "{c:?}");
     }
+    // Until the engineer confirms the values, check says so at each line
+    // filled from the evidence; it finds no contradiction.
+    let file = "content/inspections/2025/12/251202-02.md";
     let run = p.run(&["--now", "2025-12-05", "check"]);
-    assert!(!run.stderr().contains("251202-02.md"), "{}", run.stderr());
+    let mine: Vec<(String, String)> = warnings(&run.stderr())
+        .into_iter()
+        .filter(|(place, _)| place.starts_with(file))
+        .collect();
+    assert!(!mine.is_empty(), "{}", run.stderr());
+    assert!(
+        mine.iter().all(|(_, code)| code == "unconfirmed_evidence"),
+        "{mine:?}"
+    );
+    // Confirmed: the markers removed, the record is clean.
+    let text = p.read(file);
+    let confirmed: String = text
+        .lines()
+        .filter(|l| !l.contains("核实后删除本行"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    p.file(file, confirmed);
+    let run = p.run(&["--now", "2025-12-05", "check"]);
+    assert!(!run.stderr().contains(file), "{}", run.stderr());
 }
 
 #[test]

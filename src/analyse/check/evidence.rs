@@ -64,12 +64,47 @@ pub fn contradictions(notes: &[Note], map: &EvidenceMap, evidence: &Evidence) ->
         .collect()
 }
 
-/// The warnings of [`contradictions`], for `check` and the nightly summary.
+/// The words `opsbook new inspection` ends each line it filled from the
+/// evidence with (a TOML or HTML comment), for the engineer to remove once
+/// the values are confirmed.
+pub const UNCONFIRMED: &str = "核实后删除本行";
+
+/// The warnings of [`contradictions`], for `check` and the nightly summary,
+/// and of every line filled from the evidence that no one has confirmed.
 pub fn diagnostics(notes: &[Note], map: &EvidenceMap, evidence: &Evidence) -> Vec<Diagnostic> {
-    contradictions(notes, map, evidence)
+    let mut out: Vec<Diagnostic> = contradictions(notes, map, evidence)
         .into_iter()
         .map(|c| c.diagnostic)
-        .collect()
+        .collect();
+    out.extend(notes.iter().flat_map(unconfirmed));
+    out
+}
+
+/// The lines of an inspection still marked as filled from the evidence.
+fn unconfirmed(note: &Note) -> Vec<Diagnostic> {
+    if !matches!(note.meta, Meta::Inspection(_)) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (text, first_line) in [
+        (note.source.front.as_str(), note.source.front_line),
+        (note.body.markdown.as_str(), note.body.first_line),
+    ] {
+        for (at, _) in text.match_indices(UNCONFIRMED) {
+            out.push(
+                Diagnostic::warning(
+                    &note.path,
+                    "a value filled from the evidence is not confirmed yet",
+                )
+                .at_span(text, at..at + UNCONFIRMED.len(), first_line)
+                .with_code("unconfirmed_evidence")
+                .with_hint(
+                    "check the value against what you saw, correct it if need be, then remove this comment",
+                ),
+            );
+        }
+    }
+    out
 }
 
 fn items(note: &Note, m: &Inspection, map: &EvidenceMap, evidence: &Evidence) -> Vec<Contradiction> {

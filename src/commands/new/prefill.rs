@@ -11,6 +11,7 @@
 
 use chrono::{Days, NaiveDate};
 
+use crate::analyse::check::evidence::UNCONFIRMED;
 use crate::analyse::evidence::{Evidence, ItemEvidence, PeriodEvidence};
 use crate::commands::pipeline;
 use crate::commands::session::Session;
@@ -70,7 +71,7 @@ pub fn check_table(item: &ItemEvidence) -> String {
         (Some(result), Some(note)) => {
             let sources: Vec<&str> = item.sources.iter().map(|s| s.label()).collect();
             t.push_str(&format!(
-                "# 据{}预填，核实后删除本行\nresult = \"{}\"              # ok / warn / fail / na\nnote = {}\n",
+                "# 据{}预填，{UNCONFIRMED}\nresult = \"{}\"              # ok / warn / fail / na\nnote = {}\n",
                 sources.join("、"),
                 result_name(result),
                 toml_string(note)
@@ -87,7 +88,7 @@ pub fn sections(report: &PeriodEvidence) -> (String, String) {
     let mut content = String::new();
     let with: Vec<&ItemEvidence> = report.items.iter().filter(|i| i.note.is_some()).collect();
     if !with.is_empty() {
-        content.push_str("\n<!-- 以下据机器证据预填，核实后删除本行 -->\n\n");
+        content.push_str(&format!("\n<!-- 以下据机器证据预填，{UNCONFIRMED} -->\n\n"));
         for i in with {
             content.push_str(&format!(
                 "- **{}**：{}\n",
@@ -107,7 +108,7 @@ pub fn sections(report: &PeriodEvidence) -> (String, String) {
         String::new()
     } else {
         format!(
-            "\n<!-- 据日志统计预填，核实后删除本行 -->\n\n日志统计：{}。\n",
+            "\n<!-- 据日志统计预填，{UNCONFIRMED} -->\n\n日志统计：{}。\n",
             counts.join("，")
         )
     };
