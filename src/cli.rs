@@ -87,6 +87,12 @@ pub enum Command {
         /// How a backup set's files are restore-tested (backup-set only; default: files)
         #[arg(long, value_name = "KIND", value_parser = ["files", "tar", "sqlite", "pgdump", "mysqldump"])]
         set_kind: Option<String>,
+        /// Print the evidence an inspection would be filled from, and write nothing (inspection only)
+        #[arg(long)]
+        from_evidence: bool,
+        /// With --from-evidence: print it as JSON
+        #[arg(long, requires = "from_evidence")]
+        json: bool,
     },
     /// Validate notes, schedules, settings and history; list every problem
     #[command(after_help = help::CHECK)]
@@ -224,6 +230,8 @@ impl Cli {
                 cycle,
                 path,
                 set_kind,
+                from_evidence,
+                json,
             } => commands::new::run(
                 &ctx,
                 &commands::new::Options {
@@ -233,6 +241,8 @@ impl Cli {
                     cycle: cycle.clone(),
                     path: path.clone(),
                     set_kind: set_kind.clone(),
+                    from_evidence: *from_evidence,
+                    json: *json,
                 },
             ),
             Command::Check => commands::check::run(&ctx),

@@ -5,5 +5,6 @@
 
 pub mod check;
 pub mod contract;
+pub mod evidence;
 pub mod logs;
 pub mod verify;

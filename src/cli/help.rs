@@ -33,7 +33,9 @@ Exit codes: 0 the note (or backup set) was written and its path printed; 2 it
 could not be (unknown kind, bad date, the file exists, the set name is taken).
 
 Examples:
-  opsbook new inspection                      today's daily inspection
+  opsbook new inspection                      today's daily inspection, its items
+                                              filled from the logs and verifications
+  opsbook new inspection --from-evidence --json   that evidence, as JSON
   opsbook new inspection --cycle quarterly --date 2025-03-28
   opsbook new incident
   opsbook new backup-set oa-db --path /srv/backup/oa-db --set-kind pgdump

@@ -22,6 +22,7 @@ use crate::analyse::contract::ContractReport;
 use crate::analyse::contract::obligations::{Counts, Missed, ServicePeriod};
 use crate::analyse::contract::sla::{Breach, MonthCompliance, RuleCompliance};
 use crate::analyse::{logs, verify};
+use crate::diag::Diagnostic;
 use crate::load::git::{GitHistory, GitLog};
 use crate::period::Every;
 use crate::render::junit::{seconds_between, to_xml};
@@ -180,15 +181,20 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let started_at = wall_clock(&session);
 
     let git = GitLog::start(&session.project.root);
-    let checked = session.check();
+    let mut checked = session.check();
     ctx.print_diagnostics(&checked.problems);
-    let check = checked.report();
     // What the stages keep under `state/` is written while the run holds its
     // lock; without it they still run, and keep nothing.
     let lock = pipeline::lock_state(&session.project);
     let logs = logs_stage(ctx, &session, &lock);
     let verify = verify_stage(ctx, &session, &lock);
     drop(lock);
+    // The inspections against tonight's evidence: the logs just read and
+    // the verification history, this run's included. Part of the check.
+    let contradictions = cross_check_stage(ctx, &session, &checked, &logs);
+    checked.problems.extend(contradictions);
+    crate::diag::sort(&mut checked.problems);
+    let check = checked.report();
     let contract = pipeline::contract_of(&session, &checked);
     let build = build_stage(ctx, &session, &checked, &git.finish(), &contract, &verify, &logs);
     let (obligations, sla) = contract_sections(&contract);
@@ -298,6 +304,25 @@ fn logs_stage(ctx: &Context, session: &Session, lock: &Result<StateLock, LockErr
         }
         Err(e) => Stage::Failed(e.to_string()),
     }
+}
+
+/// The inspections that contradict the evidence of their day (warnings),
+/// printed as `opsbook check` prints them.
+fn cross_check_stage(
+    ctx: &Context,
+    session: &Session,
+    checked: &Checked,
+    logs: &Stage<LogsReport>,
+) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    let history = pipeline::verification_history(&session.project, &mut warnings);
+    let logs = match logs {
+        Stage::Ran { report, .. } => Some(report),
+        _ => None,
+    };
+    let found = pipeline::cross_check(session, checked, logs, &history);
+    ctx.print_diagnostics(&found);
+    found
 }
 
 // ---------------------------------------------------------------------------

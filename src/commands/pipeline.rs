@@ -80,6 +80,30 @@ impl Analysed {
     }
 }
 
+/// The inspections held against the evidence of their day: the logs'
+/// aggregates and the verification runs on record. Warnings only; none
+/// where there is no evidence.
+pub fn cross_check(
+    session: &Session,
+    checked: &Checked,
+    logs: Option<&LogReport>,
+    history: &[Line<RunRecord>],
+) -> Vec<Diagnostic> {
+    let evidence =
+        crate::analyse::evidence::Evidence::new(logs, history, &checked.notes, session.project.tz());
+    crate::analyse::check::evidence::diagnostics(&checked.notes, &checked.schedules.evidence, &evidence)
+}
+
+/// The logs as they stand, for a command that only reads them (`check`,
+/// `new`): what earlier runs learnt is used, nothing is kept. None when
+/// they cannot be read, or no file matches.
+pub fn logs_as_they_stand(session: &Session) -> Option<LogReport> {
+    let report = logs::ingest(&session.project, &session.clock, &Silent)
+        .ok()?
+        .report;
+    (!report.files.is_empty()).then_some(report)
+}
+
 /// `state/`'s lock, for a run that writes there.
 pub fn lock_state(project: &Project) -> Result<StateLock, LockError> {
     StateLock::of_state(&project.state_dir())

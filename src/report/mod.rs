@@ -27,6 +27,7 @@ pub mod chart;
 pub mod contract;
 pub mod corrections;
 pub mod dashboard;
+pub mod evidence;
 pub mod lists;
 pub mod log_day;
 pub mod logs;
@@ -231,7 +232,11 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         &partial,
         shown.partial.iter().copied().filter(|p| p.kind.is_none()),
     );
-    let views = Views::build(&notes, infos, &ctx, &outcomes);
+    let mut views = Views::build(&notes, infos, &ctx, &outcomes);
+    let mut evidence = evidence::checks(&inputs, audience);
+    for v in &mut views.inspections {
+        v.evidence = evidence.remove(&v.note.path);
+    }
     let contract = ContractView::new(analysed, &audience_contract, &ctx);
     let log_deadline = inputs
         .analyses

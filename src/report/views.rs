@@ -65,6 +65,8 @@ pub struct InspectionView {
     /// 巡检结果分析
     pub analysis: Option<String>,
     pub other: Vec<SectionView>,
+    /// Held against the machines' evidence of its day, when there was some.
+    pub evidence: Option<super::evidence::EvidenceCheckView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -142,6 +144,7 @@ impl InspectionView {
             content: named.next().flatten(),
             analysis: named.next().flatten(),
             other,
+            evidence: None,
         }
     }
 }

@@ -13,6 +13,7 @@ mod check;
 mod cli;
 mod consistency;
 mod contract;
+mod evidence;
 mod example;
 mod init_new;
 mod integrity;
