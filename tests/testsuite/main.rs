@@ -21,5 +21,6 @@ mod pg;
 mod portal;
 mod print;
 mod serve;
+mod shard;
 mod verify;
 mod verify_db;
