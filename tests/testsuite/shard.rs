@@ -10,7 +10,7 @@ use std::path::Path;
 use chrono::{Duration, Local, SecondsFormat};
 use serde_json::Value;
 
-use crate::support::TestProject;
+use crate::support::{TestProject, copy_dir};
 use crate::verify::{noise, project, text, verify, zst};
 
 /// A clock `hours` from now, as `--now` takes it.
@@ -50,19 +50,6 @@ fn timeless(mut report: Value) -> Value {
 fn last_history_line(p: &TestProject) -> Value {
     let history = p.read("state/history.jsonl");
     timeless(serde_json::from_str(history.lines().last().unwrap()).unwrap())
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// Flips one bit in the middle of a file and gives it back its time: the
