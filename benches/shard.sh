@@ -75,7 +75,8 @@ balance() { # LABEL DIR N
   jq -s --arg name "$1" --argjson n "$3" '
     [.[] | [.result.report.sets[].checked_bytes] | add] as $b
     | ($b | add) as $t
-    | "\($name): N = \($n), bytes read by each shard / (total / N): "
+    | ([.[0].result.report.sets[].files] | add) as $files
+    | "\($name), \($files) files: N = \($n), bytes read by each shard / (total / N): "
       + ([$b[] | . * $n / $t * 1000 | round / 1000 | tostring] | join(", "))' -r "$2"/*.json
 }
 
@@ -120,7 +121,7 @@ echo "--- balance"
 for n in $SHARDS; do
   rm -rf "$ROOT/b$n"
   run_shards "$ROOT/b$n" "$n"
-  balance "generated corpus ($FILES files)" "$ROOT/b$n" "$n"
+  balance "generated corpus" "$ROOT/b$n" "$n"
 done
 mkdir -p "$ROOT/example"
 cp -r opsbook.toml backups "$ROOT/example/"
@@ -129,7 +130,7 @@ for n in $SHARDS; do
   for i in $(seq 1 "$n"); do
     "$OPSBOOK" -C "$ROOT/example" --quiet --now "$NOW" verify --shard "$i/$n" --json "$ROOT/e$n/$i.json" >/dev/null 2>&1
   done
-  balance "example project ($(find backups -type f | wc -l) files)" "$ROOT/e$n" "$n"
+  balance "example project" "$ROOT/e$n" "$n"
 done
 
 echo "--- the merge keeps what the single run keeps"
