@@ -360,13 +360,91 @@ pub fn merge(
     results: Vec<(String, ShardResult)>,
     _lock: &StateLock,
 ) -> Result<Verified, MergeError> {
+    let run = one_run(&results)?;
+    let sets = super::choose_sets(project, &run.sets)?;
+    let seq = as_found(project, &run, &sets)?;
+    let first_file = &results[0].0;
+    let now = DateTime::parse_from_rfc3339(&run.now)
+        .map_err(|e| MergeError::Refused(vec![format!("{first_file}: its clock `{}`: {e}", run.now)]))?;
+    let info = RunInfo {
+        now,
+        tz: project.tz(),
+        seq,
+    };
+    let mut results: Vec<ShardResult> = results.into_iter().map(|(_, r)| r).collect();
+    results.sort_by_key(|r| r.shard.index);
+
     let mut refused = Vec::new();
+    let mut merged_sets = Vec::with_capacity(sets.len());
+    let mut baselines = Vec::with_capacity(sets.len());
+    let mut set_warnings = Vec::new();
+    for (i, set) in sets.iter().enumerate() {
+        let mut parts: Vec<(&SetReport, &ShardBaseline)> = Vec::with_capacity(results.len());
+        for r in &results {
+            match (r.report.sets.get(i), r.baselines.get(i)) {
+                (Some(s), Some(b)) if s.name == set.name && b.set == set.name => parts.push((s, b)),
+                _ => refused.push(format!(
+                    "shard {}: it holds no part of set `{}` where its run says it should",
+                    r.shard, set.name
+                )),
+            }
+        }
+        if parts.len() < results.len() {
+            continue;
+        }
+        let listed = parts[0].1.listed;
+        if parts.iter().any(|(_, b)| b.listed != listed) {
+            refused.push(format!(
+                "set `{}`: some shards could list its folder and others could not: run the shards again",
+                set.name
+            ));
+            continue;
+        }
+        let (report, warning) = merge_set(set, &parts, listed, &info);
+        merged_sets.push(report);
+        set_warnings.extend(warning);
+        let entries: Vec<Entry> = parts
+            .iter()
+            .flat_map(|(_, b)| b.entries.iter().cloned())
+            .collect();
+        baselines.push((
+            baseline::path(&project.state_dir(), &set.name),
+            listed.then(|| Baseline::from_entries(entries)),
+        ));
+    }
+    if !refused.is_empty() {
+        return Err(MergeError::Refused(refused));
+    }
+    // The run ends when its last shard ended.
+    let finished_at = results
+        .iter()
+        .map(|r| r.report.finished_at.as_str())
+        .max_by_key(|t| DateTime::parse_from_rfc3339(t).ok())
+        .unwrap_or(&run.now)
+        .to_string();
+    let report = VerifyReport {
+        ok: merged_sets.iter().all(|s| s.ok),
+        started_at: run.now.clone(),
+        finished_at,
+        warnings: set_warnings
+            .into_iter()
+            .chain(super::warnings(&merged_sets))
+            .collect(),
+        sets: merged_sets,
+    };
+    Ok(Verified { report, baselines })
+}
+
+/// The identity of the run `results` are every shard of, once each; else
+/// every file that is not, and the shards missing.
+fn one_run(results: &[(String, ShardResult)]) -> Result<RunIdentity, MergeError> {
     let Some((first_file, first)) = results.first() else {
         return Err(MergeError::Refused(vec!["no shard result was given".into()]));
     };
     let run = first.run.clone();
+    let mut refused = Vec::new();
     let mut by_index: BTreeMap<u32, &str> = BTreeMap::new();
-    for (file, result) in &results {
+    for (file, result) in results {
         if let Some(why) = run.difference(&result.run) {
             refused.push(format!(
                 "{file}: shard {} belongs to another run than {first_file}: {why}",
@@ -385,6 +463,8 @@ pub fn merge(
         .filter(|i| !by_index.contains_key(i))
         .map(|i| format!("{i}/{}", run.shards))
         .collect();
+    // With a file of another run among them, which shards are missing is
+    // beside the point.
     if refused.is_empty() && !missing.is_empty() {
         refused.push(format!(
             "shard{} {} of run {} (clock {}) {} missing: a run merges only with every one of its {} shards",
@@ -396,11 +476,21 @@ pub fn merge(
             run.shards,
         ));
     }
-    if !refused.is_empty() {
-        return Err(MergeError::Refused(refused));
+    if refused.is_empty() {
+        Ok(run)
+    } else {
+        Err(MergeError::Refused(refused))
     }
+}
 
-    let sets = super::choose_sets(project, &run.sets)?;
+/// Checks that the project's settings and `state/` are those the shards of
+/// `run` found; returns the history number the merged run gets.
+fn as_found(
+    project: &Project,
+    run: &RunIdentity,
+    sets: &[&crate::load::settings::BackupSet],
+) -> Result<u64, MergeError> {
+    let mut refused = Vec::new();
     if settings_digest(project)? != run.settings {
         refused.push(format!(
             "{}: it is not the one the shards ran with (or opsbook's version differs): merge in the same checkout, with the same opsbook",
@@ -408,90 +498,25 @@ pub fn merge(
         ));
     }
     let state_dir = project.state_dir();
-    let head_err = |source| VerifyError::State {
+    let head = state::history::head(&state_dir).map_err(|source| VerifyError::State {
         path: state_dir.join(state::history::FILE),
         source,
-    };
-    let head = state::history::head(&state_dir).map_err(head_err)?;
+    })?;
     let loaded = sets
         .iter()
         .map(|s| Baseline::load(&baseline::path(&state_dir, &s.name)).map_err(VerifyError::from))
         .collect::<Result<Vec<_>, _>>()?;
-    let now_state = state_digest(&head, sets.iter().map(|s| s.name.as_str()).zip(&loaded));
-    if now_state != run.state {
+    if state_digest(&head, sets.iter().map(|s| s.name.as_str()).zip(&loaded)) != run.state {
         refused.push(format!(
             "{}: it is not as the shards found it (a run was kept since they ran, or they ran on another copy): run the shards again",
             project.rel(&state_dir)
         ));
     }
-    if !refused.is_empty() {
-        return Err(MergeError::Refused(refused));
+    if refused.is_empty() {
+        Ok(head.seq + 1)
+    } else {
+        Err(MergeError::Refused(refused))
     }
-
-    let now = DateTime::parse_from_rfc3339(&run.now)
-        .map_err(|e| MergeError::Refused(vec![format!("{first_file}: its clock `{}`: {e}", run.now)]))?;
-    let info = RunInfo {
-        now,
-        tz: project.tz(),
-        seq: head.seq + 1,
-    };
-    let mut results: Vec<ShardResult> = results.into_iter().map(|(_, r)| r).collect();
-    results.sort_by_key(|r| r.shard.index);
-    let mut merged_sets = Vec::with_capacity(sets.len());
-    let mut baselines = Vec::with_capacity(sets.len());
-    let mut set_warnings = Vec::new();
-    for (i, set) in sets.iter().enumerate() {
-        let mut parts: Vec<(&SetReport, &ShardBaseline)> = Vec::with_capacity(results.len());
-        for r in &results {
-            match (r.report.sets.get(i), r.baselines.get(i)) {
-                (Some(s), Some(b)) if s.name == set.name && b.set == set.name => parts.push((s, b)),
-                _ => refused.push(format!(
-                    "shard {}: it holds no part of set `{}` where its run says it should",
-                    r.shard, set.name
-                )),
-            }
-        }
-        if !refused.is_empty() {
-            continue;
-        }
-        let listed = parts[0].1.listed;
-        if parts.iter().any(|(_, b)| b.listed != listed) {
-            refused.push(format!(
-                "set `{}`: some shards could list its folder and others could not: run the shards again",
-                set.name
-            ));
-            continue;
-        }
-        let (report, warning) = merge_set(set, &parts, listed, &info);
-        merged_sets.push(report);
-        set_warnings.extend(warning);
-        let file = baseline::path(&state_dir, &set.name);
-        let entries: Vec<Entry> = parts
-            .iter()
-            .flat_map(|(_, b)| b.entries.iter().cloned())
-            .collect();
-        baselines.push((file, listed.then(|| Baseline::from_entries(entries))));
-    }
-    if !refused.is_empty() {
-        return Err(MergeError::Refused(refused));
-    }
-    let finished_at = results
-        .iter()
-        .map(|r| r.report.finished_at.as_str())
-        .max_by_key(|t| DateTime::parse_from_rfc3339(t).ok())
-        .unwrap_or(&run.now)
-        .to_string();
-    let report = VerifyReport {
-        ok: merged_sets.iter().all(|s| s.ok),
-        started_at: run.now.clone(),
-        finished_at,
-        warnings: set_warnings
-            .into_iter()
-            .chain(super::warnings(&merged_sets))
-            .collect(),
-        sets: merged_sets,
-    };
-    Ok(Verified { report, baselines })
 }
 
 /// One set from the shards' parts (in shard order): each path's record and
