@@ -61,20 +61,29 @@ pub fn shard(ctx: &Context, opts: &Options, text: &str) -> Result<Exit, Fatal> {
     let path = result.path(&project.state_dir());
     crate::state::write_atomic(&path, text.as_bytes())
         .map_err(|e| Fatal::Other(anyhow::anyhow!("cannot write {}: {e}", path.display())))?;
-    let line = format!(
-        "shard {} of run {}: result written to {}",
-        result.shard,
-        result.run.id(),
-        project.rel(&path)
+    say(
+        ctx,
+        opts,
+        &format!(
+            "shard {} of run {}: result written to {}",
+            result.shard,
+            result.run.id(),
+            project.rel(&path)
+        ),
     );
-    if !ctx.quiet {
-        if opts.json.as_deref() == Some("-") {
-            eprintln!("{line}");
-        } else {
-            println!("{line}");
-        }
-    }
     Ok(Exit::Clean)
+}
+
+/// A line on stdout, or on stderr when the JSON goes to stdout.
+fn say(ctx: &Context, opts: &Options, line: &str) {
+    if ctx.quiet {
+        return;
+    }
+    if opts.json.as_deref() == Some("-") {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
 }
 
 /// Merges the results of every shard of a run and keeps the run as a single
@@ -110,6 +119,14 @@ pub fn merge(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         )));
     }
     let backdated = now.and_then(|now| Backdated::check(&project.state_dir(), now));
+    let merged_line = results.first().map(|(_, r)| {
+        format!(
+            "merged the {} shards of run {} (clock {})",
+            r.run.shards,
+            r.run.id(),
+            r.run.now
+        )
+    });
     let lock = super::pipeline::lock_state(project).map_err(|e| Fatal::Other(e.into()))?;
     let merged = shard::merge(project, results, &lock).map_err(|e| match e {
         MergeError::Refused(_) => Fatal::Usage(e.to_string()),
@@ -124,6 +141,7 @@ pub fn merge(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         None => merged.save(project, &lock).map_err(|e| Fatal::Other(e.into()))?,
     };
     drop(lock);
+    say(ctx, opts, merged_line.as_deref().unwrap_or_default());
     print_report(ctx, project, &report, started, opts, None)?;
     Ok(Exit::from_problems(!report.ok))
 }

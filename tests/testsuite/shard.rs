@@ -153,6 +153,7 @@ fn n_shards_and_their_merge_keep_what_one_run_keeps() {
     }
     let merged = merge(&p, &files);
     merged.expect_code(1);
+    merged.expect_stderr("merged the 3 shards of run");
     let merged_report: Value = serde_json::from_slice(&merged.0.stdout).unwrap();
     assert_eq!(timeless(merged_report), timeless(single.json.clone()));
     assert_eq!(read_by_shards.len(), single.checked("b").len());
