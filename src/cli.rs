@@ -115,6 +115,13 @@ pub enum Command {
         /// Write a JUnit XML report to FILE
         #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
         junit: Option<String>,
+        /// Verify only shard I of N (a stable N-th of every set's files) and write its result
+        #[arg(long, value_name = "I/N", conflicts_with = "merge")]
+        shard: Option<String>,
+        /// Merge the results of every shard of a run into one report, baseline and history line
+        #[arg(long, value_name = "FILE", num_args = 1.., value_hint = ValueHint::FilePath,
+              conflicts_with_all = ["sets", "sample", "full"])]
+        merge: Vec<String>,
     },
     /// Print a b3sum-compatible manifest of DIR
     #[command(after_help = help::MANIFEST)]
@@ -252,6 +259,8 @@ impl Cli {
                 full,
                 json,
                 junit,
+                shard,
+                merge,
             } => commands::verify::run(
                 &ctx,
                 &commands::verify::Options {
@@ -260,6 +269,8 @@ impl Cli {
                     full: *full,
                     json: json.clone(),
                     junit: junit.clone(),
+                    shard: shard.clone(),
+                    merge: merge.clone(),
                 },
             ),
             Command::Manifest { dir } => commands::manifest::run(&ctx, dir),

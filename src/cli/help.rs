@@ -63,7 +63,12 @@ Examples:
   opsbook verify --set oa-db --full
   opsbook verify --sample 1/7 --json - | jq '.sets[] | {name, ok}'
 
-Documentation: docs/verify.md.";
+Split across CI runners: every shard of a run gets the same --now; a shard
+exits 0 once its result is written, and the merge gives the run's exit code.
+  opsbook --now \"$CI_PIPELINE_CREATED_AT\" verify --shard 2/4 --json shard-2.json
+  opsbook verify --merge shard-*.json --junit verify.xml
+
+Documentation: docs/verify.md, docs/ci.md.";
 
 pub const MANIFEST: &str = "\
 Exit codes: 0 the manifest was printed; 1 some files could not be read (each is

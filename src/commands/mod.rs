@@ -17,6 +17,7 @@ pub mod progress;
 pub mod serve;
 pub mod session;
 pub mod verify;
+pub mod verify_shard;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -24,6 +24,7 @@ mod portal;
 mod print;
 mod schedule;
 mod serve;
+mod shard;
 mod verify;
 mod verify_db;
 mod wording;
