@@ -27,6 +27,7 @@ use crate::render::{self, SiteOptions, SiteSummary};
 use crate::report::corrections::Correction;
 use crate::report::{self, Analyses, Audience, Inputs};
 use crate::state::history::{self, Line};
+use crate::state::published::Published;
 use crate::state::{LockError, StateLock};
 
 /// What the portal shows besides the notes, as `build` and `serve` find it
@@ -232,21 +233,7 @@ pub fn portal(
         errors,
         warnings: checked.problems.len() - errors,
     };
-    let model = report::build(
-        Inputs {
-            project: &session.project,
-            clock: &session.clock,
-            schedules: &checked.schedules,
-            notes: &checked.notes,
-            partial: &checked.partial,
-            check: checked.report(),
-            git,
-            analyses,
-            history_breaks: published.as_ref().map_or(&[], |p| p.breaks.as_slice()),
-        },
-        audience,
-    )
-    .map_err(|problems| Fatal::Load(LoadError::Invalid(problems)))?;
+    let model = model(session, checked, git, analyses, audience, published.as_ref())?;
     let site = render::build_site(
         &session.project,
         &model,
@@ -261,4 +248,32 @@ pub fn portal(
         site,
         corrections: model.corrections,
     })
+}
+
+/// The report model for `audience` from checked notes and the other
+/// analyses; `published` is the verification history's record, whose
+/// breaks the pages show.
+pub fn model(
+    session: &Session,
+    checked: &Checked,
+    git: &GitHistory,
+    analyses: Analyses,
+    audience: Audience,
+    published: Option<&Published>,
+) -> Result<report::Report, Fatal> {
+    report::build(
+        Inputs {
+            project: &session.project,
+            clock: &session.clock,
+            schedules: &checked.schedules,
+            notes: &checked.notes,
+            partial: &checked.partial,
+            check: checked.report(),
+            git,
+            analyses,
+            history_breaks: published.map_or(&[], |p| p.breaks.as_slice()),
+        },
+        audience,
+    )
+    .map_err(|problems| Fatal::Load(LoadError::Invalid(problems)))
 }

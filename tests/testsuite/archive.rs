@@ -1,0 +1,358 @@
+//! `opsbook archive`: a period's hand-in archive, its signatures, and the
+//! checks that find any file changed, added or removed, by opsbook and by
+//! the stock tools (`b3sum --check`, `ssh-keygen -Y verify`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use opsbook::archive::pack;
+use ssh_key::LineEnding;
+use ssh_key::private::{Ed25519Keypair, PrivateKey};
+
+use crate::support::{Run, TestProject, require_tool};
+
+const NOW: &str = "2026-01-10";
+const FOLDER: &str = "opsbook-archive-2025-11";
+
+/// Keys of both parties, made from fixed seeds, in a folder outside the
+/// project, with an `allowed_signers` naming both.
+struct Keys {
+    dir: tempfile::TempDir,
+}
+
+impl Keys {
+    fn new() -> Keys {
+        let dir = tempfile::tempdir().unwrap();
+        let mut allowed = String::new();
+        for (name, seed, who) in [("team", 7u8, "ops@team"), ("client", 9u8, "admin@client")] {
+            let key = PrivateKey::new(Ed25519Keypair::from_seed(&[seed; 32]).into(), who).unwrap();
+            let path = dir.path().join(name);
+            std::fs::write(&path, key.to_openssh(LineEnding::LF).unwrap().as_bytes()).unwrap();
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+            allowed.push_str(&format!("{who} {}\n", key.public_key().to_openssh().unwrap()));
+        }
+        std::fs::write(dir.path().join("allowed_signers"), allowed).unwrap();
+        Keys { dir }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+}
+
+/// The example project, a key pair per party, and November 2025's archive.
+fn archived() -> (TestProject, Keys, PathBuf) {
+    let p = TestProject::example();
+    let keys = Keys::new();
+    let out = keys.dir.path().join("nov.zip");
+    p.run(&[
+        "--now",
+        NOW,
+        "archive",
+        "--period",
+        "2025-11",
+        "--key",
+        &keys.path("team"),
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    (p, keys, out)
+}
+
+fn verify(p: &TestProject, keys: &Keys, file: &Path) -> Run {
+    p.run(&[
+        "archive",
+        "verify",
+        file.to_str().unwrap(),
+        "--allowed-signers",
+        &keys.path("allowed_signers"),
+    ])
+}
+
+/// Rewrites the archive at `file` with `edit` applied to its files.
+fn tamper(file: &Path, edit: impl FnOnce(&mut Vec<opsbook::archive::Entry>)) {
+    let mut unpacked = pack::unpack("t", &std::fs::read(file).unwrap()).unwrap();
+    edit(&mut unpacked.entries);
+    let bytes = pack::pack(&unpacked.folder, &unpacked.entries, unpacked.time).unwrap();
+    std::fs::write(file, bytes).unwrap();
+}
+
+fn paths(file: &Path) -> Vec<String> {
+    let unpacked = pack::unpack("t", &std::fs::read(file).unwrap()).unwrap();
+    unpacked.entries.into_iter().map(|e| e.path).collect()
+}
+
+#[test]
+fn an_archive_holds_the_period_and_verifies_with_its_signers() {
+    let (p, keys, out) = archived();
+    let files = paths(&out);
+    for expected in [
+        "B3SUMS",
+        "B3SUMS.sig",
+        "site/index.html",
+        "site/search.html",
+        "site/incidents/INC-251118-01.html",
+        "site/reports/2025-11.html",
+        "content/incidents/INC-251118-01.md",
+        "summaries/verification.json",
+        "summaries/logs.json",
+    ] {
+        assert!(
+            files.iter().any(|f| f == expected),
+            "{expected} missing from {files:?}"
+        );
+    }
+    // Only the period: no record of October, no report of another month.
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.contains("INC-2510") || f.contains("reports/2025-10"))
+    );
+    let run = verify(&p, &keys, &out);
+    run.expect_code(0);
+    assert!(
+        run.stdout().contains("B3SUMS.sig: good signature by ops@team"),
+        "{}",
+        run.stdout()
+    );
+}
+
+#[test]
+fn the_same_inputs_make_the_same_bytes() {
+    let (p, keys, out) = archived();
+    let again = keys.dir.path().join("again.zip");
+    p.run(&[
+        "--now",
+        NOW,
+        "archive",
+        "--period",
+        "2025-11",
+        "--key",
+        &keys.path("team"),
+        "--out",
+        again.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    assert!(std::fs::read(&out).unwrap() == std::fs::read(&again).unwrap());
+}
+
+#[test]
+fn verify_names_every_file_changed_added_or_removed() {
+    let (p, keys, out) = archived();
+    tamper(&out, |entries| {
+        let changed = entries.iter_mut().find(|e| e.path == "site/index.html").unwrap();
+        changed.bytes[0] ^= 1;
+        entries.retain(|e| e.path != "content/incidents/INC-251118-01.md");
+        entries.push(opsbook::archive::Entry::new("site/extra.html", "<p>"));
+    });
+    let run = verify(&p, &keys, &out);
+    run.expect_code(1);
+    let err = run.stderr();
+    assert!(err.contains("site/index.html: changed"), "{err}");
+    assert!(err.contains("site/extra.html: added"), "{err}");
+    assert!(
+        err.contains("content/incidents/INC-251118-01.md: removed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_changed_manifest_breaks_the_signature() {
+    let (p, keys, out) = archived();
+    tamper(&out, |entries| {
+        let m = entries.iter_mut().find(|e| e.path == "B3SUMS").unwrap();
+        m.bytes
+            .extend_from_slice(format!("{}  site/extra.html\n", "0".repeat(64)).as_bytes());
+    });
+    let run = verify(&p, &keys, &out);
+    run.expect_code(1);
+    assert!(
+        run.stderr().contains("B3SUMS.sig: bad signature"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr().contains("site/extra.html: removed"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn a_signer_not_allowed_is_refused() {
+    let (p, keys, out) = archived();
+    std::fs::write(keys.path("allowed_signers"), "").unwrap();
+    let run = verify(&p, &keys, &out);
+    run.expect_code(1);
+    assert!(
+        run.stderr().contains("a key no allowed signer has"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn the_counter_signature_round_trips() {
+    let (p, keys, out) = archived();
+    let before = paths(&out);
+    p.run(&[
+        "archive",
+        "countersign",
+        out.to_str().unwrap(),
+        "--key",
+        &keys.path("client"),
+    ])
+    .expect_code(0);
+    let after = paths(&out);
+    assert_eq!(after.len(), before.len() + 1);
+    let run = verify(&p, &keys, &out);
+    run.expect_code(0);
+    assert!(
+        run.stdout()
+            .contains("B3SUMS.client.sig: good signature by admin@client"),
+        "{}",
+        run.stdout()
+    );
+    // Once is enough; and a tampered archive is never counter-signed.
+    p.run(&[
+        "archive",
+        "countersign",
+        out.to_str().unwrap(),
+        "--key",
+        &keys.path("client"),
+    ])
+    .expect_code(1)
+    .expect_stderr("already counter-signed");
+    let (p, keys, out) = archived();
+    tamper(&out, |entries| entries.retain(|e| e.path != "site/index.html"));
+    p.run(&[
+        "archive",
+        "countersign",
+        out.to_str().unwrap(),
+        "--key",
+        &keys.path("client"),
+    ])
+    .expect_code(1)
+    .expect_stderr("does not verify");
+}
+
+#[test]
+fn keys_inside_the_project_and_archives_already_there_are_refused() {
+    let (p, keys, out) = archived();
+    std::fs::copy(keys.path("team"), p.join("team")).unwrap();
+    p.run(&["--now", NOW, "archive", "--period", "2025-11", "--key", "team"])
+        .expect_code(2)
+        .expect_stderr("inside the project");
+    let args = [
+        "--now",
+        NOW,
+        "archive",
+        "--period",
+        "2025-11",
+        "--key",
+        &keys.path("team"),
+        "--out",
+    ];
+    let mut again = args.to_vec();
+    let out = out.to_str().unwrap();
+    again.push(out);
+    p.run(&again).expect_code(2).expect_stderr("never replaced");
+    p.cmd(&["--now", NOW, "archive", "--period", "2025-11"])
+        .env_remove("OPSBOOK_ARCHIVE_KEY")
+        .assert()
+        .code(2);
+}
+
+/// Unpacks `file` into a new folder; the archive's folder in it.
+fn unpacked(file: &Path, into: &Path) -> PathBuf {
+    let unpacked = pack::unpack("t", &std::fs::read(file).unwrap()).unwrap();
+    let root = into.join(&unpacked.folder);
+    for e in unpacked.entries {
+        let path = root.join(&e.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, e.bytes).unwrap();
+    }
+    root
+}
+
+fn tool(dir: &Path, program: &str, args: &[&str], stdin: Option<&Path>) -> (bool, String) {
+    let mut cmd = Command::new(program);
+    cmd.current_dir(dir).args(args);
+    if let Some(file) = stdin {
+        cmd.stdin(std::fs::File::open(file).unwrap());
+    }
+    let out = cmd.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn ssh_verify(dir: &Path, keys: &Keys, who: &str, sig: &str) -> (bool, String) {
+    tool(
+        dir,
+        "ssh-keygen",
+        &[
+            "-Y",
+            "verify",
+            "-f",
+            &keys.path("allowed_signers"),
+            "-I",
+            who,
+            "-n",
+            "opsbook-archive",
+            "-s",
+            sig,
+        ],
+        Some(&dir.join("B3SUMS")),
+    )
+}
+
+#[test]
+#[ignore = "needs b3sum and ssh-keygen"]
+fn stock_tools_verify_an_unpacked_archive_and_catch_changes() {
+    require_tool("b3sum", "cargo install b3sum --locked");
+    require_tool("ssh-keygen", "apt-get install openssh-client");
+    let (p, keys, out) = archived();
+    p.run(&[
+        "archive",
+        "countersign",
+        out.to_str().unwrap(),
+        "--key",
+        &keys.path("client"),
+    ])
+    .expect_code(0);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = unpacked(&out, tmp.path());
+    assert!(dir.ends_with(FOLDER));
+    let (ok, text) = tool(&dir, "b3sum", &["--check", "B3SUMS"], None);
+    assert!(ok, "{text}");
+    let (ok, text) = ssh_verify(&dir, &keys, "ops@team", "B3SUMS.sig");
+    assert!(
+        ok && text.contains("Good \"opsbook-archive\" signature for ops@team"),
+        "{text}"
+    );
+    let (ok, text) = ssh_verify(&dir, &keys, "admin@client", "B3SUMS.client.sig");
+    assert!(ok, "{text}");
+
+    // One byte changed, one file removed: b3sum names both.
+    let page = dir.join("site/index.html");
+    let mut bytes = std::fs::read(&page).unwrap();
+    bytes[0] ^= 1;
+    std::fs::write(&page, bytes).unwrap();
+    std::fs::remove_file(dir.join("content/incidents/INC-251118-01.md")).unwrap();
+    let (ok, text) = tool(&dir, "b3sum", &["--check", "B3SUMS"], None);
+    assert!(!ok);
+    assert!(text.contains("site/index.html: FAILED"), "{text}");
+    assert!(text.contains("content/incidents/INC-251118-01.md"), "{text}");
+    // A line added to the manifest (to cover an added file): the signature fails.
+    let manifest = dir.join("B3SUMS");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str(&format!("{}  site/extra.html\n", "0".repeat(64)));
+    std::fs::write(&manifest, text).unwrap();
+    let (ok, text) = ssh_verify(&dir, &keys, "ops@team", "B3SUMS.sig");
+    assert!(!ok, "{text}");
+}
