@@ -157,6 +157,9 @@ pub enum Command {
         /// Where to write the archive (default: archives/opsbook-archive-PERIOD.zip)
         #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
         out: Option<PathBuf>,
+        /// Leave the PDF out (it is printed by headless Chromium)
+        #[arg(long)]
+        no_pdf: bool,
     },
     /// Preview the portal locally, rebuilt on change
     #[command(after_help = help::SERVE)]
@@ -313,6 +316,7 @@ impl Cli {
                 period,
                 key,
                 out,
+                no_pdf,
             } => match action {
                 Some(ArchiveAction::Verify {
                     file,
@@ -327,6 +331,7 @@ impl Cli {
                         period: period.clone().unwrap_or_default(),
                         key: key.clone(),
                         out: out.clone(),
+                        pdf: !*no_pdf,
                     },
                 ),
             },

@@ -5,5 +5,6 @@
 
 pub mod check;
 pub mod contract;
+pub mod handins;
 pub mod logs;
 pub mod verify;

@@ -10,12 +10,17 @@
 //! * `summaries/verification.json`: the backup verification runs of the
 //!   period (`state/history.jsonl`'s lines), and the last verification
 //!   when it was made in the period;
-//! * `summaries/logs.json`: the log aggregates of the period's days.
+//! * `summaries/logs.json`: the log aggregates of the period's days;
+//! * `summaries/records.json`: each record's source path, id and the
+//!   BLAKE3 of its file as written (before masking), by which the portal
+//!   later tells whether a handed-in record was edited since
+//!   ([`crate::analyse::handins`]).
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::Entry;
+use crate::analyse::handins::{HandedRecord, RECORDS};
 use crate::analyse::logs::LogReport;
 use crate::analyse::verify::{RunRecord, VerifyReport};
 use crate::load::Project;
@@ -32,6 +37,8 @@ pub fn belongs(note: &Note, period: &Period, tz: chrono_tz::Tz) -> bool {
     match &note.meta {
         Meta::Faq(_) => true,
         Meta::Report(r) => within(&r.period, period),
+        // A sign-off is written after its archive, never into one.
+        Meta::Handin(_) => false,
         meta => meta.day(tz).is_some_and(|d| period.contains(d)),
     }
 }
@@ -66,6 +73,21 @@ pub fn narrow(model: &mut Report, period: &Period) {
     }
 }
 
+/// The site's pages the PDF prints, in order: the period's reports, then
+/// every record, kind by kind, each in the model's order.
+pub fn printed_pages(model: &Report) -> Vec<String> {
+    let v = &model.views;
+    let mut pages: Vec<String> = model.summaries.iter().map(|s| s.url.clone()).collect();
+    pages.extend(v.inspections.iter().map(|x| x.note.url.clone()));
+    pages.extend(v.incidents.iter().map(|x| x.note.url.clone()));
+    pages.extend(v.workorders.iter().map(|x| x.note.url.clone()));
+    pages.extend(v.trainings.iter().map(|x| x.note.url.clone()));
+    pages.extend(v.upgrades.iter().map(|x| x.note.url.clone()));
+    pages.extend(v.vulnerabilities.iter().map(|x| x.note.url.clone()));
+    pages.extend(v.faq.iter().map(|x| x.note.url.clone()));
+    pages
+}
+
 /// What the archive is made from.
 pub struct Sources<'a> {
     pub project: &'a Project,
@@ -73,7 +95,7 @@ pub struct Sources<'a> {
     /// The client's model of the period.
     pub model: &'a Report,
     /// Its portal, rendered ([`crate::render::render_in_memory`]).
-    pub site: Vec<(String, Vec<u8>)>,
+    pub site: &'a [(String, Vec<u8>)],
     /// The period's notes of the client's audience.
     pub notes: Vec<&'a Note>,
     pub verification: Option<&'a VerifyReport>,
@@ -101,13 +123,19 @@ struct Logs<'a> {
 pub fn gather(s: Sources) -> Result<Vec<Entry>, std::io::Error> {
     let mut entries: Vec<Entry> = s
         .site
-        .into_iter()
-        .map(|(path, bytes)| Entry::new(format!("site/{path}"), bytes))
+        .iter()
+        .map(|(path, bytes)| Entry::new(format!("site/{path}"), bytes.clone()))
         .collect();
+    let mut records = Vec::new();
     for note in &s.notes {
-        let text = std::fs::read_to_string(s.project.root.join(&note.path))
+        let bytes = std::fs::read(s.project.root.join(&note.path))
             .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", note.path)))?;
-        let masked = s.model.mask.mask(&text).into_owned();
+        records.push(HandedRecord {
+            path: note.path.clone(),
+            id: note.id(),
+            blake3: blake3::hash(&bytes).to_hex().to_string(),
+        });
+        let masked = s.model.mask.mask(&String::from_utf8_lossy(&bytes)).into_owned();
         entries.push(Entry::new(note.path.clone(), masked));
     }
     let in_period = |t: &str| {
@@ -140,6 +168,7 @@ pub fn gather(s: Sources) -> Result<Vec<Entry>, std::io::Error> {
             "summaries/logs.json",
             serde_json::to_vec_pretty(&s.model.mask.masked(&logs)),
         ),
+        (RECORDS, serde_json::to_vec_pretty(&records)),
     ] {
         let mut bytes = json.map_err(std::io::Error::other)?;
         bytes.push(b'\n');

@@ -22,6 +22,7 @@
 pub mod contents;
 pub mod manifest;
 pub mod pack;
+pub mod pdf;
 pub mod sign;
 pub mod verify;
 
@@ -63,7 +64,7 @@ pub fn folder_name(period: &Period) -> String {
 
 /// The archive's file name: `opsbook-archive-2025-11.zip`.
 pub fn file_name(period: &Period) -> String {
-    format!("{}.zip", folder_name(period))
+    crate::analyse::handins::archive_name(period)
 }
 
 /// Whether `path` is one of the signatures, which the manifest does not

@@ -16,7 +16,7 @@ use super::pipeline::{self, Analysed};
 use super::session::Session;
 use super::{Context, Exit, Fatal};
 use crate::archive::sign::Key;
-use crate::archive::{self, Entry, contents, manifest, pack};
+use crate::archive::{self, Entry, contents, manifest, pack, pdf};
 use crate::load::git::GitLog;
 use crate::period::Period;
 use crate::report::Audience;
@@ -31,10 +31,9 @@ pub struct Options {
     pub key: Option<PathBuf>,
     /// `--out`: where to write (else `archives/` under the project).
     pub out: Option<PathBuf>,
+    /// Print the PDF (not with `--no-pdf`).
+    pub pdf: bool,
 }
-
-/// The folder archives are written to and looked for in.
-pub const DIR: &str = "archives";
 
 pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let period: Period = opts
@@ -43,17 +42,20 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         .map_err(|e: crate::period::ParsePeriodError| Fatal::Usage(e.to_string()))?;
     let session = Session::open(ctx)?;
     let key = signing_key(&session.project.root, opts.key.as_deref())?;
-    let out = opts
-        .out
-        .clone()
-        .unwrap_or_else(|| session.project.root.join(DIR).join(archive::file_name(&period)));
+    let out = opts.out.clone().unwrap_or_else(|| {
+        session
+            .project
+            .root
+            .join(crate::analyse::handins::DIR)
+            .join(archive::file_name(&period))
+    });
     if out.exists() {
         return Err(Fatal::Usage(format!(
             "{} exists: a handed-in archive is never replaced; move it away to make a new one",
             out.display()
         )));
     }
-    let made = make(ctx, &session, period, &key)?;
+    let made = make(ctx, &session, period, &key, opts.pdf)?;
     crate::state::write_atomic(&out, &made.bytes)
         .map_err(|e| Fatal::Other(anyhow::anyhow!("cannot write {}: {e}", out.display())))?;
     ctx.say(format!(
@@ -76,8 +78,15 @@ pub struct Made {
     pub exit: Exit,
 }
 
-/// Makes `period`'s archive, signed with `key`.
-pub fn make(ctx: &Context, session: &Session, period: Period, key: &Key) -> Result<Made, Fatal> {
+/// Makes `period`'s archive, signed with `key`, with its PDF when asked
+/// and a browser can print it (else a warning says why not).
+pub fn make(
+    ctx: &Context,
+    session: &Session,
+    period: Period,
+    key: &Key,
+    with_pdf: bool,
+) -> Result<Made, Fatal> {
     let project = &session.project;
     let git = GitLog::start(&project.root);
     let mut checked = session.check();
@@ -103,24 +112,39 @@ pub fn make(ctx: &Context, session: &Session, period: Period, key: &Key) -> Resu
         project,
         period,
         model: &model,
-        site,
+        site: &site,
         notes: checked.notes.iter().filter(|n| !n.is_internal()).collect(),
         verification: analysed.verify.as_ref(),
         history: &analysed.history,
         logs: analysed.logs.as_ref(),
     })
     .map_err(|e| Fatal::Other(anyhow::anyhow!("cannot read a note's source: {e}")))?;
+    let folder = archive::folder_name(&period);
+    match pdf::find_browser().filter(|_| with_pdf) {
+        _ if !with_pdf => {}
+        Some(browser) => {
+            // The footer quotes the digest of the manifest without the PDF.
+            let before = manifest::digest(&manifest::write(&entries));
+            let footer = format!("{folder} · BLAKE3 of B3SUMS without {}: {before}", archive::PDF);
+            let lang = crate::render::theme::language_code(model.project.language);
+            let book = pdf::book(&site, &contents::printed_pages(&model), lang, &footer);
+            match pdf::print(&browser, &site, &book) {
+                Ok(mut bytes) => {
+                    pdf::fix_dates(&mut bytes, period.last_day());
+                    entries.push(Entry::new(archive::PDF, bytes));
+                }
+                Err(e) => warn(ctx, &e.to_string()),
+            }
+        }
+        None => warn(ctx, &pdf::PdfError::NoBrowser.to_string()),
+    }
     let text = manifest::write(&entries);
     let digest = manifest::digest(&text);
     let signature = key.sign(text.as_bytes()).map_err(|e| Fatal::Other(e.into()))?;
     entries.push(Entry::new(archive::MANIFEST, text));
     entries.push(Entry::new(archive::SIGNATURE, signature));
-    let bytes = pack::pack(
-        &archive::folder_name(&period),
-        &entries,
-        pack::time_of(period.last_day()),
-    )
-    .map_err(|e| Fatal::Other(e.into()))?;
+    let bytes = pack::pack(&folder, &entries, pack::time_of(period.last_day()))
+        .map_err(|e| Fatal::Other(e.into()))?;
     Ok(Made {
         bytes,
         files: entries.len(),
@@ -155,4 +179,11 @@ pub fn refuse_inside(project_root: &Path, key: &Path) -> Result<(), Fatal> {
         )));
     }
     Ok(())
+}
+
+/// A warning on stderr (not with `--quiet`).
+fn warn(ctx: &Context, message: &str) {
+    if !ctx.quiet {
+        eprintln!("warning: {message}");
+    }
 }

@@ -178,13 +178,20 @@ pub fn verification_history(project: &Project, warnings: &mut Vec<Diagnostic>) -
 }
 
 /// The files the portal's other parts are made from, besides the notes: the
-/// last verification and its history under `state/`, and the log files of
-/// `[logs] paths` (none when a pattern is invalid: the build says so). A new
+/// last verification and its history under `state/`, the hand-in archives
+/// under `archives/`, and the log files of `[logs] paths` (none when a pattern is invalid: the build says so). A new
 /// verification or a grown log changes their metadata.
 pub fn analysis_inputs(project: &Project) -> Vec<PathBuf> {
     let state = project.state_dir();
     let mut paths = vec![state.join(verify::REPORT_FILE), state.join(history::FILE)];
     paths.extend(logs::matched_files(project).unwrap_or_default());
+    // Hand-in archives: a counter-signature added changes what the
+    // reports say of their period.
+    if let Ok(dir) = std::fs::read_dir(project.root.join(crate::analyse::handins::DIR)) {
+        let mut archives: Vec<PathBuf> = dir.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        archives.sort();
+        paths.extend(archives);
+    }
     paths
 }
 

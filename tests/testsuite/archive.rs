@@ -55,6 +55,7 @@ fn archived() -> (TestProject, Keys, PathBuf) {
         &keys.path("team"),
         "--out",
         out.to_str().unwrap(),
+        "--no-pdf",
     ])
     .expect_code(0);
     (p, keys, out)
@@ -118,10 +119,88 @@ fn an_archive_holds_the_period_and_verifies_with_its_signers() {
     );
 }
 
+/// Two runs on the same inputs, PDF included where Chromium is installed.
 #[test]
 fn the_same_inputs_make_the_same_bytes() {
-    let (p, keys, out) = archived();
-    let again = keys.dir.path().join("again.zip");
+    let p = TestProject::example();
+    let keys = Keys::new();
+    let make = |name: &str| {
+        let out = keys.dir.path().join(name);
+        p.run(&[
+            "--now",
+            NOW,
+            "archive",
+            "--period",
+            "2025-11",
+            "--key",
+            &keys.path("team"),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .expect_code(0);
+        std::fs::read(out).unwrap()
+    };
+    assert!(make("one.zip") == make("two.zip"));
+}
+
+#[test]
+fn without_a_browser_the_archive_is_made_without_its_pdf_and_says_so() {
+    let p = TestProject::example();
+    let keys = Keys::new();
+    let out = keys.dir.path().join("nov.zip");
+    let run = p
+        .cmd(&[
+            "--now",
+            NOW,
+            "archive",
+            "--period",
+            "2025-11",
+            "--key",
+            &keys.path("team"),
+            "--out",
+        ])
+        .arg(&out)
+        .env("OPSBOOK_CHROMIUM", "/nonexistent/chromium")
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("warning: /nonexistent/chromium could not print the PDF"),
+        "{err}"
+    );
+    assert!(!paths(&out).iter().any(|f| f == "archive.pdf"));
+    verify(&p, &keys, &out).expect_code(0);
+}
+
+/// `Pages:` of a PDF, and its text without white space (pdftotext spaces
+/// CJK text as it likes).
+fn pdf_facts(pdf: &Path) -> (usize, String) {
+    let info = Command::new("pdfinfo").arg(pdf).output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    let pages = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let text = Command::new("pdftotext").arg(pdf).arg("-").output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    (pages, text)
+}
+
+#[test]
+#[ignore = "needs chromium"]
+fn the_pdf_holds_every_record_each_from_a_new_page_with_the_digest_in_its_footer() {
+    crate::browser::tools();
+    require_tool("pdftotext", "apt-get install poppler-utils");
+    let p = TestProject::example();
+    let keys = Keys::new();
+    let out = keys.dir.path().join("nov.zip");
     p.run(&[
         "--now",
         NOW,
@@ -131,10 +210,45 @@ fn the_same_inputs_make_the_same_bytes() {
         "--key",
         &keys.path("team"),
         "--out",
-        again.to_str().unwrap(),
+        out.to_str().unwrap(),
     ])
     .expect_code(0);
-    assert!(std::fs::read(&out).unwrap() == std::fs::read(&again).unwrap());
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = unpacked(&out, tmp.path());
+    let manifest = std::fs::read_to_string(dir.join("B3SUMS")).unwrap();
+    assert!(
+        manifest.contains("  archive.pdf\n"),
+        "the PDF is covered by B3SUMS"
+    );
+    // The footer's digest: B3SUMS without the PDF's line.
+    let before: String = manifest
+        .lines()
+        .filter(|l| !l.ends_with("  archive.pdf"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let digest = blake3::hash(before.as_bytes()).to_hex().to_string();
+    let records: Vec<String> = std::fs::read_to_string(dir.join("summaries/records.json"))
+        .map(|t| serde_json::from_str::<Vec<serde_json::Value>>(&t).unwrap())
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    let (pages, text) = pdf_facts(&dir.join("archive.pdf"));
+    // One report (2025-11) and every record, each from a new page.
+    assert!(
+        pages > records.len(),
+        "{pages} pages for {} records and a report",
+        records.len()
+    );
+    for id in &records {
+        assert!(text.contains(id.as_str()), "{id} is not in the PDF");
+    }
+    assert_eq!(
+        text.matches(&digest).count(),
+        pages,
+        "every page's footer quotes {digest}"
+    );
+    assert!(text.contains(&format!("1/{pages}")) && text.contains(&format!("{pages}/{pages}")));
 }
 
 #[test]
@@ -355,4 +469,110 @@ fn stock_tools_verify_an_unpacked_archive_and_catch_changes() {
     std::fs::write(&manifest, text).unwrap();
     let (ok, text) = ssh_verify(&dir, &keys, "ops@team", "B3SUMS.sig");
     assert!(!ok, "{text}");
+}
+
+/// A sign-off note of November's archive, quoting `digest`.
+fn sign_off(p: &TestProject, digest: &str) {
+    p.file(
+        "content/handins/2025-11.md",
+        format!(
+            "+++\nperiod = \"2025-11\"\ndigest = \"{digest}\"\nname = \"王建国\"\ndate = 2025-12-05\nrating = \"fair\"\n+++\n\n本月记录齐全，同意归档。\n"
+        ),
+    );
+}
+
+fn digest_of(run: &Run) -> String {
+    let out = run.stdout();
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("digest"))
+        .expect("a digest line");
+    line.rsplit(' ').next().unwrap().to_string()
+}
+
+#[test]
+fn the_reports_show_a_sign_off_and_flag_records_edited_after_it() {
+    let p = TestProject::example();
+    let keys = Keys::new();
+    let run = p.run(&[
+        "--now",
+        NOW,
+        "archive",
+        "--period",
+        "2025-11",
+        "--key",
+        &keys.path("team"),
+    ]);
+    run.expect_code(0);
+    let archive = p.join("archives/opsbook-archive-2025-11.zip");
+    assert!(archive.exists());
+    sign_off(&p, &digest_of(&run));
+    p.run(&["--now", NOW, "check"]).expect_code(0);
+    p.run(&["--now", NOW, "build"]).expect_code(0);
+    let report = p.read("site/reports/2025-11.html");
+    assert!(
+        report.contains("id=\"handin\"") && report.contains("王建国"),
+        "no sign-off block"
+    );
+    assert!(
+        report.contains("归档与签署时一致"),
+        "the archive should be found intact"
+    );
+    assert!(report.contains("未会签"));
+    assert!(p.read("site/reports/index.html").contains("王建国"));
+
+    // The client counter-signs: the report says so, without a note changed.
+    p.run(&[
+        "archive",
+        "countersign",
+        archive.to_str().unwrap(),
+        "--key",
+        &keys.path("client"),
+    ])
+    .expect_code(0);
+    p.run(&["--now", NOW, "build"]).expect_code(0);
+    assert!(p.read("site/reports/2025-11.html").contains("已会签"));
+
+    // A handed-in record edited later: flagged on its page and in the report.
+    let note = "content/incidents/INC-251118-01.md";
+    let text = p.read(note);
+    p.file(note, format!("{text}\n补充说明。\n"));
+    p.run(&["--now", NOW, "build"]).expect_code(0);
+    let report = p.read("site/reports/2025-11.html");
+    assert!(
+        report.contains("以下记录在归档签署后被修改或删除"),
+        "edit not listed"
+    );
+    assert!(report.contains("INC-251118-01"));
+    let page = p.read("site/incidents/INC-251118-01.html");
+    assert!(
+        page.contains("本记录在 2025-11 归档签署后被修改"),
+        "edit not flagged on the page"
+    );
+    assert!(
+        !p.read("site/incidents/INC-251103-01.html")
+            .contains("签署后已修改")
+    );
+}
+
+#[test]
+fn a_sign_off_quoting_another_digest_is_shown_as_not_matching() {
+    let p = TestProject::example();
+    let keys = Keys::new();
+    p.run(&[
+        "--now",
+        NOW,
+        "archive",
+        "--period",
+        "2025-11",
+        "--key",
+        &keys.path("team"),
+    ])
+    .expect_code(0);
+    sign_off(&p, &"ab".repeat(32));
+    p.run(&["--now", NOW, "build"]).expect_code(0);
+    assert!(
+        p.read("site/reports/2025-11.html")
+            .contains("归档文件的摘要与签署时的摘要不符")
+    );
 }
