@@ -576,3 +576,59 @@ fn a_sign_off_quoting_another_digest_is_shown_as_not_matching() {
             .contains("归档文件的摘要与签署时的摘要不符")
     );
 }
+
+#[test]
+fn nightly_archives_the_closed_month_once_its_grace_has_passed() {
+    let p = TestProject::example();
+    let keys = Keys::new();
+    let nightly = |now: &str, key: Option<&str>| {
+        let mut cmd = p.cmd(&["--now", now, "nightly", "--json", "-"]);
+        match key {
+            Some(k) => cmd.env("OPSBOOK_ARCHIVE_KEY", k),
+            None => cmd.env_remove("OPSBOOK_ARCHIVE_KEY"),
+        };
+        let out = cmd
+            .env("OPSBOOK_CHROMIUM", "/nonexistent/chromium")
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            json["archive"].clone(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let team = keys.path("team");
+    let november = p.join("archives/opsbook-archive-2025-11.zip");
+    // December 2: November has closed, its 3 days' grace (月巡检) have not passed.
+    let (archive, _) = nightly("2025-12-02T10:00", Some(&team));
+    assert!(
+        archive["skipped"]
+            .as_str()
+            .unwrap()
+            .contains("2025-11 is handed in from 2025-12-04"),
+        "{archive}"
+    );
+    assert!(!november.exists());
+    // Without a key: nothing written, and a warning.
+    let (archive, err) = nightly("2025-12-05", None);
+    assert!(
+        archive["skipped"].as_str().unwrap().contains("no key"),
+        "{archive}"
+    );
+    assert!(err.contains("warning: no key to sign 2025-11's archive"), "{err}");
+    assert!(!november.exists());
+    let (archive, _) = nightly("2025-12-05", Some(&team));
+    assert_eq!(
+        archive["file"], "archives/opsbook-archive-2025-11.zip",
+        "{archive}"
+    );
+    verify(&p, &keys, &november).expect_code(0);
+    // Once only: a handed-in archive is never written again.
+    let before = std::fs::read(&november).unwrap();
+    let (archive, _) = nightly("2025-12-06", Some(&team));
+    assert!(
+        archive["skipped"].as_str().unwrap().ends_with("exists"),
+        "{archive}"
+    );
+    assert!(std::fs::read(&november).unwrap() == before);
+}

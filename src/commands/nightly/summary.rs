@@ -308,6 +308,12 @@ fn rows(s: &Summary, check_line: &str) -> Vec<Row> {
                 b.out, b.files, b.written
             )
         }),
+        Row::of_stage("archive", &s.archive, |a| {
+            format!(
+                "{}: {} ({} bytes, digest {})",
+                a.period, a.file, a.bytes, a.digest
+            )
+        }),
     ]
 }
 
