@@ -144,7 +144,11 @@ pub enum Command {
         strict: bool,
     },
     /// Write a period's signed hand-in archive (.zip); verify or counter-sign one
-    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+    #[command(
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true,
+        after_help = help::ARCHIVE
+    )]
     Archive {
         #[command(subcommand)]
         action: Option<ArchiveAction>,
