@@ -40,24 +40,29 @@ impl Keys {
     }
 }
 
+/// `opsbook --now NOW archive --period 2025-11 --key TEAM ARGS…`, to run.
+fn make_cmd(p: &TestProject, keys: &Keys, args: &[&str]) -> assert_cmd::Command {
+    let team = keys.path("team");
+    let mut cmd = p.cmd(&["--now", NOW, "archive", "--period", "2025-11", "--key", &team]);
+    cmd.args(args);
+    cmd
+}
+
+fn make(p: &TestProject, keys: &Keys, args: &[&str]) -> Run {
+    Run(make_cmd(p, keys, args).output().unwrap())
+}
+
+/// The client's counter-signature of the archive at `file`.
+fn countersign(p: &TestProject, keys: &Keys, file: &str) -> Run {
+    p.run(&["archive", "countersign", file, "--key", &keys.path("client")])
+}
+
 /// The example project, a key pair per party, and November 2025's archive.
 fn archived() -> (TestProject, Keys, PathBuf) {
     let p = TestProject::example();
     let keys = Keys::new();
     let out = keys.dir.path().join("nov.zip");
-    p.run(&[
-        "--now",
-        NOW,
-        "archive",
-        "--period",
-        "2025-11",
-        "--key",
-        &keys.path("team"),
-        "--out",
-        out.to_str().unwrap(),
-        "--no-pdf",
-    ])
-    .expect_code(0);
+    make(&p, &keys, &["--out", out.to_str().unwrap(), "--no-pdf"]).expect_code(0);
     (p, keys, out)
 }
 
@@ -126,18 +131,7 @@ fn the_same_inputs_make_the_same_bytes() {
     let keys = Keys::new();
     let make = |name: &str| {
         let out = keys.dir.path().join(name);
-        p.run(&[
-            "--now",
-            NOW,
-            "archive",
-            "--period",
-            "2025-11",
-            "--key",
-            &keys.path("team"),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .expect_code(0);
+        make(&p, &keys, &["--out", out.to_str().unwrap()]).expect_code(0);
         std::fs::read(out).unwrap()
     };
     assert!(make("one.zip") == make("two.zip"));
@@ -148,17 +142,7 @@ fn without_a_browser_the_archive_is_made_without_its_pdf_and_says_so() {
     let p = TestProject::example();
     let keys = Keys::new();
     let out = keys.dir.path().join("nov.zip");
-    let run = p
-        .cmd(&[
-            "--now",
-            NOW,
-            "archive",
-            "--period",
-            "2025-11",
-            "--key",
-            &keys.path("team"),
-            "--out",
-        ])
+    let run = make_cmd(&p, &keys, &["--out"])
         .arg(&out)
         .env("OPSBOOK_CHROMIUM", "/nonexistent/chromium")
         .output()
@@ -201,18 +185,7 @@ fn the_pdf_holds_every_record_each_from_a_new_page_with_the_digest_in_its_footer
     let p = TestProject::example();
     let keys = Keys::new();
     let out = keys.dir.path().join("nov.zip");
-    p.run(&[
-        "--now",
-        NOW,
-        "archive",
-        "--period",
-        "2025-11",
-        "--key",
-        &keys.path("team"),
-        "--out",
-        out.to_str().unwrap(),
-    ])
-    .expect_code(0);
+    make(&p, &keys, &["--out", out.to_str().unwrap()]).expect_code(0);
     let tmp = tempfile::tempdir().unwrap();
     let dir = unpacked(&out, tmp.path());
     let manifest = std::fs::read_to_string(dir.join("B3SUMS")).unwrap();
@@ -310,14 +283,7 @@ fn a_signer_not_allowed_is_refused() {
 fn the_counter_signature_round_trips() {
     let (p, keys, out) = archived();
     let before = paths(&out);
-    p.run(&[
-        "archive",
-        "countersign",
-        out.to_str().unwrap(),
-        "--key",
-        &keys.path("client"),
-    ])
-    .expect_code(0);
+    countersign(&p, &keys, out.to_str().unwrap()).expect_code(0);
     let after = paths(&out);
     assert_eq!(after.len(), before.len() + 1);
     let run = verify(&p, &keys, &out);
@@ -329,26 +295,14 @@ fn the_counter_signature_round_trips() {
         run.stdout()
     );
     // Once is enough; and a tampered archive is never counter-signed.
-    p.run(&[
-        "archive",
-        "countersign",
-        out.to_str().unwrap(),
-        "--key",
-        &keys.path("client"),
-    ])
-    .expect_code(1)
-    .expect_stderr("already counter-signed");
+    countersign(&p, &keys, out.to_str().unwrap())
+        .expect_code(1)
+        .expect_stderr("already counter-signed");
     let (p, keys, out) = archived();
     tamper(&out, |entries| entries.retain(|e| e.path != "site/index.html"));
-    p.run(&[
-        "archive",
-        "countersign",
-        out.to_str().unwrap(),
-        "--key",
-        &keys.path("client"),
-    ])
-    .expect_code(1)
-    .expect_stderr("does not verify");
+    countersign(&p, &keys, out.to_str().unwrap())
+        .expect_code(1)
+        .expect_stderr("does not verify");
 }
 
 #[test]
@@ -358,20 +312,9 @@ fn keys_inside_the_project_and_archives_already_there_are_refused() {
     p.run(&["--now", NOW, "archive", "--period", "2025-11", "--key", "team"])
         .expect_code(2)
         .expect_stderr("inside the project");
-    let args = [
-        "--now",
-        NOW,
-        "archive",
-        "--period",
-        "2025-11",
-        "--key",
-        &keys.path("team"),
-        "--out",
-    ];
-    let mut again = args.to_vec();
-    let out = out.to_str().unwrap();
-    again.push(out);
-    p.run(&again).expect_code(2).expect_stderr("never replaced");
+    make(&p, &keys, &["--out", out.to_str().unwrap()])
+        .expect_code(2)
+        .expect_stderr("never replaced");
     p.cmd(&["--now", NOW, "archive", "--period", "2025-11"])
         .env_remove("OPSBOOK_ARCHIVE_KEY")
         .assert()
@@ -431,14 +374,7 @@ fn stock_tools_verify_an_unpacked_archive_and_catch_changes() {
     require_tool("b3sum", "cargo install b3sum --locked");
     require_tool("ssh-keygen", "apt-get install openssh-client");
     let (p, keys, out) = archived();
-    p.run(&[
-        "archive",
-        "countersign",
-        out.to_str().unwrap(),
-        "--key",
-        &keys.path("client"),
-    ])
-    .expect_code(0);
+    countersign(&p, &keys, out.to_str().unwrap()).expect_code(0);
     let tmp = tempfile::tempdir().unwrap();
     let dir = unpacked(&out, tmp.path());
     assert!(dir.ends_with(FOLDER));
@@ -494,15 +430,7 @@ fn digest_of(run: &Run) -> String {
 fn the_reports_show_a_sign_off_and_flag_records_edited_after_it() {
     let p = TestProject::example();
     let keys = Keys::new();
-    let run = p.run(&[
-        "--now",
-        NOW,
-        "archive",
-        "--period",
-        "2025-11",
-        "--key",
-        &keys.path("team"),
-    ]);
+    let run = make(&p, &keys, &["--no-pdf"]);
     run.expect_code(0);
     let archive = p.join("archives/opsbook-archive-2025-11.zip");
     assert!(archive.exists());
@@ -522,14 +450,7 @@ fn the_reports_show_a_sign_off_and_flag_records_edited_after_it() {
     assert!(p.read("site/reports/index.html").contains("王建国"));
 
     // The client counter-signs: the report says so, without a note changed.
-    p.run(&[
-        "archive",
-        "countersign",
-        archive.to_str().unwrap(),
-        "--key",
-        &keys.path("client"),
-    ])
-    .expect_code(0);
+    countersign(&p, &keys, archive.to_str().unwrap()).expect_code(0);
     p.run(&["--now", NOW, "build"]).expect_code(0);
     assert!(p.read("site/reports/2025-11.html").contains("已会签"));
 
@@ -559,16 +480,7 @@ fn the_reports_show_a_sign_off_and_flag_records_edited_after_it() {
 fn a_sign_off_quoting_another_digest_is_shown_as_not_matching() {
     let p = TestProject::example();
     let keys = Keys::new();
-    p.run(&[
-        "--now",
-        NOW,
-        "archive",
-        "--period",
-        "2025-11",
-        "--key",
-        &keys.path("team"),
-    ])
-    .expect_code(0);
+    make(&p, &keys, &["--no-pdf"]).expect_code(0);
     sign_off(&p, &"ab".repeat(32));
     p.run(&["--now", NOW, "build"]).expect_code(0);
     assert!(
