@@ -58,8 +58,10 @@ pub struct Summary {
     pub sla: SlaSection,
     pub logs: Stage<LogsReport>,
     pub build: Stage<BuildSection>,
-    /// The month's hand-in archive, once the month has closed.
-    pub archive: Stage<archive::ArchiveSection>,
+    /// The month's hand-in archive, once the month has closed; left out
+    /// when there is nothing to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archive: Option<Stage<archive::ArchiveSection>>,
 }
 
 impl Summary {
@@ -70,7 +72,7 @@ impl Summary {
             self.verify.failed(),
             self.logs.failed(),
             self.build.failed(),
-            self.archive.failed(),
+            self.archive.as_ref().is_some_and(Stage::failed),
         ];
         if failed.contains(&true) {
             Exit::CouldNotRun
@@ -208,7 +210,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         && obligations.ok
         && (sla.ok || !opts.strict)
         && build.ok()
-        && archive.ok();
+        && archive.as_ref().is_none_or(Stage::ok);
     let summary = Summary {
         ok,
         now: session.clock.now().to_rfc3339(),

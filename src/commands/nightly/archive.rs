@@ -4,9 +4,14 @@
 //! month's archive to `archives/`, unless it is there already.
 //!
 //! It signs with the key of `$OPSBOOK_ARCHIVE_KEY` (a CI secret file,
-//! outside the project). Without a key it writes nothing and says so: an
-//! unsigned archive would stand in the way of the signed one (a handed-in
-//! archive is never replaced), so none is better than an unsigned one.
+//! outside the project). Without a key it writes nothing: an unsigned
+//! archive would stand in the way of the signed one (a handed-in archive is
+//! never replaced), so none is better than an unsigned one. A project that
+//! hands archives in (it has an `archives/` folder) is warned; one that
+//! does not is not bothered every night.
+//!
+//! The stage is `None` (left out of the summary) when there is nothing to
+//! do: no month closed, its grace not passed, its archive there already.
 
 use chrono::Duration;
 use serde::Serialize;
@@ -47,13 +52,12 @@ fn closed_month(session: &Session) -> Option<Period> {
     Some(month)
 }
 
-pub fn archive_stage(ctx: &Context, session: &Session, checked: &Checked) -> Stage<ArchiveSection> {
+pub fn archive_stage(ctx: &Context, session: &Session, checked: &Checked) -> Option<Stage<ArchiveSection>> {
+    let project = &session.project;
     if session.backdated.is_some() {
-        return Stage::Skipped("the run's clock is earlier than the last recorded run".into());
+        return None;
     }
-    let Some(month) = closed_month(session) else {
-        return Stage::Skipped("no month of the service period has closed".into());
-    };
+    let month = closed_month(session)?;
     let grace = checked
         .schedules
         .obligations
@@ -62,25 +66,24 @@ pub fn archive_stage(ctx: &Context, session: &Session, checked: &Checked) -> Sta
         .map(|o| o.grace.to_chrono())
         .max()
         .unwrap_or_default();
-    let project = &session.project;
     let due = start_of_day(month.last_day() + Duration::days(1), project.tz()) + grace;
-    if session.clock.now() < due {
-        return Stage::Skipped(format!("{month} is handed in from {}", due.to_rfc3339()));
-    }
     let rel = format!("{}/{}", handins::DIR, archive::file_name(&month));
     let path = project.root.join(&rel);
-    if path.exists() {
-        return Stage::Skipped(format!("{rel} exists"));
+    if session.clock.now() < due || path.exists() {
+        return None;
     }
     if std::env::var_os(KEY_ENV).is_none() {
+        if !project.root.join(handins::DIR).is_dir() {
+            return None;
+        }
         let why = format!("no key to sign {month}'s archive with: set {KEY_ENV}");
         if !ctx.quiet {
             eprintln!("warning: {why}");
         }
-        return Stage::Skipped(why);
+        return Some(Stage::Skipped(why));
     }
     let made = signing_key(&project.root, None).and_then(|key| make(ctx, session, month, &key, true));
-    match made {
+    Some(match made {
         Ok(made) => match crate::state::write_atomic(&path, &made.bytes) {
             Ok(()) => Stage::Ran {
                 ok: made.exit == Exit::Clean,
@@ -94,5 +97,5 @@ pub fn archive_stage(ctx: &Context, session: &Session, checked: &Checked) -> Sta
             Err(e) => Stage::Failed(format!("cannot write {rel}: {e}")),
         },
         Err(e) => Stage::Failed(format!("{month}'s archive: {e}")),
-    }
+    })
 }
