@@ -6,5 +6,6 @@
 pub mod check;
 pub mod contract;
 pub mod evidence;
+pub mod handins;
 pub mod logs;
 pub mod verify;

@@ -119,6 +119,20 @@ Example:
 
 Documentation: docs/portal.md.";
 
+pub const ARCHIVE: &str = "\
+Exit codes: 0 written (a missing browser only leaves the PDF out, with a
+warning); 1 written, but notes fail `opsbook check`; 2 could not run (no key,
+a key inside the project, the archive exists already).
+`archive verify`: 0 every file as signed; 1 a file changed, added or
+removed, or a bad or unknown signature; 2 unreadable archive or signers.
+
+Examples:
+  opsbook archive --period 2025-11 --key ~/.ssh/opsbook_archive
+  opsbook archive verify archives/opsbook-archive-2025-11.zip --allowed-signers allowed_signers
+  opsbook archive countersign archives/opsbook-archive-2025-11.zip --key admin_key
+
+Documentation: docs/archive.md.";
+
 pub const COMPLETIONS: &str = "\
 Exit code: 0.
 

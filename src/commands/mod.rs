@@ -4,6 +4,7 @@
 //! person needs to read, and return how the run ended; the binary turns that
 //! into an exit code (0 all well, 1 problems found, 2 could not run).
 
+pub mod archive;
 pub mod build;
 pub mod check;
 pub mod derived;

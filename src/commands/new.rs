@@ -175,12 +175,14 @@ fn next_free(
     let id = match (kind, kind.id_prefix()) {
         (Kind::Report, _) | (_, None) => {
             let period = Period::containing(Every::Month, date);
-            if let Some(note) = notes
-                .iter()
-                .find(|n| matches!(&n.meta, Meta::Report(r) if r.period == period))
-            {
+            if let Some(note) = notes.iter().find(|n| match &n.meta {
+                Meta::Report(r) => kind == Kind::Report && r.period == period,
+                Meta::Handin(h) => kind == Kind::Handin && h.period == period,
+                _ => false,
+            }) {
                 return Err(Fatal::Other(anyhow::anyhow!(
-                    "the report text for {period} exists already: {}",
+                    "the {} note for {period} exists already: {}",
+                    kind.singular(),
                     note.path
                 )));
             }
@@ -376,6 +378,14 @@ systems = []
 "#
             ),
             Kind::Report => format!("period = \"{id}\"\n"),
+            Kind::Handin => format!(
+                r#"period = "{id}"
+digest = ""                 # 归档摘要：opsbook archive 输出的 BLAKE3（B3SUMS 的摘要）
+name = ""                   # 签署人（甲方管理员）
+date = {date}               # 签署日期
+rating = "satisfied"        # satisfied（满意）/ fair（基本满意）/ unsatisfied（不满意）
+"#
+            ),
         };
         let (content, analysis) = match (kind, self.evidence) {
             (Kind::Inspection, Some(e)) => prefill::sections(e),

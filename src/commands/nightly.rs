@@ -11,6 +11,7 @@
 
 use serde::{Serialize, Serializer};
 
+mod archive;
 mod junit;
 mod summary;
 
@@ -58,13 +59,22 @@ pub struct Summary {
     pub sla: SlaSection,
     pub logs: Stage<LogsReport>,
     pub build: Stage<BuildSection>,
+    /// The month's hand-in archive, once the month has closed; left out
+    /// when there is nothing to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archive: Option<Stage<archive::ArchiveSection>>,
 }
 
 impl Summary {
     /// 2 when a stage could not run at all (it is not known what it would
     /// have found), else 1 when something needs a person, else 0.
     pub fn exit(&self) -> Exit {
-        let failed = [self.verify.failed(), self.logs.failed(), self.build.failed()];
+        let failed = [
+            self.verify.failed(),
+            self.logs.failed(),
+            self.build.failed(),
+            self.archive.as_ref().is_some_and(Stage::failed),
+        ];
         if failed.contains(&true) {
             Exit::CouldNotRun
         } else {
@@ -198,8 +208,15 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let contract = pipeline::contract_of(&session, &checked);
     let build = build_stage(ctx, &session, &checked, &git.finish(), &contract, &verify, &logs);
     let (obligations, sla) = contract_sections(&contract);
+    let archive = archive::archive_stage(ctx, &session, &checked);
 
-    let ok = check.ok && logs.ok() && verify.ok() && obligations.ok && (sla.ok || !opts.strict) && build.ok();
+    let ok = check.ok
+        && logs.ok()
+        && verify.ok()
+        && obligations.ok
+        && (sla.ok || !opts.strict)
+        && build.ok()
+        && archive.as_ref().is_none_or(Stage::ok);
     let summary = Summary {
         ok,
         now: session.clock.now().to_rfc3339(),
@@ -212,6 +229,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         sla,
         logs,
         build,
+        archive,
     };
 
     // With `--json -` the JSON owns stdout; the summary goes to stderr.

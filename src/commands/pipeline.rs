@@ -27,6 +27,7 @@ use crate::render::{self, SiteOptions, SiteSummary};
 use crate::report::corrections::Correction;
 use crate::report::{self, Analyses, Audience, Inputs};
 use crate::state::history::{self, Line};
+use crate::state::published::Published;
 use crate::state::{LockError, StateLock};
 
 /// What the portal shows besides the notes, as `build` and `serve` find it
@@ -201,13 +202,20 @@ pub fn verification_history(project: &Project, warnings: &mut Vec<Diagnostic>) -
 }
 
 /// The files the portal's other parts are made from, besides the notes: the
-/// last verification and its history under `state/`, and the log files of
-/// `[logs] paths` (none when a pattern is invalid: the build says so). A new
+/// last verification and its history under `state/`, the hand-in archives
+/// under `archives/`, and the log files of `[logs] paths` (none when a pattern is invalid: the build says so). A new
 /// verification or a grown log changes their metadata.
 pub fn analysis_inputs(project: &Project) -> Vec<PathBuf> {
     let state = project.state_dir();
     let mut paths = vec![state.join(verify::REPORT_FILE), state.join(history::FILE)];
     paths.extend(logs::matched_files(project).unwrap_or_default());
+    // Hand-in archives: a counter-signature added changes what the
+    // reports say of their period.
+    if let Ok(dir) = std::fs::read_dir(project.root.join(crate::analyse::handins::DIR)) {
+        let mut archives: Vec<PathBuf> = dir.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        archives.sort();
+        paths.extend(archives);
+    }
     paths
 }
 
@@ -256,21 +264,7 @@ pub fn portal(
         errors,
         warnings: checked.problems.len() - errors,
     };
-    let model = report::build(
-        Inputs {
-            project: &session.project,
-            clock: &session.clock,
-            schedules: &checked.schedules,
-            notes: &checked.notes,
-            partial: &checked.partial,
-            check: checked.report(),
-            git,
-            analyses,
-            history_breaks: published.as_ref().map_or(&[], |p| p.breaks.as_slice()),
-        },
-        audience,
-    )
-    .map_err(|problems| Fatal::Load(LoadError::Invalid(problems)))?;
+    let model = model(session, checked, git, analyses, audience, published.as_ref())?;
     let site = render::build_site(
         &session.project,
         &model,
@@ -285,4 +279,32 @@ pub fn portal(
         site,
         corrections: model.corrections,
     })
+}
+
+/// The report model for `audience` from checked notes and the other
+/// analyses; `published` is the verification history's record, whose
+/// breaks the pages show.
+pub fn model(
+    session: &Session,
+    checked: &Checked,
+    git: &GitHistory,
+    analyses: Analyses,
+    audience: Audience,
+    published: Option<&Published>,
+) -> Result<report::Report, Fatal> {
+    report::build(
+        Inputs {
+            project: &session.project,
+            clock: &session.clock,
+            schedules: &checked.schedules,
+            notes: &checked.notes,
+            partial: &checked.partial,
+            check: checked.report(),
+            git,
+            analyses,
+            history_breaks: published.map_or(&[], |p| p.breaks.as_slice()),
+        },
+        audience,
+    )
+    .map_err(|problems| Fatal::Load(LoadError::Invalid(problems)))
 }

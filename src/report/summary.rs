@@ -42,6 +42,8 @@ pub struct Summary {
     /// The period's last day is after the record's, in a service period
     /// that has not ended: the numbers are so far.
     pub in_progress: bool,
+    /// The client's sign-off of this period's hand-in archive, if any.
+    pub handin: Option<super::handins::HandinView>,
     /// The hand-written text for this period, its figures filled in.
     pub text: Option<SummaryText>,
     /// The year, quarter or month this period is part of, and its parts.
@@ -329,6 +331,7 @@ impl Sources<'_> {
                 .filter(|d| self.in_service(*d) && *d <= self.last_day())
                 .count(),
             in_progress: !self.record.ended && to > self.last_day(),
+            handin: None,
             text: None,
             parent,
             parts,

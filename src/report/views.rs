@@ -37,6 +37,8 @@ pub struct Views {
     pub upgrades: Vec<UpgradeView>,
     pub vulnerabilities: Vec<VulnerabilityView>,
     pub texts: Vec<ReportTextView>,
+    /// The client's sign-offs of handed-in archives.
+    pub handins: Vec<super::handins::HandinView>,
 }
 
 // ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod archive;
 mod browser;
 mod build;
 mod chart_tables;

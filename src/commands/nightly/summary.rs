@@ -329,6 +329,16 @@ fn rows(s: &Summary, check_line: &str) -> Vec<Row> {
             )
         }),
     ]
+    .into_iter()
+    .chain(s.archive.as_ref().map(|stage| {
+        Row::of_stage("archive", stage, |a| {
+            format!(
+                "{}: {} ({} bytes, digest {})",
+                a.period, a.file, a.bytes, a.digest
+            )
+        })
+    }))
+    .collect()
 }
 
 /// The summary line of a verification that ran.
