@@ -6,12 +6,15 @@
 
 mod support;
 
+mod archive;
 mod browser;
 mod build;
+mod chart_tables;
 mod check;
 mod cli;
 mod consistency;
 mod contract;
+mod evidence;
 mod example;
 mod hardware;
 mod init_new;
@@ -21,7 +24,10 @@ mod nightly;
 mod pg;
 mod portal;
 mod print;
+mod schedule;
 mod serve;
 mod servers;
+mod shard;
 mod verify;
 mod verify_db;
+mod wording;

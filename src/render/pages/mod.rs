@@ -9,6 +9,7 @@
 mod docs;
 mod hardware;
 mod inspections;
+mod schedule;
 mod servers;
 
 use std::collections::BTreeMap;
@@ -105,6 +106,15 @@ struct SummaryLink<'a> {
     vulnerabilities_fixed: usize,
     trainings: usize,
     upgrades: usize,
+    /// The client signed the period's archive off, and whether it still
+    /// matches (`intact`).
+    handin: Option<HandinBrief>,
+}
+
+#[derive(Serialize)]
+struct HandinBrief {
+    name: String,
+    intact: bool,
 }
 
 #[derive(Serialize)]
@@ -158,6 +168,7 @@ pub fn plan<'a>(
 ) -> Plan<'a> {
     let mut plan = Plan::new(engine, &report.mask);
     overview(&mut plan, report);
+    schedule::page(&mut plan, &report.schedule, &report.record);
     corrections(&mut plan, report);
     let forms = inspections::pages(&mut plan, &report.views.inspections);
     inspections::lists(&mut plan, report, &forms);
@@ -329,6 +340,10 @@ fn summaries<'a>(plan: &mut Plan<'a>, report: &'a Report) {
                     vulnerabilities_fixed: s.vulnerabilities.fixed,
                     trainings: s.trainings.sessions,
                     upgrades: s.upgrades.total,
+                    handin: s.handin.as_ref().map(|h| HandinBrief {
+                        name: h.name.clone(),
+                        intact: h.intact,
+                    }),
                 })
                 .collect(),
         },
