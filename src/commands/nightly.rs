@@ -205,7 +205,11 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     checked.problems.extend(contradictions);
     crate::diag::sort(&mut checked.problems);
     let check = checked.report();
-    let contract = pipeline::contract_of(&session, &checked);
+    let logs_report = match &logs {
+        Stage::Ran { report, .. } => Some(report),
+        _ => None,
+    };
+    let contract = pipeline::contract_of(&session, &checked, logs_report);
     let build = build_stage(ctx, &session, &checked, &git.finish(), &contract, &verify, &logs);
     let (obligations, sla) = contract_sections(&contract);
     let archive = archive::archive_stage(ctx, &session, &checked);

@@ -64,7 +64,7 @@ impl Analysed {
         };
         ctx.print_diagnostics(&warnings);
         Analysed {
-            contract: contract_of(session, checked),
+            contract: contract_of(session, checked, logs.as_ref()),
             verify,
             history,
             logs,
@@ -99,10 +99,22 @@ pub fn cross_check(
 /// `new`): what earlier runs learnt is used, nothing is kept. None when
 /// they cannot be read, or no file matches.
 pub fn logs_as_they_stand(session: &Session) -> Option<LogReport> {
-    let report = logs::ingest(&session.project, &session.clock, &Silent)
-        .ok()?
-        .report;
+    let report = logs::ingest(
+        &session.project,
+        &session.clock,
+        &register_roles(session),
+        &Silent,
+    )
+    .ok()?
+    .report;
     (!report.files.is_empty()).then_some(report)
+}
+
+/// The hardware register's roles, which choose hosts' thresholds; the
+/// register's problems are `check`'s to report.
+fn register_roles(session: &Session) -> std::collections::BTreeMap<String, String> {
+    let (devices, _) = crate::load::hardware::load(&session.project);
+    crate::load::hardware::roles(&devices)
 }
 
 /// `state/`'s lock, for a run that writes there.
@@ -143,7 +155,12 @@ pub fn ingest_logs(
             });
         }
     };
-    let ingested = logs::ingest(&session.project, &session.clock, progress)?;
+    let ingested = logs::ingest(
+        &session.project,
+        &session.clock,
+        &register_roles(session),
+        progress,
+    )?;
     match lock {
         Some(lock) if session.backdated.is_none() => ingested.save(&session.project, lock),
         _ => Ok(ingested.report),
@@ -167,14 +184,37 @@ pub fn verify_backups(
 }
 
 /// Obligations and SLAs held against the checked notes, at the session's
-/// clock.
-pub fn contract_of(session: &Session, checked: &Checked) -> ContractReport {
-    contract::analyse(
+/// clock; with each server's coverage (its days with metrics, from `logs`,
+/// or with an inspection) among the obligations.
+pub fn contract_of(session: &Session, checked: &Checked, logs: Option<&LogReport>) -> ContractReport {
+    let mut report = contract::analyse(
         &session.project,
         &checked.schedules,
         &checked.notes,
         &session.clock,
-    )
+    );
+    let mut monitored: std::collections::BTreeMap<String, std::collections::BTreeSet<chrono::NaiveDate>> =
+        checked
+            .hardware
+            .iter()
+            .map(|d| (d.name.clone(), Default::default()))
+            .collect();
+    for r in logs.map_or(&[][..], |l| l.servers.as_slice()) {
+        let days = monitored.entry(r.host.clone()).or_default();
+        if r.monitored_minutes > 0 {
+            days.insert(r.date);
+        }
+    }
+    if !monitored.is_empty() {
+        let coverage = contract::obligations::server_coverage(
+            &monitored,
+            &checked.notes,
+            session.project.settings.project.period(),
+            &session.clock,
+        );
+        report.obligations = report.obligations.with(coverage);
+    }
+    report
 }
 
 /// The last verification on record (`state/verify.json`); when it cannot be
@@ -299,6 +339,7 @@ pub fn model(
             schedules: &checked.schedules,
             notes: &checked.notes,
             partial: &checked.partial,
+            hardware: &checked.hardware,
             check: checked.report(),
             git,
             analyses,

@@ -77,6 +77,8 @@ impl Session {
             &self.project,
             &self.clock,
         ));
+        let (hardware, hardware_problems) = crate::load::hardware::load(&self.project);
+        problems.extend(hardware_problems);
         problems.extend(super::derived::check(&self.project));
         problems.extend(analyse::verify::check(&self.project));
         problems.extend(self.integrity());
@@ -86,6 +88,7 @@ impl Session {
             schedules,
             notes: loaded.notes,
             partial: loaded.partial,
+            hardware,
             problems,
         }
     }
@@ -115,6 +118,8 @@ pub struct Checked {
     pub notes: Vec<Note>,
     /// What could be read of the notes that could not be typed.
     pub partial: Vec<Partial>,
+    /// The hardware register's devices that could be read.
+    pub hardware: Vec<crate::load::hardware::Device>,
     pub problems: Vec<Diagnostic>,
 }
 

@@ -8,6 +8,7 @@
 
 pub mod evidence_map;
 pub mod git;
+pub mod hardware;
 pub mod inputs;
 pub mod nesting;
 pub mod notes;

@@ -29,6 +29,7 @@ pub mod corrections;
 pub mod dashboard;
 pub mod evidence;
 pub mod handins;
+pub mod hardware;
 pub mod lists;
 pub mod log_day;
 pub mod logs;
@@ -36,6 +37,7 @@ pub mod note;
 pub mod outcome;
 pub mod redact;
 pub mod schedule;
+pub mod servers;
 pub mod summary;
 pub mod text;
 pub mod validity;
@@ -114,6 +116,11 @@ pub struct Report {
     /// Log aggregates: per day, errors, failed logins, exchange
     /// failures, metric peaks, alerts; `None` without logs.
     pub logs: Option<Logs>,
+    /// Server inspection records and monthly server reports; `None`
+    /// when no host sent metrics.
+    pub servers: Option<servers::Servers>,
+    /// The hardware register; `None` without `content/hardware/`.
+    pub hardware: Option<hardware::Register>,
     /// Obligations met or missed per period, SLA outcomes of this
     /// audience's notes (`data/contract.json`).
     pub contract: ContractView,
@@ -187,6 +194,8 @@ pub struct Inputs<'a> {
     pub notes: &'a [Note],
     /// What could be read of the notes that could not be typed.
     pub partial: &'a [Partial],
+    /// The hardware register's devices.
+    pub hardware: &'a [crate::load::hardware::Device],
     pub check: CheckReport,
     /// The history of `content/` (`load::git::GitLog`); empty without git.
     pub git: &'a GitHistory,
@@ -264,6 +273,18 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
     let backups = Backups::new(inputs.analyses.verify, inputs.analyses.history, tz);
     let alert_labels = log_day::alert_labels(&inputs.project.settings.logs.alerts);
     let logs = inputs.analyses.logs.map(|l| Logs::new(l, &alert_labels));
+    let servers = inputs
+        .analyses
+        .logs
+        .and_then(|l| servers::Servers::new(&l.servers));
+    let hardware = hardware::Register::new(
+        inputs.hardware,
+        &notes,
+        &views,
+        servers.as_ref(),
+        service,
+        record.day,
+    );
     let summaries = summaries(&summary::Sources {
         views: &views,
         contract: &contract,
@@ -310,6 +331,8 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         dashboard,
         backups,
         logs,
+        hardware,
+        servers,
         contract,
         schedule,
         history_breaks: inputs.history_breaks.to_vec(),

@@ -11,7 +11,7 @@
 //! Notes dated after the clock's day are left out: re-running a past night
 //! with `--now` sees only what had been written by then.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
@@ -135,7 +135,55 @@ pub fn evaluate(
     )
 }
 
+/// What a day of a server's coverage is met by when its metrics did.
+pub const METRICS: &str = "metrics";
+
+/// Each server's monitoring coverage as a daily obligation
+/// (服务器巡检 HOST): a day is met when the server sent metrics that day
+/// (`monitored`, the days with samples, by host) or an inspection record
+/// was written for it, and missed like a missed inspection otherwise.
+/// Servers are the register's devices and every host with metrics; a day
+/// is due, as an inspection is, one day after it ends.
+pub fn server_coverage(
+    monitored: &BTreeMap<String, BTreeSet<NaiveDate>>,
+    notes: &[Note],
+    service: Option<(NaiveDate, NaiveDate)>,
+    clock: &Clock,
+) -> Vec<ObligationResult> {
+    let tz = clock.tz();
+    let today = clock.today();
+    let inspections: Vec<(NaiveDate, String)> = notes
+        .iter()
+        .filter(|n| n.kind == crate::load::notes::Kind::Inspection)
+        .filter_map(|n| Some((n.meta.day(tz).filter(|d| *d <= today)?, n.id())))
+        .collect();
+    monitored
+        .iter()
+        .map(|(host, days)| {
+            let ob = Obligation {
+                name: format!("服务器巡检 {host}"),
+                every: Every::Day,
+                kind: "inspections".into(),
+                matches: BTreeMap::new(),
+                grace: Dur::days(1),
+            };
+            let satisfying = inspections
+                .iter()
+                .cloned()
+                .chain(days.iter().map(|d| (*d, METRICS.to_string())));
+            judge(&ob, satisfying, service, clock.now(), tz)
+        })
+        .collect()
+}
+
 impl ObligationsReport {
+    /// The report with `more` obligations judged beside its own.
+    pub fn with(&self, more: Vec<ObligationResult>) -> ObligationsReport {
+        let mut all = self.obligations.clone();
+        all.extend(more);
+        report(self.service_period, all)
+    }
+
     /// The report as if only the notes whose ids `keep` accepts had been
     /// written: a period met by other notes alone is judged again, missed
     /// once due and pending before. Judged at `now`, the clock of the

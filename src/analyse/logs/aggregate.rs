@@ -24,6 +24,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::day::DayFinder;
 use super::fold::fold;
+use super::host_day::HostDay;
 use super::parse::{self, Level, Malformed, Record};
 use super::rules::Rules;
 
@@ -72,6 +73,9 @@ pub struct DayAgg {
     pub backups: BTreeMap<String, BackupDay>,
     /// Lines matched by each alert rule, by the rule's `by` value.
     pub rules: BTreeMap<String, BTreeMap<String, u64>>,
+    /// What each host (named by `host`) logged: its server record's evidence.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub hosts: BTreeMap<String, HostDay>,
 }
 
 /// Lines per level.
@@ -343,6 +347,14 @@ impl DayAgg {
             mine.last = mine.last.take().max(b.last);
         }
         add_nested(&mut self.rules, o.rules);
+        for (host, h) in o.hosts {
+            match self.hosts.get_mut(&host) {
+                Some(mine) => mine.merge(h),
+                None => {
+                    self.hosts.insert(host, h);
+                }
+            }
+        }
     }
 }
 
@@ -418,7 +430,7 @@ impl<'r> Accumulator<'r> {
 
     fn record(&mut self, r: &Record<'_>) {
         self.agg.lines += 1;
-        let date = self.days.date(r.ts);
+        let (date, minute) = self.days.minute(r.ts);
         let day = self.agg.days.entry(date).or_default();
         day.lines += 1;
         let level = r.level();
@@ -438,6 +450,9 @@ impl<'r> Accumulator<'r> {
             let msg = text(r.msg);
             fold(&msg, &mut self.folded);
             let example = cut(&msg, MAX_MESSAGE);
+            if let Some(host) = r.host.map(|h| h.text()).filter(|h| !h.is_empty()) {
+                *slot(&mut slot(&mut day.hosts, &host).errors, &service) += 1;
+            }
             let groups = slot(&mut day.errors, &service);
             match groups.get_mut(self.folded.as_str()) {
                 Some(g) => {
@@ -468,7 +483,7 @@ impl<'r> Accumulator<'r> {
             } else if event.is("exchange") {
                 exchange(day, &mut self.agg.documents, r);
             } else if event.is("metric") {
-                metric(day, r);
+                metric(day, r, minute);
             } else if event.is("backup") {
                 backup(day, r);
             }
@@ -530,8 +545,12 @@ fn exchange(day: &mut DayAgg, documents: &mut BTreeMap<String, Document>, r: &Re
     }
 }
 
-fn metric(day: &mut DayAgg, r: &Record<'_>) {
-    let peaks = slot(&mut day.metrics, &text(r.host));
+fn metric(day: &mut DayAgg, r: &Record<'_>, minute: u32) {
+    let host = text(r.host);
+    if !host.is_empty() {
+        slot(&mut day.hosts, &host).sample(minute, r.cpu, r.mem, r.disk);
+    }
+    let peaks = slot(&mut day.metrics, &host);
     peaks.samples += 1;
     let at = |v: Option<f64>| v.map(|value| Peak { value, at: r.ts });
     peaks.cpu = Peak::max(peaks.cpu, at(r.cpu));
@@ -542,10 +561,20 @@ fn metric(day: &mut DayAgg, r: &Record<'_>) {
 fn backup(day: &mut DayAgg, r: &Record<'_>) {
     let b = slot(&mut day.backups, &text(r.set));
     let status = text(r.status);
-    match backup_outcome(&status) {
+    let outcome = backup_outcome(&status);
+    match outcome {
         Some(true) => b.ok += 1,
         Some(false) => b.failed += 1,
         None => b.other += 1,
+    }
+    let host = text(r.host);
+    if !host.is_empty() {
+        let jobs = slot(&mut slot(&mut day.hosts, &host).backups, &text(r.set));
+        match outcome {
+            Some(true) => jobs.ok += 1,
+            Some(false) => jobs.failed += 1,
+            None => jobs.other += 1,
+        }
     }
     let event = BackupEvent {
         at: r.ts,
@@ -612,6 +641,10 @@ mod tests {
             crate::analyse::logs::parse::parse_ts(b"2025-12-01T12:00:00+08:00").unwrap()
         );
         assert_eq!(d1.backups["oa-db"].ok, 1);
+        let db = &d1.hosts["db-01"];
+        assert_eq!((db.cpu.samples, db.cpu.average()), (2, Some(55.0)));
+        assert_eq!(db.minutes.iter().collect::<Vec<_>>(), [720, 780]);
+        assert_eq!(db.backups["oa-db"].ok, 1);
         assert_eq!(agg.documents["D1"].status, ExchangeStatus::Pending);
         let d2 = &agg.days[&NaiveDate::from_ymd_opt(2025, 12, 2).unwrap()];
         assert_eq!(d2.rules["fatal"]["oa-web"], 1);

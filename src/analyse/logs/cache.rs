@@ -27,7 +27,7 @@ use crate::state;
 use crate::time::Timestamp;
 
 /// Bumped whenever what an [`Entry`] means changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// The part at each end of a file's old part whose digest is checked.
 const CHECK_BLOCK: u64 = 64 * 1024;

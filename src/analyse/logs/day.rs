@@ -16,6 +16,8 @@ pub struct DayFinder {
     from: i64,
     to: i64,
     date: NaiveDate,
+    /// The UTC offset on that span (ms).
+    offset: i64,
 }
 
 impl DayFinder {
@@ -25,6 +27,7 @@ impl DayFinder {
             from: 0,
             to: 0,
             date: NaiveDate::MIN,
+            offset: 0,
         }
     }
 
@@ -43,7 +46,16 @@ impl DayFinder {
         let steady = self.offset_ms(from) == offset && self.offset_ms(to - 1) == offset;
         (self.from, self.to) = if steady { (from, to) } else { (ms, ms + 1) };
         self.date = date;
+        self.offset = offset;
         date
+    }
+
+    /// The local date of `ms` and the minute of that day on the local
+    /// clock (0 to 1439).
+    pub fn minute(&mut self, ms: i64) -> (NaiveDate, u32) {
+        let date = self.date(ms);
+        let minute = (ms + self.offset).rem_euclid(DAY_MS) / 60_000;
+        (date, u32::try_from(minute).unwrap_or(0))
     }
 
     fn offset_ms(&self, ms: i64) -> i64 {
@@ -73,6 +85,9 @@ mod tests {
         assert_eq!(f.date(ms("2025-11-30T16:00:00Z")), d("2025-12-01"));
         assert_eq!(f.date(ms("2025-12-01T23:59:59.999+08:00")), d("2025-12-01"));
         assert_eq!(f.date(ms("2025-12-02T00:00:00+08:00")), d("2025-12-02"));
+        assert_eq!(f.minute(ms("2025-12-02T00:00:59+08:00")), (d("2025-12-02"), 0));
+        assert_eq!(f.minute(ms("2025-12-02T23:59:00+08:00")), (d("2025-12-02"), 1439));
+        assert_eq!(f.minute(ms("2025-12-02T02:30:00Z")), (d("2025-12-02"), 630));
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod cache;
 mod day;
 mod files;
 mod fold;
+mod host_day;
 mod json;
 /// One log line's recognised fields (public for `examples/parsers.rs`, which
 /// measures it against serde_json and chrono).
@@ -27,7 +28,9 @@ pub mod parse;
 mod reader;
 pub mod report;
 mod rules;
+pub mod servers;
 
+use std::collections::BTreeMap;
 use std::io;
 use std::path::PathBuf;
 
@@ -45,6 +48,7 @@ use files::LogFile;
 pub use parse::Level;
 use reader::{Chunk, ChunkOut, Reading};
 pub use report::{DayReport, FileProblem, FileSummary, LogReport, MalformedLine, ProblemKind, ReadKind};
+pub use servers::ServerDay;
 
 /// Plain files are split into parts of this size for parallel reading.
 const CHUNK: u64 = 8 * 1024 * 1024;
@@ -64,7 +68,15 @@ pub enum LogError {
 ///
 /// `clock` decides what is recent (`[logs] recent`) and how long a
 /// still-pending document has waited.
-pub fn ingest(project: &Project, clock: &Clock, progress: &dyn Progress) -> Result<Ingested, LogError> {
+///
+/// `roles` gives hosts a role (the hardware register's) where
+/// `[logs.hosts]` does not, for their thresholds.
+pub fn ingest(
+    project: &Project,
+    clock: &Clock,
+    roles: &BTreeMap<String, String>,
+    progress: &dyn Progress,
+) -> Result<Ingested, LogError> {
     let settings = &project.settings.logs;
     let (files, problems) = files::find(project, &settings.paths)?;
     let cache = Cache::new(&project.state_dir(), project.tz(), settings);
@@ -113,8 +125,14 @@ pub fn ingest(project: &Project, clock: &Clock, progress: &dyn Progress) -> Resu
         .collect();
     let cache = cache.update(&learnt, files.iter().map(|f| f.rel.as_str()));
 
+    // Server records run to the clock's day, or to the end of the service
+    // period when that came first.
+    let last_day = match project.settings.project.period() {
+        Some((_, end)) => end.min(clock.today()),
+        None => clock.today(),
+    };
     Ok(Ingested {
-        report: assemble(results, problems, settings, clock),
+        report: assemble(results, problems, settings, clock, roles, last_day),
         cache,
     })
 }
@@ -327,6 +345,8 @@ fn assemble(
     mut problems: Vec<FileProblem>,
     settings: &LogSettings,
     clock: &Clock,
+    roles: &BTreeMap<String, String>,
+    last_day: chrono::NaiveDate,
 ) -> LogReport {
     let recent_since = clock.now().timestamp_millis() - settings.recent.as_secs().saturating_mul(1000);
     let mut total = Aggregate::default();
@@ -380,7 +400,8 @@ fn assemble(
         });
         total.merge(agg);
     }
-    let (days, next_overdue) = report::days(&total, settings, clock);
+    let (days, next_overdue) = report::days(&total, settings, clock, roles);
+    let servers = servers::records(&total, settings, roles, clock, last_day);
     // A file's problems are recent until its modification time plus
     // `[logs] recent`.
     let recent_ms = settings.recent.as_secs().saturating_mul(1000);
@@ -410,5 +431,6 @@ fn assemble(
         bytes_read,
         bytes_checked,
         changes_at,
+        servers,
     }
 }

@@ -49,6 +49,10 @@ pub struct LogReport {
     pub changes_at: Option<Timestamp>,
     /// Bytes read to check that a grown file's old part is unchanged.
     pub bytes_checked: u64,
+    /// Each host's server record of each day, by host then day. Not part
+    /// of the summary: the portal shows them, with their data.
+    #[serde(skip)]
+    pub servers: Vec<super::servers::ServerDay>,
 }
 
 /// The whole days up to the clock's that `[logs] recent` covers (at least
@@ -337,7 +341,12 @@ impl LogReport {
 /// first document still pending within its limit turns overdue (ms).
 /// A day after the clock's is not recent: re-running a past night with
 /// `--now` fails on that night's alerts, not on later ones.
-pub(super) fn days(agg: &Aggregate, settings: &LogSettings, clock: &Clock) -> (Vec<DayReport>, Option<i64>) {
+pub(super) fn days(
+    agg: &Aggregate,
+    settings: &LogSettings,
+    clock: &Clock,
+    roles: &BTreeMap<String, String>,
+) -> (Vec<DayReport>, Option<i64>) {
     let tz = clock.tz();
     let recent = RecentWindow::new(settings, clock);
     let (mut overdue, next_overdue) = overdue(agg, settings, clock);
@@ -346,7 +355,7 @@ pub(super) fn days(agg: &Aggregate, settings: &LogSettings, clock: &Clock) -> (V
         .iter()
         .map(|(date, day)| {
             let late = overdue.remove(date).unwrap_or_default();
-            day_report(*date, day, late, settings, tz, recent.contains(*date))
+            day_report(*date, day, late, settings, roles, tz, recent.contains(*date))
         })
         .collect();
     (days, next_overdue)
@@ -395,7 +404,7 @@ fn overdue(
 }
 
 /// An instant (ms) in the project's timezone.
-fn at(ms: i64, tz: Tz) -> Timestamp {
+pub(super) fn at(ms: i64, tz: Tz) -> Timestamp {
     let utc = DateTime::from_timestamp_millis(ms).unwrap_or_default();
     Timestamp(utc.with_timezone(&tz).fixed_offset())
 }
@@ -410,12 +419,13 @@ fn day_report(
     d: &DayAgg,
     overdue: Vec<OverdueDocument>,
     s: &LogSettings,
+    roles: &BTreeMap<String, String>,
     tz: Tz,
     recent: bool,
 ) -> DayReport {
     let count = |level: Level| d.services.values().map(|c| c.get(level)).sum::<u64>();
     let mut alerts = Vec::new();
-    let metrics = metrics(d, s, tz, &mut alerts);
+    let metrics = metrics(d, s, roles, tz, &mut alerts);
     let failures = exchange_failures(d, tz, &mut alerts);
     overdue_alerts(&overdue, s, &mut alerts);
     let backups = backup_jobs(d, tz, &mut alerts);
@@ -457,9 +467,16 @@ fn day_report(
     }
 }
 
-/// Each host's peaks against the thresholds; an alert for each peak at or
+/// Each host's peaks against its thresholds (`[logs.hosts]`, its role's,
+/// or `[logs]`); an alert for each peak at or
 /// over its threshold.
-fn metrics(d: &DayAgg, s: &LogSettings, tz: Tz, alerts: &mut Vec<Alert>) -> Vec<HostMetrics> {
+fn metrics(
+    d: &DayAgg,
+    s: &LogSettings,
+    roles: &BTreeMap<String, String>,
+    tz: Tz,
+    alerts: &mut Vec<Alert>,
+) -> Vec<HostMetrics> {
     let mut metrics = Vec::new();
     for (host, p) in &d.metrics {
         let mut view = |name: &str, peak: Option<Peak>, threshold: f64| {
@@ -483,12 +500,13 @@ fn metrics(d: &DayAgg, s: &LogSettings, tz: Tz, alerts: &mut Vec<Alert>) -> Vec<
                 }
             })
         };
+        let t = s.thresholds(host, roles.get(host).map(String::as_str));
         metrics.push(HostMetrics {
             host: host.clone(),
             samples: p.samples,
-            cpu: view("cpu", p.cpu, s.cpu.0),
-            mem: view("mem", p.mem, s.mem.0),
-            disk: view("disk", p.disk, s.disk.0),
+            cpu: view("cpu", p.cpu, t.cpu),
+            mem: view("mem", p.mem, t.mem),
+            disk: view("disk", p.disk, t.disk),
         });
     }
     metrics

@@ -272,6 +272,9 @@ pub struct Incident {
     pub engineers: Vec<String>,
     /// The FAQ entry written for it.
     pub faq: Option<String>,
+    /// Devices of the hardware register it touched.
+    #[serde(default)]
+    pub hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -317,6 +320,9 @@ pub struct WorkOrder {
     pub signoffs: Signoffs,
     #[serde(default)]
     pub status: WorkOrderStatus,
+    /// Devices of the hardware register it touched.
+    #[serde(default)]
+    pub hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -395,6 +401,9 @@ pub struct Upgrade {
     pub rollback_plan: Option<RollbackPlan>,
     pub outcome: Option<UpgradeOutcome>,
     pub title: Option<String>,
+    /// Devices of the hardware register it touched.
+    #[serde(default)]
+    pub hosts: Vec<String>,
 }
 
 /// `rollback_plan = true` or the plan itself as text.

@@ -15,6 +15,7 @@
 //! times, durations, periods, sizes, globs, regexes), so a document that
 //! passes validation deserializes.
 
+pub mod hardware;
 pub mod notes;
 pub mod reference;
 pub mod schedules;

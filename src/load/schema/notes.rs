@@ -31,6 +31,15 @@ pub const KIND_NAMES: &[&str] = &[
     "handins",
 ];
 
+/// The devices of the hardware register a record touched.
+const HOSTS: Field = Field::default(
+    "hosts",
+    Type::Texts,
+    "[]",
+    "[\"db-01\"]",
+    "the devices of the hardware register (`content/hardware/`) it touched, by name",
+);
+
 const TYPE: Field = Field::optional(
     "type",
     Type::Kind,
@@ -224,6 +233,7 @@ pub static INCIDENT: Table = Table {
             "\"FAQ-007\"",
             "the FAQ entry written for it",
         ),
+        HOSTS,
         TYPE,
         AUDIENCE,
     ],
@@ -301,6 +311,7 @@ pub static WORK_ORDER: Table = Table {
             "\"done\"",
             "where the work order stands",
         ),
+        HOSTS,
         TYPE,
         AUDIENCE,
     ],
@@ -446,6 +457,7 @@ pub static UPGRADE: Table = Table {
             "\"success\"",
             "how it ended",
         ),
+        HOSTS,
         TYPE,
         AUDIENCE,
     ],

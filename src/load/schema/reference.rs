@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use super::{Field, IdForm, Need, Rule, Table, Type, notes, schedules, settings};
+use super::{Field, IdForm, Need, Rule, Table, Type, hardware, notes, schedules, settings};
 use crate::load::notes::Kind;
 
 /// Each generated block of the reference: its name and its markdown.
@@ -16,6 +16,7 @@ pub fn blocks() -> Vec<(&'static str, String)> {
         ("settings", tables(&settings::SETTINGS, 3, "")),
         ("notes", notes_block()),
         ("schedules", tables(&schedules::SCHEDULE, 3, "")),
+        ("hardware", tables(&hardware::DEVICE, 3, "")),
     ]
 }
 
@@ -120,9 +121,12 @@ fn tables(schema: &Table, depth: usize, path: &str) -> String {
     }
     let mut done: Vec<*const Table> = Vec::new();
     for f in schema.fields {
-        let (inner, many) = match f.ty {
-            Type::Table(inner) => (inner, false),
-            Type::Tables(inner) => (inner, true),
+        // A map of tables (`[logs.hosts.NAME]`) is described as one table
+        // under its name's placeholder.
+        let (inner, many, named) = match f.ty {
+            Type::Table(inner) => (inner, false, false),
+            Type::Tables(inner) => (inner, true, false),
+            Type::Map(Type::Table(inner)) => (*inner, false, true),
             _ => continue,
         };
         if done.contains(&(inner as *const Table)) {
@@ -133,14 +137,21 @@ fn tables(schema: &Table, depth: usize, path: &str) -> String {
         let alike: Vec<&Field> = schema
             .fields
             .iter()
-            .filter(|g| matches!(g.ty, Type::Table(t) | Type::Tables(t) if std::ptr::eq(t, inner)))
+            .filter(|g| match g.ty {
+                Type::Table(t) | Type::Tables(t) => std::ptr::eq(t, inner),
+                Type::Map(Type::Table(t)) => std::ptr::eq(*t, inner),
+                _ => false,
+            })
             .collect();
         let header = |g: &Field| {
-            let full = if path.is_empty() {
+            let mut full = if path.is_empty() {
                 g.key.to_string()
             } else {
                 format!("{path}.{}", g.key)
             };
+            if named {
+                full.push_str(".NAME");
+            }
             if many {
                 format!("`[[{full}]]`")
             } else {
@@ -307,7 +318,11 @@ mod tests {
 
     #[test]
     fn examples_are_valid_documents() {
-        for (schema, skip) in [(&settings::SETTINGS, &[][..]), (&schedules::SCHEDULE, &[][..])] {
+        for (schema, skip) in [
+            (&settings::SETTINGS, &[][..]),
+            (&schedules::SCHEDULE, &[][..]),
+            (&hardware::DEVICE, &[][..]),
+        ] {
             let text = example_toml(schema, "", skip);
             assert!(toml::from_str::<toml::Table>(&text).is_ok(), "{text}");
         }

@@ -130,7 +130,7 @@ pub static LOGS: Table = Table {
             Type::Percent,
             "90",
             "85",
-            "a host's daily CPU peak at or over this alerts",
+            "a host's daily CPU peak at or over this alerts, unless `[logs.hosts]` or `[logs.roles]` set its own",
         ),
         Field::default("mem", Type::Percent, "90", "85", "the same for memory"),
         Field::default("disk", Type::Percent, "85", "80", "the same for disk"),
@@ -179,12 +179,64 @@ pub static LOGS: Table = Table {
             "4194304",
             "bytes; a longer line is malformed and skipped",
         ),
+        Field::default(
+            "metric_interval",
+            Type::Duration { min: 60 },
+            "\"5m\"",
+            "\"1m\"",
+            "how often each host sends a `metric` event",
+        ),
+        Field::default(
+            "metric_tolerance",
+            Type::Duration { min: 0 },
+            "\"2m\"",
+            "\"5m\"",
+            "a host silent for longer than `metric_interval` plus this has a gap in its server record",
+        ),
+        Field::optional(
+            "roles",
+            Type::Map(&Type::Table(&THRESHOLDS)),
+            "{ db = { disk = 80 } }",
+            "by role name: the cpu, mem and disk thresholds of every host of that role",
+        ),
+        Field::optional(
+            "hosts",
+            Type::Map(&Type::Table(&HOST)),
+            "{ db-01 = { role = \"db\", cpu = 95 } }",
+            "by host name: the host's `role` and its own cpu, mem and disk thresholds",
+        ),
         Field::optional(
             "alerts",
             Type::Tables(&ALERT),
             "",
             "alert rules; given, they replace the built-in `failed_logins` and `fatal`",
         ),
+    ],
+    rules: &[],
+};
+
+pub static THRESHOLDS: Table = Table {
+    name: "[logs.roles.NAME]",
+    fields: &[
+        Field::optional("cpu", Type::Percent, "95", "CPU threshold of the role's hosts"),
+        Field::optional("mem", Type::Percent, "95", "memory threshold"),
+        Field::optional("disk", Type::Percent, "80", "disk threshold"),
+    ],
+    rules: &[],
+};
+
+pub static HOST: Table = Table {
+    name: "[logs.hosts.NAME]",
+    fields: &[
+        Field::optional(
+            "role",
+            Type::Text,
+            "\"db\"",
+            "the host's role, whose `[logs.roles]` thresholds apply (else the hardware register's)",
+        ),
+        Field::optional("cpu", Type::Percent, "95", "the host's own CPU threshold"),
+        Field::optional("mem", Type::Percent, "95", "memory threshold"),
+        Field::optional("disk", Type::Percent, "80", "disk threshold"),
     ],
     rules: &[],
 };
@@ -379,7 +431,7 @@ pub static REDACT: Table = Table {
     fields: &[
         Field::default(
             "disable",
-            Type::ListOf(&["phone", "landline", "id_card", "email", "secret"]),
+            Type::ListOf(&["phone", "landline", "id_card", "email", "ip", "secret"]),
             "[]",
             "[\"landline\"]",
             "built-in rules to leave out",
@@ -441,6 +493,8 @@ mod tests {
         assert_matches::<crate::load::settings::SiteSettings>(&SITE, &[]);
         assert_matches::<crate::load::settings::LogSettings>(&LOGS, &[]);
         assert_matches::<crate::load::settings::logs::AlertRule>(&ALERT, &[]);
+        assert_matches::<crate::load::settings::logs::Thresholds>(&THRESHOLDS, &[]);
+        assert_matches::<crate::load::settings::logs::HostSettings>(&HOST, &[]);
         assert_matches::<crate::load::settings::BackupSet>(&BACKUP, &[]);
         assert_matches::<crate::load::settings::VerifySettings>(&VERIFY, &[]);
         assert_matches::<crate::load::settings::RedactSettings>(&REDACT, &[]);

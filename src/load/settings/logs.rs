@@ -13,6 +13,15 @@
 //! max_line = 1048576       # bytes; a longer line is malformed
 //! max_window = "128MiB"    # .jsonl.zst: largest zstd window a frame may ask for
 //! max_ratio = 1000         # .jsonl.zst: decoded bytes per stored byte, at most
+//! metric_interval = "5m"   # how often hosts send `metric` events
+//! metric_tolerance = "2m"  # a silence longer than interval + tolerance is a gap
+//!
+//! [logs.roles.db]          # thresholds of every host of a role
+//! disk = 80
+//!
+//! [logs.hosts.db-01]       # a host's role and its own thresholds
+//! role = "db"
+//! cpu = 95
 //!
 //! [[logs.alerts]]          # replaces the default rules when given
 //! name = "failed_logins"
@@ -23,7 +32,7 @@
 //! min_count = 5            # per day
 //! ```
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use globset::Glob;
@@ -63,6 +72,43 @@ pub struct LogSettings {
     /// bound and reported `corrupt`, not read for minutes.
     pub max_ratio: u64,
     pub alerts: Vec<AlertRule>,
+    /// How often a host sends a `metric` event.
+    pub metric_interval: Dur,
+    /// How much later than `metric_interval` a sample may come before the
+    /// silence counts as a gap in the host's monitoring.
+    pub metric_tolerance: Dur,
+    /// Thresholds by role (`[logs.roles.NAME]`).
+    pub roles: BTreeMap<String, Thresholds>,
+    /// Each host's role and thresholds (`[logs.hosts.NAME]`).
+    pub hosts: BTreeMap<String, HostSettings>,
+}
+
+/// Metric thresholds that override `[logs]` cpu, mem and disk; a key left
+/// out keeps the value of the level above.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    pub cpu: Option<Percent>,
+    pub mem: Option<Percent>,
+    pub disk: Option<Percent>,
+}
+
+/// `[logs.hosts.NAME]`: a host's role and its own thresholds.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostSettings {
+    pub role: Option<String>,
+    pub cpu: Option<Percent>,
+    pub mem: Option<Percent>,
+    pub disk: Option<Percent>,
+}
+
+/// A host's thresholds in force, in percent.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct HostThresholds {
+    pub cpu: f64,
+    pub mem: f64,
+    pub disk: f64,
 }
 
 impl Default for LogSettings {
@@ -79,6 +125,28 @@ impl Default for LogSettings {
             max_window: ByteSize(128 << 20),
             max_ratio: 1000,
             alerts: default_rules(),
+            metric_interval: Dur::minutes(5),
+            metric_tolerance: Dur::minutes(2),
+            roles: BTreeMap::new(),
+            hosts: BTreeMap::new(),
+        }
+    }
+}
+
+impl LogSettings {
+    /// The thresholds of `host`: its own keys, then its role's (from
+    /// `[logs.hosts]`, else `role`, the hardware register's), then `[logs]`.
+    pub fn thresholds(&self, host: &str, role: Option<&str>) -> HostThresholds {
+        let own = self.hosts.get(host);
+        let role = own
+            .and_then(|h| h.role.as_deref())
+            .or(role)
+            .and_then(|r| self.roles.get(r));
+        let pick = |own: Option<Percent>, role: Option<Percent>, all: Percent| own.or(role).unwrap_or(all).0;
+        HostThresholds {
+            cpu: pick(own.and_then(|h| h.cpu), role.and_then(|r| r.cpu), self.cpu),
+            mem: pick(own.and_then(|h| h.mem), role.and_then(|r| r.mem), self.mem),
+            disk: pick(own.and_then(|h| h.disk), role.and_then(|r| r.disk), self.disk),
         }
     }
 }

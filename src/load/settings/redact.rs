@@ -1,5 +1,5 @@
 //! `[redact]` in `opsbook.toml`: what the client's portal masks besides the
-//! built-in rules (phones, landlines, ID cards, e-mail addresses, secrets).
+//! built-in rules (phones, landlines, ID cards, e-mail addresses, IPv4 addresses, secrets).
 //! The rules themselves are compiled and applied by `report::redact`.
 
 use serde::Deserialize;
@@ -8,7 +8,7 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RedactSettings {
-    /// Built-in rules to leave out: `phone`, `landline`, `id_card`, `email`, `secret`.
+    /// Built-in rules to leave out: `phone`, `landline`, `id_card`, `email`, `ip`, `secret`.
     pub disable: Vec<String>,
     /// Keys whose values are secrets, besides the built-in ones (`password`,
     /// `token`, `secret`, `apikey` …).

@@ -7,8 +7,10 @@
 //! never added up; every figure a page shows is a field of the model.
 
 mod docs;
+mod hardware;
 mod inspections;
 mod schedule;
+mod servers;
 
 use std::collections::BTreeMap;
 
@@ -208,6 +210,8 @@ pub fn plan<'a>(
         },
     );
     logs(&mut plan, report);
+    servers::servers(&mut plan, report);
+    hardware::hardware(&mut plan, report);
     search_and_feed(&mut plan, report, labels, base_url);
     for (path, bytes) in static_files {
         plan.bytes(path, bytes);

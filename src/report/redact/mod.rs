@@ -82,6 +82,14 @@ const BUILT_IN: &[(&str, &str, usize, usize)] = &[
         1,
         0,
     ),
+    // IPv4 addresses (the hardware register's, those in log messages): the
+    // client's portal does not publish the platform's network plan.
+    (
+        "ip",
+        r"(?-u:\b)(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?-u:\b)",
+        0,
+        0,
+    ),
 ];
 
 /// The name of the built-in rule for `key=value` secrets.
@@ -315,6 +323,15 @@ mod tests {
         // Prose about passwords is not a secret.
         assert_eq!(r.mask("密码须 8 位以上"), "密码须 8 位以上");
         assert_eq!(r.mask("密码：首次登录强制修改"), "密码：首次登录强制修改");
+    }
+
+    #[test]
+    fn ip_addresses_are_masked() {
+        let r = default();
+        assert_eq!(r.mask("调用 10.2.0.15:8443 超时"), "调用 *********:8443 超时");
+        assert_eq!(r.mask("IP：192.168.10.21"), "IP：*************");
+        // Versions and dates of three parts are not addresses.
+        assert_eq!(r.mask("升级至 3.7.1"), "升级至 3.7.1");
     }
 
     #[test]

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# What a year of server records costs the nightly run once the logs are
+# ingested: the example project as it is, beside the same project with a
+# year of metrics of 10 more hosts every 5 minutes (about 1 M lines, from
+# benches/gen_metrics_year.py), each run once first so that its logs are in
+# `state/logs/` and its portal built. Both then run `nightly` with nothing
+# changed: the difference is reading the cached host-day aggregates, making
+# 3,650 server records and 120 monthly reports, planning their pages (none
+# is rendered again) and judging 10 more daily coverage obligations.
+#
+# Measured on 2 shared cores (2026-12-03, 3 runs): 564 ms without, 900 ms
+# with (+336 ms, +60 %), with 18 MB of host-day aggregates in state/logs/.
+# The aim is +10 %; reading those aggregates and planning 3,770 more pages
+# are what remains to make cheaper.
+#
+#   bash benches/servers.sh        (needs hyperfine and zstd)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+bin=$PWD/target/release/opsbook
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for p in plain servers; do
+  mkdir -p "$work/$p"
+  cp -r opsbook.toml schedules content backups logs "$work/$p/"
+done
+python3 benches/gen_metrics_year.py "$work/servers/logs/bench"
+now=2026-01-10
+for p in plain servers; do
+  /usr/bin/time -f "$p: first run (ingest and build) %e s, %M KB" \
+    "$bin" -C "$work/$p" --quiet --now $now nightly >/dev/null || true
+done
+du -sh "$work/servers/state/logs" "$work/plain/state/logs"
+hyperfine --warmup 1 --runs "${BENCH_RUNS:-10}" -N \
+  -n "nightly, example, nothing changed" "$bin -C $work/plain --quiet --now $now nightly" \
+  -n "nightly, + a year of 10 servers, nothing changed" "$bin -C $work/servers --quiet --now $now nightly"

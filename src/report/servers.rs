@@ -1,0 +1,230 @@
+//! The servers as the portal shows them: the list of servers, each
+//! server's monthly report (服务器月度运行报告) with its trend charts, and
+//! each day's server inspection record (服务器巡检记录) as a printable form.
+//!
+//! Every figure is the ingest's ([`ServerDay`]); this only groups them by
+//! host and month and names their pages.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::chart::{Series, SeriesChart};
+use crate::analyse::logs::ServerDay;
+use crate::period::{Every, Period};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Servers {
+    /// Every host with a record, by name.
+    pub hosts: Vec<HostRow>,
+    /// Each host's months, oldest first, with their days.
+    pub months: Vec<ServerMonth>,
+}
+
+/// A server in the list.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostRow {
+    pub host: String,
+    pub role: Option<String>,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Days whose record is not normal.
+    pub abnormal: usize,
+    /// Its latest record in brief.
+    pub last: DayLink,
+    pub months: Vec<MonthLink>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MonthLink {
+    pub period: String,
+    pub url: String,
+    pub abnormal: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DayLink {
+    pub date: NaiveDate,
+    pub url: String,
+    pub normal: bool,
+}
+
+/// One server's month.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerMonth {
+    pub host: String,
+    pub role: Option<String>,
+    /// `2025-12`.
+    pub period: String,
+    pub url: String,
+    pub data: String,
+    /// Daily peaks and averages.
+    pub cpu: SeriesChart,
+    pub mem: SeriesChart,
+    pub disk: SeriesChart,
+    /// Gap minutes per day.
+    pub gaps: SeriesChart,
+    pub days: Vec<ServerRecord>,
+}
+
+/// One day's record with its page.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerRecord {
+    pub url: String,
+    /// The record's month, for its crumbs.
+    pub month_url: String,
+    /// Minutes of all its gaps together.
+    pub gap_minutes: u32,
+    /// ERROR and FATAL lines, all services.
+    pub error_count: u64,
+    #[serde(flatten)]
+    pub record: ServerDay,
+}
+
+impl Servers {
+    /// `None` when no host sent metrics.
+    pub fn new(records: &[ServerDay]) -> Option<Servers> {
+        if records.is_empty() {
+            return None;
+        }
+        let mut months: Vec<ServerMonth> = Vec::new();
+        for r in records {
+            let period = Period::containing(Every::Month, r.date).to_string();
+            let slug = slug(&r.host);
+            if months
+                .last()
+                .is_none_or(|m| m.host != r.host || m.period != period)
+            {
+                months.push(ServerMonth {
+                    host: r.host.clone(),
+                    role: r.role.clone(),
+                    url: format!("servers/{slug}/{period}.html"),
+                    data: format!("data/servers/{slug}/{period}.json"),
+                    period,
+                    cpu: empty_chart(),
+                    mem: empty_chart(),
+                    disk: empty_chart(),
+                    gaps: empty_chart(),
+                    days: Vec::new(),
+                });
+            }
+            let month = months.last_mut().expect("just pushed");
+            month.days.push(ServerRecord {
+                url: format!("servers/{slug}/{}.html", r.date),
+                month_url: month.url.clone(),
+                gap_minutes: r.gaps.iter().map(|g| g.minutes).sum(),
+                error_count: r.errors.iter().map(|e| e.count).sum(),
+                record: r.clone(),
+            });
+        }
+        for m in &mut months {
+            m.cpu = trend(&m.days, |r| r.record.cpu.as_ref().map(|x| (x.peak, x.average)));
+            m.mem = trend(&m.days, |r| r.record.mem.as_ref().map(|x| (x.peak, x.average)));
+            m.disk = trend(&m.days, |r| r.record.disk.as_ref().map(|x| (x.peak, x.average)));
+            m.gaps = SeriesChart {
+                x: m.days.iter().map(|d| day_of_month(d.record.date)).collect(),
+                series: vec![Series {
+                    key: "gap_minutes".into(),
+                    values: m.days.iter().map(|d| f64::from(d.gap_minutes)).collect(),
+                }],
+                stacked: false,
+            };
+        }
+        let mut hosts: Vec<HostRow> = Vec::new();
+        for m in &months {
+            let link = MonthLink {
+                period: m.period.clone(),
+                url: m.url.clone(),
+                abnormal: m.days.iter().filter(|d| !d.record.normal).count(),
+            };
+            let last = m.days.last().expect("a month has days");
+            let last = DayLink {
+                date: last.record.date,
+                url: last.url.clone(),
+                normal: last.record.normal,
+            };
+            match hosts.last_mut().filter(|h| h.host == m.host) {
+                Some(h) => {
+                    h.abnormal += link.abnormal;
+                    h.to = last.date;
+                    h.last = last;
+                    h.months.push(link);
+                }
+                None => hosts.push(HostRow {
+                    host: m.host.clone(),
+                    role: m.role.clone(),
+                    from: m.days[0].record.date,
+                    to: last.date,
+                    abnormal: link.abnormal,
+                    last,
+                    months: vec![link],
+                }),
+            }
+        }
+        Some(Servers { hosts, months })
+    }
+}
+
+fn empty_chart() -> SeriesChart {
+    SeriesChart {
+        x: Vec::new(),
+        series: Vec::new(),
+        stacked: false,
+    }
+}
+
+/// The day of the month, as a chart's category.
+fn day_of_month(d: NaiveDate) -> String {
+    d.format("%d").to_string()
+}
+
+/// A metric's daily peak and average over the month's days (0 where the
+/// day had no sample of it).
+fn trend(days: &[ServerRecord], pick: impl Fn(&ServerRecord) -> Option<(f64, f64)>) -> SeriesChart {
+    let values: Vec<(f64, f64)> = days.iter().map(|d| pick(d).unwrap_or((0.0, 0.0))).collect();
+    SeriesChart {
+        x: days.iter().map(|d| day_of_month(d.record.date)).collect(),
+        series: vec![
+            Series {
+                key: "peak".into(),
+                values: values.iter().map(|v| v.0).collect(),
+            },
+            Series {
+                key: "average".into(),
+                values: values.iter().map(|v| v.1).collect(),
+            },
+        ],
+        stacked: false,
+    }
+}
+
+/// A host's name as one safe path segment: itself when it is made of
+/// letters, digits, `.`, `-` and `_` (and does not start with `.`);
+/// otherwise those characters kept and a digest of the name added, so
+/// two names never share a folder.
+pub fn slug(host: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    if !host.is_empty() && !host.starts_with('.') && host.chars().all(plain) {
+        return host.to_string();
+    }
+    let kept: String = host.chars().filter(|c| plain(*c)).take(40).collect();
+    let digest = blake3::hash(host.as_bytes()).to_hex();
+    format!("{}~{}", kept.trim_start_matches('.'), &digest[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slug;
+
+    #[test]
+    fn slugs_are_safe_and_distinct() {
+        assert_eq!(slug("db-01"), "db-01");
+        assert_ne!(slug("a/b"), slug("a\\b"));
+        for name in ["../etc", "a/b", "", "..", "主机"] {
+            let s = slug(name);
+            assert!(
+                !s.contains('/') && !s.starts_with('.') && !s.is_empty(),
+                "{name}: {s}"
+            );
+        }
+    }
+}
