@@ -20,6 +20,7 @@ mod nightly;
 mod pg;
 mod portal;
 mod print;
+mod s3;
 mod serve;
 mod verify;
 mod verify_db;
