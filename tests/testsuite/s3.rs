@@ -116,16 +116,7 @@ fn verify(p: &TestProject, args: &[&str]) -> Verified {
     }
     cmd.env("AWS_ACCESS_KEY_ID", KEY)
         .env("AWS_SECRET_ACCESS_KEY", SECRET);
-    let run = crate::support::Run(cmd.output().unwrap());
-    let json = serde_json::from_slice(&run.0.stdout).unwrap_or_else(|e| {
-        panic!(
-            "no JSON report ({e}); exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            run.code(),
-            run.stdout(),
-            run.stderr()
-        )
-    });
-    Verified { run, json }
+    Verified::of(crate::support::Run(cmd.output().unwrap()))
 }
 
 /// `(path, kind)` of every problem of a set, sorted.
