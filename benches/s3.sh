@@ -87,13 +87,13 @@ V="$OPSBOOK -C $ROOT/local --quiet verify --full"
 # Each run starts from no state: every file is read, none is compared.
 PREP="rm -rf $ROOT/local/state"
 
-aws_b3sum() {
-  for i in $(seq 1 "$FILES"); do
-    aws --endpoint-url "$ENDPOINT" s3 cp "s3://bench/set/part$i.bin" - | b3sum --no-names
-  done
-}
-export -f aws_b3sum
-export ENDPOINT FILES
+# The peer: each object fetched by the aws CLI and hashed by b3sum, one
+# after another (a script: hyperfine's shell would drop an exported function).
+{
+  echo "for i in \$(seq 1 $FILES); do"
+  echo "  aws --endpoint-url $ENDPOINT s3 cp s3://bench/set/part\$i.bin - | b3sum --no-names"
+  echo "done"
+} > "$ROOT/aws_b3sum.sh"
 if [ "$HAVE_AWS" = 1 ]; then
   # Path-style addressing for a server on an IP address.
   printf '[default]\ns3 =\n    addressing_style = path\n' > "$ROOT/aws-config"
@@ -103,7 +103,7 @@ fi
 median() { jq -r ".results[$1].median" "$ROOT/hf.json"; }
 echo "--- timing ($RUNS runs each, page cache warm)"
 commands=("$V --set disk" "$V --set s3")
-[ "$HAVE_AWS" = 1 ] && commands+=("bash -c aws_b3sum")
+[ "$HAVE_AWS" = 1 ] && commands+=("bash $ROOT/aws_b3sum.sh")
 hyperfine --runs "$RUNS" --warmup 1 --prepare "$PREP" --export-json "$ROOT/hf.json" "${commands[@]}"
 DISK=$(median 0)
 S3=$(median 1)
