@@ -87,6 +87,12 @@ pub enum Command {
         /// How a backup set's files are restore-tested (backup-set only; default: files)
         #[arg(long, value_name = "KIND", value_parser = ["files", "tar", "sqlite", "pgdump", "mysqldump"])]
         set_kind: Option<String>,
+        /// Print the evidence an inspection would be filled from, and write nothing (inspection only)
+        #[arg(long)]
+        from_evidence: bool,
+        /// With --from-evidence: print it as JSON
+        #[arg(long, requires = "from_evidence")]
+        json: bool,
     },
     /// Validate notes, schedules, settings and history; list every problem
     #[command(after_help = help::CHECK)]
@@ -109,6 +115,13 @@ pub enum Command {
         /// Write a JUnit XML report to FILE
         #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
         junit: Option<String>,
+        /// Verify only shard I of N (a stable N-th of every set's files) and write its result
+        #[arg(long, value_name = "I/N", conflicts_with = "merge")]
+        shard: Option<String>,
+        /// Merge the results of every shard of a run into one report, baseline and history line
+        #[arg(long, value_name = "FILE", num_args = 1.., value_hint = ValueHint::FilePath,
+              conflicts_with_all = ["sets", "sample", "full"])]
+        merge: Vec<String>,
     },
     /// Print a b3sum-compatible manifest of DIR
     #[command(after_help = help::MANIFEST)]
@@ -143,6 +156,28 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Write a period's signed hand-in archive (.zip); verify or counter-sign one
+    #[command(
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true,
+        after_help = help::ARCHIVE
+    )]
+    Archive {
+        #[command(subcommand)]
+        action: Option<ArchiveAction>,
+        /// The period: a month (2025-11), a quarter (2025-Q4) or a year (2025)
+        #[arg(long, value_name = "PERIOD", required = true)]
+        period: Option<String>,
+        /// The team's OpenSSH private key, kept outside the project (default: $OPSBOOK_ARCHIVE_KEY)
+        #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+        key: Option<PathBuf>,
+        /// Where to write the archive (default: archives/opsbook-archive-PERIOD.zip)
+        #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+        out: Option<PathBuf>,
+        /// Leave the PDF out (it is printed by headless Chromium)
+        #[arg(long)]
+        no_pdf: bool,
+    },
     /// Preview the portal locally, rebuilt on change
     #[command(after_help = help::SERVE)]
     Serve {
@@ -162,6 +197,26 @@ pub enum Command {
         /// Write opsbook.1 and opsbook-COMMAND.1 into DIR instead
         #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
         dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ArchiveAction {
+    /// Check every file against B3SUMS and B3SUMS against its signatures; name every difference
+    Verify {
+        #[arg(value_hint = ValueHint::FilePath)]
+        file: PathBuf,
+        /// An ssh-keygen allowed_signers file naming who may sign
+        #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+        allowed_signers: Option<PathBuf>,
+    },
+    /// Add the client administrator's signature (B3SUMS.client.sig) to an archive
+    Countersign {
+        #[arg(value_hint = ValueHint::FilePath)]
+        file: PathBuf,
+        /// The client administrator's OpenSSH private key
+        #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+        key: PathBuf,
     },
 }
 
@@ -224,6 +279,8 @@ impl Cli {
                 cycle,
                 path,
                 set_kind,
+                from_evidence,
+                json,
             } => commands::new::run(
                 &ctx,
                 &commands::new::Options {
@@ -233,6 +290,8 @@ impl Cli {
                     cycle: cycle.clone(),
                     path: path.clone(),
                     set_kind: set_kind.clone(),
+                    from_evidence: *from_evidence,
+                    json: *json,
                 },
             ),
             Command::Check => commands::check::run(&ctx),
@@ -242,6 +301,8 @@ impl Cli {
                 full,
                 json,
                 junit,
+                shard,
+                merge,
             } => commands::verify::run(
                 &ctx,
                 &commands::verify::Options {
@@ -250,6 +311,8 @@ impl Cli {
                     full: *full,
                     json: json.clone(),
                     junit: junit.clone(),
+                    shard: shard.clone(),
+                    merge: merge.clone(),
                 },
             ),
             Command::Manifest { dir } => commands::manifest::run(&ctx, dir),
@@ -273,6 +336,30 @@ impl Cli {
                     strict: *strict,
                 },
             ),
+            Command::Archive {
+                action,
+                period,
+                key,
+                out,
+                no_pdf,
+            } => match action {
+                Some(ArchiveAction::Verify {
+                    file,
+                    allowed_signers,
+                }) => commands::archive::verify(&ctx, file, allowed_signers.as_deref()),
+                Some(ArchiveAction::Countersign { file, key }) => {
+                    commands::archive::countersign(&ctx, file, key)
+                }
+                None => commands::archive::run(
+                    &ctx,
+                    &commands::archive::Options {
+                        period: period.clone().unwrap_or_default(),
+                        key: key.clone(),
+                        out: out.clone(),
+                        pdf: !*no_pdf,
+                    },
+                ),
+            },
             Command::Serve { port } => commands::serve::run(&ctx, &commands::serve::Options { port: *port }),
         }
     }

@@ -31,6 +31,10 @@ impl fmt::Display for Severity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
+    /// A stable name for the kind of problem, for CI and dashboards to
+    /// match on (`contradicts_backup_jobs`); most problems have none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
     /// Path relative to the project directory, `/`-separated.
     pub file: String,
     /// 1-based line, when the problem has a place in the file.
@@ -62,6 +66,7 @@ impl Diagnostic {
     pub fn new(severity: Severity, file: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic {
             severity,
+            code: None,
             file: file.into(),
             line: None,
             column: None,
@@ -70,6 +75,11 @@ impl Diagnostic {
             source_line: None,
             underline: 0,
         }
+    }
+
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = Some(code);
+        self
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -118,15 +128,14 @@ impl Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
-    /// The one-line form: `file:line:col: error: message`.
+    /// The one-line form: `file:line:col: error: message`, or
+    /// `warning[code]` for a problem with a code.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {}: {}",
-            self.place(),
-            self.severity,
-            crate::name::printable(&self.message, true)
-        )
+        write!(f, "{}: {}", self.place(), self.severity)?;
+        if let Some(code) = self.code {
+            write!(f, "[{code}]")?;
+        }
+        write!(f, ": {}", crate::name::printable(&self.message, true))
     }
 }
 
@@ -253,7 +262,10 @@ impl Printer {
         // forge a line of the log.
         let message = crate::name::printable(&d.message, true);
         let file = crate::name::printable(&d.file, false);
-        let title = level.primary_title(message.as_ref());
+        let mut title = level.primary_title(message.as_ref());
+        if let Some(code) = d.code {
+            title = title.id(code);
+        }
         let mut groups = Vec::new();
         let main = match (&d.source_line, d.line, d.column) {
             (Some(text), Some(line), Some(col)) => {

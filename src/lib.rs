@@ -6,7 +6,8 @@
 //! * [`load`]: settings, notes, schedules (what is on disk, typed);
 //! * [`analyse`]: checks of notes, backups, logs, obligations and SLAs;
 //! * [`report`]: the one model of everything found, also written as JSON;
-//! * [`render`]: the portal, from that model.
+//! * [`render`]: the portal, from that model;
+//! * [`archive`]: a period's hand-in archive, from the rendered pages, signed.
 //!
 //! Each stage imports only the ones before it (settings of every stage are
 //! read, and typed, by `load`). [`commands`] wires the stages together,
@@ -23,6 +24,7 @@
 compile_error!("opsbook runs on Unix only: it relies on Unix file and process system calls");
 
 pub mod analyse;
+pub mod archive;
 pub mod commands;
 pub mod diag;
 pub mod duration;

@@ -63,21 +63,42 @@ impl<'de> Deserialize<'de> for ByteSize {
 
 /// `1.5 GiB`, `320 KiB`, `12 B`: sizes for people.
 pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    let (value, unit) = scaled(n, ["KiB", "MiB", "GiB", "TiB", "PiB"]);
+    match unit {
+        None => format!("{n} B"),
+        Some(unit) if value.fract() == 0.0 => format!("{value:.0} {unit}"),
+        Some(unit) => format!("{value:.1} {unit}"),
+    }
+}
+
+/// `1.5 MB`, `320 KB`, `12 B`: sizes as Chinese offices write them, in
+/// units of 1024 (1 KB = 1024 B) with at most one decimal, and none when it
+/// would be `.0`. What the client's portal shows; the command line keeps
+/// the exact binary units of [`human_bytes`].
+pub fn office_bytes(n: u64) -> String {
+    let (value, unit) = scaled(n, ["KB", "MB", "GB", "TB", "PB"]);
+    match unit {
+        None => format!("{n} B"),
+        Some(unit) => {
+            let rounded = format!("{value:.1}");
+            format!("{} {unit}", rounded.strip_suffix(".0").unwrap_or(&rounded))
+        }
+    }
+}
+
+/// `n` in the largest of `units` (each 1024 times the one before, the
+/// first 1024 B) that leaves at least 1; no unit under 1024 B.
+fn scaled(n: u64, units: [&'static str; 5]) -> (f64, Option<&'static str>) {
     if n < 1024 {
-        return format!("{n} B");
+        return (n as f64, None);
     }
     let mut value = n as f64 / 1024.0;
     let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
+    while value >= 1024.0 && unit + 1 < units.len() {
         value /= 1024.0;
         unit += 1;
     }
-    if value.fract() == 0.0 {
-        format!("{value:.0} {}", UNITS[unit])
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
+    (value, Some(units[unit]))
 }
 
 #[cfg(test)]
@@ -99,6 +120,21 @@ mod tests {
         }
         for bad in ["", "MiB", "1.5GiB", "3 parsecs", "99999999999999999999"] {
             assert!(bad.parse::<ByteSize>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn office_sizes_are_kb_and_mb_of_1024() {
+        for (bytes, shown) in [
+            (12, "12 B"),
+            (1024, "1 KB"),
+            (1536, "1.5 KB"),
+            (1_572_864, "1.5 MB"),
+            (64_000_000, "61 MB"),
+            (320 << 10, "320 KB"),
+            (3 << 30, "3 GB"),
+        ] {
+            assert_eq!(office_bytes(bytes), shown, "{bytes}");
         }
     }
 }

@@ -5,5 +5,7 @@
 
 pub mod check;
 pub mod contract;
+pub mod evidence;
+pub mod handins;
 pub mod logs;
 pub mod verify;

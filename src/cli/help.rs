@@ -33,7 +33,9 @@ Exit codes: 0 the note (or backup set) was written and its path printed; 2 it
 could not be (unknown kind, bad date, the file exists, the set name is taken).
 
 Examples:
-  opsbook new inspection                      today's daily inspection
+  opsbook new inspection                      today's daily inspection, its items
+                                              filled from the logs and verifications
+  opsbook new inspection --from-evidence --json   that evidence, as JSON
   opsbook new inspection --cycle quarterly --date 2025-03-28
   opsbook new incident
   opsbook new backup-set oa-db --path /srv/backup/oa-db --set-kind pgdump
@@ -61,7 +63,12 @@ Examples:
   opsbook verify --set oa-db --full
   opsbook verify --sample 1/7 --json - | jq '.sets[] | {name, ok}'
 
-Documentation: docs/verify.md.";
+Split across CI runners: every shard of a run gets the same --now; a shard
+exits 0 once its result is written, and the merge gives the run's exit code.
+  opsbook --now \"$CI_PIPELINE_CREATED_AT\" verify --shard 2/4 --json shard-2.json
+  opsbook verify --merge shard-*.json --junit verify.xml
+
+Documentation: docs/verify.md, docs/ci.md.";
 
 pub const MANIFEST: &str = "\
 Exit codes: 0 the manifest was printed; 1 some files could not be read (each is
@@ -111,6 +118,20 @@ Example:
   opsbook serve --port 8080    then open http://127.0.0.1:8080/
 
 Documentation: docs/portal.md.";
+
+pub const ARCHIVE: &str = "\
+Exit codes: 0 written (a missing browser only leaves the PDF out, with a
+warning); 1 written, but notes fail `opsbook check`; 2 could not run (no key,
+a key inside the project, the archive exists already).
+`archive verify`: 0 every file as signed; 1 a file changed, added or
+removed, or a bad or unknown signature; 2 unreadable archive or signers.
+
+Examples:
+  opsbook archive --period 2025-11 --key ~/.ssh/opsbook_archive
+  opsbook archive verify archives/opsbook-archive-2025-11.zip --allowed-signers allowed_signers
+  opsbook archive countersign archives/opsbook-archive-2025-11.zip --key admin_key
+
+Documentation: docs/archive.md.";
 
 pub const COMPLETIONS: &str = "\
 Exit code: 0.

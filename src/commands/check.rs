@@ -9,6 +9,13 @@ use super::{Context, Exit, Fatal};
 pub fn run(ctx: &Context) -> Result<Exit, Fatal> {
     let (session, settings_problems) = Session::open_lenient(ctx)?;
     let mut checked = session.check();
+    // The inspections against the evidence of their day, as the logs and
+    // the verification history stand (read, never written: `check` keeps
+    // nothing under `state/`).
+    let logs = super::pipeline::logs_as_they_stand(&session);
+    let history = crate::analyse::verify::history(&session.project).unwrap_or_default();
+    let contradictions = super::pipeline::cross_check(&session, &checked, logs.as_ref(), &history);
+    checked.problems.extend(contradictions);
     let settings_errors = settings_problems.iter().filter(|d| d.is_error()).count();
     checked.problems.extend(settings_problems);
     crate::diag::sort(&mut checked.problems);

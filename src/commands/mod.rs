@@ -4,6 +4,7 @@
 //! person needs to read, and return how the run ended; the binary turns that
 //! into an exit code (0 all well, 1 problems found, 2 could not run).
 
+pub mod archive;
 pub mod build;
 pub mod check;
 pub mod derived;
@@ -17,6 +18,7 @@ pub mod progress;
 pub mod serve;
 pub mod session;
 pub mod verify;
+pub mod verify_shard;
 
 use std::io::Write;
 use std::path::PathBuf;

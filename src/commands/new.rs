@@ -9,6 +9,7 @@
 //! [`note_path`] gives, which `opsbook init` uses too.
 
 pub mod backup_set;
+pub mod prefill;
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -18,6 +19,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
 use super::session::Session;
 use super::{Context, Exit, Fatal};
+use crate::analyse::evidence::PeriodEvidence;
 use crate::load::Project;
 use crate::load::notes::id::{DatedId, parse_dated, parse_faq};
 use crate::load::notes::kinds::{Cycle, Kind, Meta};
@@ -37,6 +39,10 @@ pub struct Options {
     pub path: Option<String>,
     /// `--set-kind`: a backup set's kind.
     pub set_kind: Option<String>,
+    /// `--from-evidence`: print an inspection's evidence, write nothing.
+    pub from_evidence: bool,
+    /// `--json`: that evidence as JSON.
+    pub json: bool,
 }
 
 pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
@@ -74,9 +80,32 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         (Some(name), Kind::Inspection) => parse_cycle(name)?,
         (Some(_), _) => return Err(Fatal::Usage("--cycle applies to inspections only".into())),
     };
+    if opts.from_evidence && kind != Kind::Inspection {
+        return Err(Fatal::Usage("--from-evidence applies to inspections only".into()));
+    }
     let project = &session.project;
     let (schedules, _) = schedules::load(project);
     let loaded = notes::load_all(project);
+    let evidence = (kind == Kind::Inspection).then(|| {
+        prefill::gather(
+            &session,
+            &loaded.notes,
+            &schedules,
+            cycle,
+            cycle_name(cycle).as_str(),
+            date,
+        )
+    });
+    if let (true, Some(evidence)) = (opts.from_evidence, &evidence) {
+        if opts.json {
+            let mut json = serde_json::to_string_pretty(evidence).map_err(|e| Fatal::Other(e.into()))?;
+            json.push('\n');
+            print!("{json}");
+        } else {
+            print!("{}", prefill::text(evidence));
+        }
+        return Ok(Exit::Clean);
+    }
     let (id, path) = next_free(project, &loaded.notes, kind, date)?;
 
     let author = git_user_name(&project.root);
@@ -93,6 +122,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         author: toml_string(author.as_deref().unwrap_or("（填写姓名）")),
         cycle,
         schedules: &schedules,
+        evidence: evidence.as_ref(),
     };
     write_new(&path, form.text(kind).as_bytes()).map_err(|e| {
         Fatal::Other(anyhow::anyhow!(
@@ -145,12 +175,14 @@ fn next_free(
     let id = match (kind, kind.id_prefix()) {
         (Kind::Report, _) | (_, None) => {
             let period = Period::containing(Every::Month, date);
-            if let Some(note) = notes
-                .iter()
-                .find(|n| matches!(&n.meta, Meta::Report(r) if r.period == period))
-            {
+            if let Some(note) = notes.iter().find(|n| match &n.meta {
+                Meta::Report(r) => kind == Kind::Report && r.period == period,
+                Meta::Handin(h) => kind == Kind::Handin && h.period == period,
+                _ => false,
+            }) {
                 return Err(Fatal::Other(anyhow::anyhow!(
-                    "the report text for {period} exists already: {}",
+                    "the {} note for {period} exists already: {}",
+                    kind.singular(),
                     note.path
                 )));
             }
@@ -227,6 +259,14 @@ fn git_user_name(root: &Path) -> Option<String> {
     (out.status.success() && !name.is_empty()).then_some(name)
 }
 
+/// `daily`, `weekly` …: a cycle as the schedules name its checklist.
+fn cycle_name(cycle: Cycle) -> String {
+    serde_json::to_value(cycle)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
 /// A TOML string literal (quoted and escaped).
 fn toml_string(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
@@ -250,6 +290,8 @@ struct Form<'a> {
     author: String,
     cycle: Cycle,
     schedules: &'a Schedules,
+    /// What the machines recorded over an inspection's period.
+    evidence: Option<&'a PeriodEvidence>,
 }
 
 impl Form<'_> {
@@ -336,8 +378,28 @@ systems = []
 "#
             ),
             Kind::Report => format!("period = \"{id}\"\n"),
+            Kind::Handin => format!(
+                r#"period = "{id}"
+digest = ""                 # 归档摘要：opsbook archive 输出的 BLAKE3（B3SUMS 的摘要）
+name = ""                   # 签署人（甲方管理员）
+date = {date}               # 签署日期
+rating = "satisfied"        # satisfied（满意）/ fair（基本满意）/ unsatisfied（不满意）
+"#
+            ),
         };
-        let sections: String = kind.sections().iter().map(|s| format!("\n## {s}\n")).collect();
+        let (content, analysis) = match (kind, self.evidence) {
+            (Kind::Inspection, Some(e)) => prefill::sections(e),
+            _ => Default::default(),
+        };
+        let sections: String = kind
+            .sections()
+            .iter()
+            .map(|s| match *s {
+                "检查内容" => format!("\n## {s}\n{content}"),
+                "巡检结果分析" => format!("\n## {s}\n{analysis}"),
+                _ => format!("\n## {s}\n"),
+            })
+            .collect();
         format!("+++\n{front}+++\n{sections}")
     }
 
@@ -349,10 +411,7 @@ systems = []
             cycle,
             ..
         } = self;
-        let cycle_name = serde_json::to_value(cycle)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let cycle_name = cycle_name(*cycle);
         let mut text = format!(
             r#"id = "{id}"
 date = {date}
@@ -369,10 +428,16 @@ method = "remote"           # remote（远程）/ onsite（现场）
             .get(&cycle_name)
             .map_or(&[][..], |v| v.as_slice());
         for item in items {
-            text.push_str(&format!(
-                "\n[[checks]]\nitem = {}\nresult = \"na\"              # ok / warn / fail / na\n",
-                toml_string(item)
-            ));
+            match self
+                .evidence
+                .and_then(|e| e.items.iter().find(|i| &i.item == item))
+            {
+                Some(found) => text.push_str(&prefill::check_table(found)),
+                None => text.push_str(&format!(
+                    "\n[[checks]]\nitem = {}\nresult = \"na\"              # ok / warn / fail / na\n",
+                    toml_string(item)
+                )),
+            }
         }
         text
     }

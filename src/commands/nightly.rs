@@ -11,6 +11,7 @@
 
 use serde::{Serialize, Serializer};
 
+mod archive;
 mod junit;
 mod summary;
 
@@ -22,6 +23,7 @@ use crate::analyse::contract::ContractReport;
 use crate::analyse::contract::obligations::{Counts, Missed, ServicePeriod};
 use crate::analyse::contract::sla::{Breach, MonthCompliance, RuleCompliance};
 use crate::analyse::{logs, verify};
+use crate::diag::Diagnostic;
 use crate::load::git::{GitHistory, GitLog};
 use crate::period::Every;
 use crate::render::junit::{seconds_between, to_xml};
@@ -57,13 +59,22 @@ pub struct Summary {
     pub sla: SlaSection,
     pub logs: Stage<LogsReport>,
     pub build: Stage<BuildSection>,
+    /// The month's hand-in archive, once the month has closed; left out
+    /// when there is nothing to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archive: Option<Stage<archive::ArchiveSection>>,
 }
 
 impl Summary {
     /// 2 when a stage could not run at all (it is not known what it would
     /// have found), else 1 when something needs a person, else 0.
     pub fn exit(&self) -> Exit {
-        let failed = [self.verify.failed(), self.logs.failed(), self.build.failed()];
+        let failed = [
+            self.verify.failed(),
+            self.logs.failed(),
+            self.build.failed(),
+            self.archive.as_ref().is_some_and(Stage::failed),
+        ];
         if failed.contains(&true) {
             Exit::CouldNotRun
         } else {
@@ -180,20 +191,32 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let started_at = wall_clock(&session);
 
     let git = GitLog::start(&session.project.root);
-    let checked = session.check();
+    let mut checked = session.check();
     ctx.print_diagnostics(&checked.problems);
-    let check = checked.report();
     // What the stages keep under `state/` is written while the run holds its
     // lock; without it they still run, and keep nothing.
     let lock = pipeline::lock_state(&session.project);
     let logs = logs_stage(ctx, &session, &lock);
     let verify = verify_stage(ctx, &session, &lock);
     drop(lock);
+    // The inspections against tonight's evidence: the logs just read and
+    // the verification history, this run's included. Part of the check.
+    let contradictions = cross_check_stage(ctx, &session, &checked, &logs);
+    checked.problems.extend(contradictions);
+    crate::diag::sort(&mut checked.problems);
+    let check = checked.report();
     let contract = pipeline::contract_of(&session, &checked);
     let build = build_stage(ctx, &session, &checked, &git.finish(), &contract, &verify, &logs);
     let (obligations, sla) = contract_sections(&contract);
+    let archive = archive::archive_stage(ctx, &session, &checked);
 
-    let ok = check.ok && logs.ok() && verify.ok() && obligations.ok && (sla.ok || !opts.strict) && build.ok();
+    let ok = check.ok
+        && logs.ok()
+        && verify.ok()
+        && obligations.ok
+        && (sla.ok || !opts.strict)
+        && build.ok()
+        && archive.as_ref().is_none_or(Stage::ok);
     let summary = Summary {
         ok,
         now: session.clock.now().to_rfc3339(),
@@ -206,6 +229,7 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
         sla,
         logs,
         build,
+        archive,
     };
 
     // With `--json -` the JSON owns stdout; the summary goes to stderr.
@@ -298,6 +322,25 @@ fn logs_stage(ctx: &Context, session: &Session, lock: &Result<StateLock, LockErr
         }
         Err(e) => Stage::Failed(e.to_string()),
     }
+}
+
+/// The inspections that contradict the evidence of their day (warnings),
+/// printed as `opsbook check` prints them.
+fn cross_check_stage(
+    ctx: &Context,
+    session: &Session,
+    checked: &Checked,
+    logs: &Stage<LogsReport>,
+) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    let history = pipeline::verification_history(&session.project, &mut warnings);
+    let logs = match logs {
+        Stage::Ran { report, .. } => Some(report),
+        _ => None,
+    };
+    let found = pipeline::cross_check(session, checked, logs, &history);
+    ctx.print_diagnostics(&found);
+    found
 }
 
 // ---------------------------------------------------------------------------

@@ -27,6 +27,7 @@ use crate::render::{self, SiteOptions, SiteSummary};
 use crate::report::corrections::Correction;
 use crate::report::{self, Analyses, Audience, Inputs};
 use crate::state::history::{self, Line};
+use crate::state::published::Published;
 use crate::state::{LockError, StateLock};
 
 /// What the portal shows besides the notes, as `build` and `serve` find it
@@ -78,6 +79,30 @@ impl Analysed {
             logs: self.logs.as_ref(),
         }
     }
+}
+
+/// The inspections held against the evidence of their day: the logs'
+/// aggregates and the verification runs on record. Warnings only; none
+/// where there is no evidence.
+pub fn cross_check(
+    session: &Session,
+    checked: &Checked,
+    logs: Option<&LogReport>,
+    history: &[Line<RunRecord>],
+) -> Vec<Diagnostic> {
+    let evidence =
+        crate::analyse::evidence::Evidence::new(logs, history, &checked.notes, session.project.tz());
+    crate::analyse::check::evidence::diagnostics(&checked.notes, &checked.schedules.evidence, &evidence)
+}
+
+/// The logs as they stand, for a command that only reads them (`check`,
+/// `new`): what earlier runs learnt is used, nothing is kept. None when
+/// they cannot be read, or no file matches.
+pub fn logs_as_they_stand(session: &Session) -> Option<LogReport> {
+    let report = logs::ingest(&session.project, &session.clock, &Silent)
+        .ok()?
+        .report;
+    (!report.files.is_empty()).then_some(report)
 }
 
 /// `state/`'s lock, for a run that writes there.
@@ -177,13 +202,20 @@ pub fn verification_history(project: &Project, warnings: &mut Vec<Diagnostic>) -
 }
 
 /// The files the portal's other parts are made from, besides the notes: the
-/// last verification and its history under `state/`, and the log files of
-/// `[logs] paths` (none when a pattern is invalid: the build says so). A new
+/// last verification and its history under `state/`, the hand-in archives
+/// under `archives/`, and the log files of `[logs] paths` (none when a pattern is invalid: the build says so). A new
 /// verification or a grown log changes their metadata.
 pub fn analysis_inputs(project: &Project) -> Vec<PathBuf> {
     let state = project.state_dir();
     let mut paths = vec![state.join(verify::REPORT_FILE), state.join(history::FILE)];
     paths.extend(logs::matched_files(project).unwrap_or_default());
+    // Hand-in archives: a counter-signature added changes what the
+    // reports say of their period.
+    if let Ok(dir) = std::fs::read_dir(project.root.join(crate::analyse::handins::DIR)) {
+        let mut archives: Vec<PathBuf> = dir.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        archives.sort();
+        paths.extend(archives);
+    }
     paths
 }
 
@@ -232,21 +264,7 @@ pub fn portal(
         errors,
         warnings: checked.problems.len() - errors,
     };
-    let model = report::build(
-        Inputs {
-            project: &session.project,
-            clock: &session.clock,
-            schedules: &checked.schedules,
-            notes: &checked.notes,
-            partial: &checked.partial,
-            check: checked.report(),
-            git,
-            analyses,
-            history_breaks: published.as_ref().map_or(&[], |p| p.breaks.as_slice()),
-        },
-        audience,
-    )
-    .map_err(|problems| Fatal::Load(LoadError::Invalid(problems)))?;
+    let model = model(session, checked, git, analyses, audience, published.as_ref())?;
     let site = render::build_site(
         &session.project,
         &model,
@@ -261,4 +279,32 @@ pub fn portal(
         site,
         corrections: model.corrections,
     })
+}
+
+/// The report model for `audience` from checked notes and the other
+/// analyses; `published` is the verification history's record, whose
+/// breaks the pages show.
+pub fn model(
+    session: &Session,
+    checked: &Checked,
+    git: &GitHistory,
+    analyses: Analyses,
+    audience: Audience,
+    published: Option<&Published>,
+) -> Result<report::Report, Fatal> {
+    report::build(
+        Inputs {
+            project: &session.project,
+            clock: &session.clock,
+            schedules: &checked.schedules,
+            notes: &checked.notes,
+            partial: &checked.partial,
+            check: checked.report(),
+            git,
+            analyses,
+            history_breaks: published.map_or(&[], |p| p.breaks.as_slice()),
+        },
+        audience,
+    )
+    .map_err(|problems| Fatal::Load(LoadError::Invalid(problems)))
 }

@@ -30,16 +30,20 @@ pub struct Options {
     pub json: Option<String>,
     /// `--junit FILE`.
     pub junit: Option<String>,
+    /// `--shard I/N`: verify this shard's files and write its result.
+    pub shard: Option<String>,
+    /// `--merge FILE…`: merge the results of every shard of a run.
+    pub merge: Vec<String>,
 }
 
 pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
-    let sample = match &opts.sample {
-        Some(text) => Some(
-            text.parse::<Sample>()
-                .map_err(|e| Fatal::Usage(format!("--sample: {e}")))?,
-        ),
-        None => None,
-    };
+    if !opts.merge.is_empty() {
+        return super::verify_shard::merge(ctx, opts);
+    }
+    if let Some(shard) = &opts.shard {
+        return super::verify_shard::shard(ctx, opts, shard);
+    }
+    let sample = parse_sample(opts)?;
     let session = Session::open(ctx)?;
     session.warn_if_backdated(ctx);
     let started = Instant::now();
@@ -58,8 +62,32 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     .map_err(|e| Fatal::Other(e.into()))?;
     drop(bar);
     drop(lock);
+    print_report(ctx, &session.project, &report, started, opts, None)?;
+    Ok(Exit::from_problems(!report.ok))
+}
 
-    ctx.print_diagnostics(&diagnostics(&session.project, &report));
+/// `--sample K/N`, parsed.
+pub fn parse_sample(opts: &Options) -> Result<Option<Sample>, Fatal> {
+    match &opts.sample {
+        Some(text) => text
+            .parse::<Sample>()
+            .map(Some)
+            .map_err(|e| Fatal::Usage(format!("--sample: {e}"))),
+        None => Ok(None),
+    }
+}
+
+/// Prints a report's problems, a line per set and the summary, and writes
+/// `--json` (the report, or `json` when given) and `--junit`.
+pub fn print_report(
+    ctx: &Context,
+    project: &Project,
+    report: &VerifyReport,
+    started: Instant,
+    opts: &Options,
+    json: Option<String>,
+) -> Result<(), Fatal> {
+    ctx.print_diagnostics(&diagnostics(project, report));
     let to_stderr = opts.json.as_deref() == Some("-");
     let say = |line: String| {
         if ctx.quiet {
@@ -77,21 +105,27 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     for set in &report.sets {
         say(set_line(set));
     }
-    say(summary(&report, started.elapsed()));
+    say(summary(report, started.elapsed()));
 
     if let Some(target) = &opts.json {
-        let mut text = serde_json::to_string_pretty(&report).map_err(|e| Fatal::Other(e.into()))?;
-        text.push('\n');
+        let text = match json {
+            Some(text) => text,
+            None => {
+                let mut text = serde_json::to_string_pretty(report).map_err(|e| Fatal::Other(e.into()))?;
+                text.push('\n');
+                text
+            }
+        };
         write_output(target, &text)?;
     }
     if let Some(target) = &opts.junit {
         let seconds = junit::seconds_between(&report.started_at, &report.finished_at);
         write_output(
             target,
-            &junit::to_xml("opsbook verify", &junit_suites(&report), seconds),
+            &junit::to_xml("opsbook verify", &junit_suites(report), seconds),
         )?;
     }
-    Ok(Exit::from_problems(!report.ok))
+    Ok(())
 }
 
 /// The JUnit case of problems that name no file.

@@ -6,6 +6,7 @@
 //! first problem: it returns what it could read together with a diagnostic
 //! for everything else.
 
+pub mod evidence_map;
 pub mod git;
 pub mod inputs;
 pub mod nesting;

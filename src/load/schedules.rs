@@ -6,7 +6,9 @@
 //!   obligations are the whole list (so one can be dropped by leaving it out);
 //! - `[sla]` keys: each key set in a file replaces that default; files are read
 //!   in name order and a later file wins;
-//! - `[checklists]`: each named list replaces the default list of that name.
+//! - `[checklists]`: each named list replaces the default list of that name;
+//! - `[evidence]`: each item or count named replaces the default's
+//!   ([`crate::load::evidence_map`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::diag::Diagnostic;
 use crate::duration::Dur;
 use crate::load::Project;
+use crate::load::evidence_map::{EvidenceFile, EvidenceMap};
 use crate::load::notes::Kind;
 use crate::load::schema::{self, FileCheck};
 use crate::load::toml_doc::KeyIndex;
@@ -29,6 +32,8 @@ pub struct Schedules {
     pub obligations: Vec<Obligation>,
     pub sla: Sla,
     pub checklists: BTreeMap<String, Vec<String>>,
+    /// Which evidence speaks to each checklist item.
+    pub evidence: EvidenceMap,
 }
 
 /// Something the contract requires once every period.
@@ -100,6 +105,8 @@ pub struct ScheduleFile {
     sla: SlaFile,
     #[serde(default)]
     checklists: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    evidence: EvidenceFile,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -145,10 +152,13 @@ impl Schedules {
         let file: ScheduleFile = toml::from_str(DEFAULT_SCHEDULE).expect("the built-in schedule parses");
         let mut sla = Sla::default();
         file.sla.apply(&mut sla);
+        let mut evidence = EvidenceMap::default();
+        evidence.apply(file.evidence);
         Schedules {
             obligations: file.obligation,
             sla,
             checklists: file.checklists,
+            evidence,
         }
     }
 
@@ -184,6 +194,7 @@ pub fn load(project: &Project) -> (Schedules, Vec<Diagnostic>) {
             obligations.extend(file.obligation);
             file.sla.apply(&mut schedules.sla);
             schedules.checklists.extend(file.checklists);
+            schedules.evidence.apply(file.evidence);
         }
     }
     if any_obligations {
@@ -217,6 +228,7 @@ pub fn parse(text: &str, rel: &str, tz: chrono_tz::Tz) -> (Option<ScheduleFile>,
         return (None, problems);
     }
     problems.extend(where_problems(&values, &index, text, rel));
+    problems.extend(crate::load::evidence_map::problems(&values, &index, text, rel));
     crate::diag::tidy(rel, &mut problems);
     schema::validate::prune(&mut values, &bad);
     match ScheduleFile::deserialize(toml::Value::Table(values)) {
@@ -297,6 +309,10 @@ mod tests {
         use crate::load::schema::schedules::{OBLIGATION, SCHEDULE, SLA};
         use crate::load::schema::validate::tests::assert_matches;
         assert_matches::<ScheduleFile>(&SCHEDULE, &[]);
+        assert_matches::<crate::load::evidence_map::EvidenceFile>(
+            &crate::load::schema::schedules::EVIDENCE,
+            &[],
+        );
         assert_matches::<Obligation>(&OBLIGATION, &[]);
         assert_matches::<SlaFile>(&SLA, &[]);
     }

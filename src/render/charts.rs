@@ -23,8 +23,12 @@ const TOP: f64 = 28.0;
 const BOTTOM: f64 = 28.0;
 const MAX_BAR: f64 = 48.0;
 
-/// Bars (stacked or side by side) with a legend, axis and table.
-pub fn bar_chart(chart: &SeriesChart, title: &str, names: &Names) -> String {
+/// What a bar chart's axes measure (`x`: 月份, `y`: 起数), drawn along them
+/// and heading the table's first column; either may be missing.
+pub type Axes = BTreeMap<String, String>;
+
+/// Bars (stacked or side by side) with a legend, axes and table.
+pub fn bar_chart(chart: &SeriesChart, title: &str, names: &Names, axes: &Axes) -> String {
     let name = |k: &str| names.get(k).cloned().unwrap_or_else(|| k.to_string());
     let n = chart.x.len().max(1) as f64;
     let plot_w = WIDTH - LEFT - RIGHT;
@@ -62,6 +66,25 @@ pub fn bar_chart(chart: &SeriesChart, title: &str, names: &Names) -> String {
             number(v)
         );
         v += step;
+    }
+    // What the axes measure: the values' along the left edge, turned, and
+    // the categories' under the bars' labels, at the right.
+    if let Some(label) = axes.get("y").filter(|l| !l.is_empty()) {
+        let _ = write!(
+            svg,
+            r#"<text class="axis-label" transform="rotate(-90)" x="{:.1}" y="10" text-anchor="middle">{}</text>"#,
+            -(TOP + plot_h / 2.0),
+            esc(label)
+        );
+    }
+    if let Some(label) = axes.get("x").filter(|l| !l.is_empty()) {
+        let _ = write!(
+            svg,
+            r#"<text class="axis-label" x="{}" y="{}" text-anchor="end">{}</text>"#,
+            WIDTH - RIGHT,
+            HEIGHT - 2.0,
+            esc(label)
+        );
     }
     // Bars.
     let band = plot_w / n;
@@ -120,7 +143,10 @@ pub fn bar_chart(chart: &SeriesChart, title: &str, names: &Names) -> String {
     }
     svg.push_str("</svg>");
 
-    let mut table = String::from("<table class=\"chart-table\"><thead><tr><th></th>");
+    let mut table = format!(
+        "<table class=\"chart-table\"><thead><tr>{}",
+        corner(axes.get("x").map(String::as_str))
+    );
     for s in &chart.series {
         let _ = write!(table, "<th>{}</th>", esc(&name(&s.key)));
     }
@@ -248,7 +274,7 @@ pub fn calendar(cal: &Calendar, title: &str, names: &Names, href: Option<&str>) 
     }
     svg.push_str("</svg>");
 
-    let mut table = String::from("<table class=\"chart-table\"><thead><tr><th></th>");
+    let mut table = format!("<table class=\"chart-table\"><thead><tr>{}", corner(None));
     for s in &states {
         let _ = write!(table, "<th>{}</th>", esc(&name(s)));
     }
@@ -276,6 +302,16 @@ fn state_name(state: crate::report::chart::DayState) -> String {
 /// Latin ones about half as wide.
 fn text_width(label: &str) -> f64 {
     label.chars().map(|c| if c.is_ascii() { 6.5 } else { 11.5 }).sum()
+}
+
+/// The cell over a chart table's first column: what its rows are, or an
+/// empty data cell, never an empty header (which a screen reader announces
+/// as a header of nothing).
+fn corner(label: Option<&str>) -> String {
+    match label.filter(|l| !l.is_empty()) {
+        Some(label) => format!("<th scope=\"col\">{}</th>", esc(label)),
+        None => "<td></td>".to_string(),
+    }
 }
 
 fn figure(title: &str, svg: &str, table: &str) -> String {
@@ -361,8 +397,13 @@ mod tests {
             ("major".into(), "重大<b>".into()),
         ]
         .into();
-        let html = bar_chart(&chart, "每月故障", &names);
+        let html = bar_chart(&chart, "每月故障", &names, &Axes::new());
         assert!(html.starts_with("<figure class=\"chart\"><figcaption>每月故障</figcaption><svg"));
+        assert!(
+            html.contains("<thead><tr><td></td><th>一般</th>"),
+            "no empty header: {html}"
+        );
+        assert!(!html.contains("axis-label"));
         assert_eq!(
             html.matches("<rect class=\"s0\"").count(),
             3,
@@ -371,6 +412,36 @@ mod tests {
         assert!(html.contains("<title>2025-02 · 重大&lt;b&gt;: 1</title>"));
         assert!(html.contains("<tr><th>2025-02</th><td>2</td><td>1</td></tr>"));
         assert!(!html.contains("<b>"));
+    }
+
+    #[test]
+    fn axes_are_labelled_along_the_chart_and_over_the_table() {
+        let chart = SeriesChart {
+            x: vec!["2025-03-30".into()],
+            series: vec![crate::report::chart::Series {
+                key: "ok".into(),
+                values: vec![3.0],
+            }],
+            stacked: true,
+        };
+        let axes: Axes = [
+            ("x".into(), "校验日期".into()),
+            ("y".into(), "备份集（个）".into()),
+        ]
+        .into();
+        let html = bar_chart(&chart, "每次校验的结果", &Names::new(), &axes);
+        let svg = &html[html.find("<svg").unwrap()..html.find("</svg>").unwrap()];
+        assert!(
+            svg.contains(
+                r#"transform="rotate(-90)" x="-120.0" y="10" text-anchor="middle">备份集（个）</text>"#
+            ),
+            "{svg}"
+        );
+        assert!(svg.contains(r#"text-anchor="end">校验日期</text>"#), "{svg}");
+        assert!(
+            html.contains(r#"<thead><tr><th scope="col">校验日期</th><th>ok</th>"#),
+            "{html}"
+        );
     }
 
     #[test]

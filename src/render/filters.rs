@@ -12,7 +12,7 @@ use super::charts::{self, Names};
 use super::markdown;
 use crate::duration::Dur;
 use crate::report::chart::{Calendar, SeriesChart};
-use crate::size::human_bytes;
+use crate::size::office_bytes;
 
 pub fn register(env: &mut Environment<'static>) {
     // `code | label(t.alert)`: the label of a code, or the code itself when
@@ -33,8 +33,17 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("fill", |text: String, figures: Serde<serde_json::Value>| {
         crate::report::text::fill(&text, &figures.0).text
     });
-    env.add_filter("markdown", |text: Option<String>| {
-        Value::from_safe_string(markdown::to_html(text.as_deref().unwrap_or("")))
+    // `text | markdown(t.site.none)`: a form's section left blank says so
+    // ("无") rather than leaving an empty box the reader cannot tell from
+    // a rendering fault.
+    env.add_filter("markdown", |text: Option<String>, blank: Option<String>| {
+        let text = text.as_deref().unwrap_or("");
+        Value::from_safe_string(match blank {
+            Some(blank) if text.trim().is_empty() => {
+                format!("<p class=\"blank\">{}</p>", super::escape_html(&blank))
+            }
+            _ => markdown::to_html(text),
+        })
     });
     env.add_filter("datetime", |t: Option<String>| {
         t.map(|t| datetime(&t)).unwrap_or_default()
@@ -55,7 +64,7 @@ pub fn register(env: &mut Environment<'static>) {
         },
     );
     env.add_filter("percent", |v: Option<f64>| v.map(percent).unwrap_or_default());
-    env.add_filter("bytes", |n: Option<u64>| n.map(human_bytes).unwrap_or_default());
+    env.add_filter("bytes", |n: Option<u64>| n.map(office_bytes).unwrap_or_default());
     // A value as a CSS string, for a custom property in a `style`
     // attribute (the printed page's footer reads `--print-title`). Takes
     // rendered HTML, such as a block (`self.title()`), or plain text.
@@ -69,9 +78,15 @@ pub fn register(env: &mut Environment<'static>) {
     });
     env.add_function(
         "bar_chart",
-        |chart: Option<Serde<SeriesChart>>, title: String, names: Option<Serde<Names>>| {
+        |chart: Option<Serde<SeriesChart>>,
+         title: String,
+         names: Option<Serde<Names>>,
+         axes: Option<Serde<charts::Axes>>| {
             let names = names.map(|n| n.0).unwrap_or_default();
-            Value::from_safe_string(chart.map_or_else(String::new, |c| charts::bar_chart(&c, &title, &names)))
+            let axes = axes.map(|a| a.0).unwrap_or_default();
+            Value::from_safe_string(
+                chart.map_or_else(String::new, |c| charts::bar_chart(&c, &title, &names, &axes)),
+            )
         },
     );
     env.add_function(

@@ -108,35 +108,12 @@ pub fn build_site(
     options: &SiteOptions,
 ) -> Result<SiteSummary, RenderError> {
     let out = site_out::resolve_out(project)?;
-    let theme_dir = project
-        .settings
-        .site
-        .theme
-        .as_ref()
-        .map(|t| project.themes_dir().join(t));
-    let Theme {
-        mut env,
-        sources,
-        labels,
-        static_files,
-    } = Theme::load(theme_dir.as_deref(), report.project.language)?;
-    let site_info = SiteInfo {
-        project: &report.project,
-        history_breaks: &report.history_breaks,
-        audience: report.audience,
-        lang: theme::language_code(report.project.language),
-    };
-    env.add_global("site", Value::from(Serde(report.mask.masked(&site_info))));
-    let engine = engine_digest(&sources, &labels, &site_info);
-    let Plan {
-        outputs, fragments, ..
-    } = pages::plan(
-        report,
-        engine,
-        static_files,
-        &labels,
-        &project.settings.site.base_url,
-    );
+    let (
+        env,
+        Plan {
+            outputs, fragments, ..
+        },
+    ) = prepare(project, report)?;
 
     let mut writer = SiteWriter::open(&out, &project.rel(&project.site_dir()))?;
     let old = Manifest::read(&out, report.audience);
@@ -216,6 +193,62 @@ pub fn build_site(
     Ok(summary)
 }
 
+/// The theme's environment, with the site-wide values, and the plan of
+/// every file of the site for `report`.
+fn prepare<'r>(
+    project: &Project,
+    report: &'r Report,
+) -> Result<(Environment<'static>, Plan<'r>), RenderError> {
+    let theme_dir = project
+        .settings
+        .site
+        .theme
+        .as_ref()
+        .map(|t| project.themes_dir().join(t));
+    let Theme {
+        mut env,
+        sources,
+        labels,
+        static_files,
+    } = Theme::load(theme_dir.as_deref(), report.project.language)?;
+    let site_info = SiteInfo {
+        project: &report.project,
+        history_breaks: &report.history_breaks,
+        audience: report.audience,
+        lang: theme::language_code(report.project.language),
+    };
+    env.add_global("site", Value::from(Serde(report.mask.masked(&site_info))));
+    let engine = engine_digest(&sources, &labels, &site_info);
+    let plan = pages::plan(
+        report,
+        engine,
+        static_files,
+        &labels,
+        &project.settings.site.base_url,
+    );
+    Ok((env, plan))
+}
+
+/// Every file of the site for `report`, rendered in memory and sorted by
+/// path, for copies of the portal kept elsewhere (the hand-in archive);
+/// nothing is written, `site/` is left as it is.
+pub fn render_in_memory(project: &Project, report: &Report) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
+    let (
+        env,
+        Plan {
+            outputs, fragments, ..
+        },
+    ) = prepare(project, report)?;
+    let all: Vec<&Output> = outputs.iter().collect();
+    let shown = render_fragments(&env, &fragments, &all)?;
+    let mut files = all
+        .par_iter()
+        .map(|o| render_output(&env, o, &shown).map(|bytes| (o.path.clone(), bytes)))
+        .collect::<Result<Vec<_>, _>>()?;
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
+}
+
 /// What every page depends on besides its own data: opsbook itself, the
 /// templates, the labels and the site-wide values.
 fn engine_digest(sources: &[(String, String)], labels: &toml::Table, site: &SiteInfo) -> blake3::Hash {
@@ -277,6 +310,16 @@ fn write_output(
     o: &Output,
     shown: &HashMap<usize, Value>,
 ) -> Result<(), RenderError> {
+    let bytes = render_output(env, o, shown)?;
+    writer.write(&o.path, &bytes).map_err(write_error(&o.path))
+}
+
+/// One output's bytes, rendered with the `shown` fragments.
+fn render_output(
+    env: &Environment,
+    o: &Output,
+    shown: &HashMap<usize, Value>,
+) -> Result<Vec<u8>, RenderError> {
     match &o.content {
         Content::Page {
             template,
@@ -284,18 +327,16 @@ fn write_output(
             fragments,
         } => {
             let fragments: Vec<Value> = fragments.iter().map(|i| shown[i].clone()).collect();
-            let html = env
-                .get_template(template)
+            env.get_template(template)
                 .and_then(|t| t.render(context! { root => root_of(&o.path), fragments, ..context() }))
+                .map(String::into_bytes)
                 .map_err(|error| RenderError::Template {
                     path: o.path.clone(),
                     error,
-                })?;
-            writer.write(&o.path, html.as_bytes())
+                })
         }
-        Content::Bytes(bytes) => writer.write(&o.path, bytes),
+        Content::Bytes(bytes) => Ok(bytes.to_vec()),
     }
-    .map_err(write_error(&o.path))
 }
 
 fn write_error(path: &str) -> impl FnOnce(std::io::Error) -> RenderError {

@@ -48,6 +48,7 @@ pub const TEMPLATES: &[(&str, &str)] = compiled_in!("templates":
     "summary.html",
     "reports.html",
     "backups.html",
+    "schedule.html",
     "logs.html",
     "logs-month.html",
     "search.html",
@@ -69,6 +70,7 @@ pub const TEMPLATES: &[(&str, &str)] = compiled_in!("templates":
     "parts/sla-rules.html",
     "parts/breach-rows.html",
     "parts/alert-rows.html",
+    "parts/alert-name.html",
     "parts/correction-rows.html",
     "parts/history-breaks.html",
 );

@@ -315,6 +315,27 @@ impl ContractView {
     }
 }
 
+/// The missed periods of `periods` (in order), a run of consecutive ones
+/// written `first – last`: how the schedule page and the reports list them.
+pub fn missed_runs<'a>(periods: impl Iterator<Item = &'a PeriodView>) -> Vec<String> {
+    let mut runs: Vec<(Period, Period)> = Vec::new();
+    for q in periods.filter(|q| q.status == PeriodStatus::Missed) {
+        match runs.last_mut() {
+            Some((_, last)) if last.next() == q.period => *last = q.period,
+            _ => runs.push((q.period, q.period)),
+        }
+    }
+    runs.into_iter()
+        .map(|(first, last)| {
+            if first == last {
+                first.to_string()
+            } else {
+                format!("{first} – {last}")
+            }
+        })
+        .collect()
+}
+
 /// The limit of every rule, by its name (`limits.general_resolve`).
 #[derive(Debug, Clone, Serialize)]
 #[serde(transparent)]

@@ -100,6 +100,7 @@ pub fn partial_views(
                     source: ctx.source(&p.path),
                     data: "data/corrections.json".into(),
                     correcting: true,
+                    edited_after: None,
                 },
                 folder,
                 withheld,

@@ -15,6 +15,7 @@ use crate::analyse::logs::ExchangeStatus;
 use crate::analyse::logs::Level;
 use crate::analyse::logs::report::Alert;
 use crate::duration::Dur;
+use crate::load::settings::logs::AlertRule;
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, Serialize)]
@@ -45,12 +46,24 @@ pub struct DayCounts {
     pub exchange_pending: u64,
 }
 
+/// The `label` of each `[[logs.alerts]]` rule that has one, by its name.
+pub type AlertLabels = std::collections::HashMap<String, String>;
+
+pub fn alert_labels(rules: &[AlertRule]) -> AlertLabels {
+    rules
+        .iter()
+        .filter_map(|r| Some((r.name.clone(), r.label.clone()?)))
+        .collect()
+}
+
 /// Something in a day's logs that needs a person.
 #[derive(Debug, Clone, Serialize)]
 pub struct AlertView {
     /// A built-in alert (`cpu`, `exchange_failed` …) or a `[[logs.alerts]]`
     /// rule's name.
     pub rule: String,
+    /// The rule's `label` in `[[logs.alerts]]`, when it has one.
+    pub label: Option<String>,
     pub subject: String,
     pub count: u64,
     pub value: Option<String>,
@@ -160,9 +173,10 @@ pub struct BackupJobView {
 }
 
 impl AlertView {
-    pub fn new(a: &Alert, text: &impl Fn(&str) -> String) -> AlertView {
+    pub fn new(a: &Alert, text: &impl Fn(&str) -> String, labels: &AlertLabels) -> AlertView {
         AlertView {
             rule: text(&a.rule),
+            label: labels.get(&a.rule).cloned(),
             subject: text(&a.subject),
             count: a.count,
             value: a.value.clone(),
@@ -175,7 +189,7 @@ impl AlertView {
 impl LogDay {
     /// The day of the ingest. Logged texts are kept as logged: they are
     /// masked when the model is serialized.
-    pub fn new(d: &DayReport) -> LogDay {
+    pub fn new(d: &DayReport, labels: &AlertLabels) -> LogDay {
         let text = |s: &str| s.to_string();
         LogDay {
             date: d.date,
@@ -188,7 +202,11 @@ impl LogDay {
                 exchange_failed: d.exchange_failed,
                 exchange_pending: d.exchange_pending,
             },
-            alerts: d.alerts.iter().map(|a| AlertView::new(a, &text)).collect(),
+            alerts: d
+                .alerts
+                .iter()
+                .map(|a| AlertView::new(a, &text, labels))
+                .collect(),
             services: d
                 .services
                 .iter()

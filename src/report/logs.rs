@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::chart::{Series, SeriesChart};
-use super::log_day::{AlertView, DayCounts, LogDay};
+use super::log_day::{AlertLabels, AlertView, DayCounts, LogDay};
 use crate::analyse::logs::LogReport;
 use crate::analyse::logs::report::{ProblemKind, RecentWindow};
 use crate::period::{Every, Period};
@@ -121,8 +121,8 @@ fn day_url(d: NaiveDate) -> String {
 
 impl Logs {
     /// The part from an ingest.
-    pub fn new(report: &LogReport) -> Logs {
-        let days: Vec<LogDay> = report.days.iter().map(LogDay::new).collect();
+    pub fn new(report: &LogReport, labels: &AlertLabels) -> Logs {
+        let days: Vec<LogDay> = report.days.iter().map(|d| LogDay::new(d, labels)).collect();
         let overview = overview(report, &days);
         Logs {
             overview,

@@ -27,12 +27,15 @@ pub mod chart;
 pub mod contract;
 pub mod corrections;
 pub mod dashboard;
+pub mod evidence;
+pub mod handins;
 pub mod lists;
 pub mod log_day;
 pub mod logs;
 pub mod note;
 pub mod outcome;
 pub mod redact;
+pub mod schedule;
 pub mod summary;
 pub mod text;
 pub mod validity;
@@ -114,6 +117,8 @@ pub struct Report {
     /// Obligations met or missed per period, SLA outcomes of this
     /// audience's notes (`data/contract.json`).
     pub contract: ContractView,
+    /// The schedule and SLA page (`data/schedule.json`).
+    pub schedule: schedule::ScheduleView,
     /// Where the verification history was found cut short or rewritten.
     pub history_breaks: Vec<HistoryBreak>,
 }
@@ -222,13 +227,25 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
     let audience_contract = AudienceContract::new(analysed, &notes);
     let outcomes = audience_contract.outcomes_by_file();
     let shown = Shown::of(inputs.notes, inputs.partial, &inputs.check, audience);
-    let (ctx, infos, partial) = context(&notes, &shown, &redactor, inputs.git, &analysed.record, tz);
+    let handed_in = crate::analyse::handins::check(inputs.project, &notes);
+    let (ctx, mut infos, partial) = context(&notes, &shown, &redactor, inputs.git, &analysed.record, tz);
+    for info in &mut infos {
+        info.edited_after = handed_in
+            .iter()
+            .find(|h| h.edited.iter().any(|r| r.path == info.path))
+            .map(|h| h.period);
+    }
     let corrections = corrections::list(
         infos.iter(),
         &partial,
         shown.partial.iter().copied().filter(|p| p.kind.is_none()),
     );
-    let views = Views::build(&notes, infos, &ctx, &outcomes);
+    let mut views = Views::build(&notes, infos, &ctx, &outcomes);
+    let mut evidence = evidence::checks(&inputs, audience);
+    for v in &mut views.inspections {
+        v.evidence = evidence.remove(&v.note.path);
+    }
+    handins::attach(&mut views.handins, &handed_in, &ctx);
     let contract = ContractView::new(analysed, &audience_contract, &ctx);
     let log_deadline = inputs
         .analyses
@@ -245,7 +262,8 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
 
     let service = inputs.project.settings.project.period();
     let backups = Backups::new(inputs.analyses.verify, inputs.analyses.history, tz);
-    let logs = inputs.analyses.logs.map(Logs::new);
+    let alert_labels = log_day::alert_labels(&inputs.project.settings.logs.alerts);
+    let logs = inputs.analyses.logs.map(|l| Logs::new(l, &alert_labels));
     let summaries = summaries(&summary::Sources {
         views: &views,
         contract: &contract,
@@ -255,6 +273,10 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         service,
         record: analysed.record,
     });
+    let mut summaries = summaries;
+    for s in &mut summaries {
+        s.handin = views.handins.iter().find(|h| h.period == s.period).cloned();
+    }
     let lists = Lists::new(&views.inspections, &summaries);
     let dashboard = dashboard::build(dashboard::Parts {
         record,
@@ -269,6 +291,7 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
             earlier: l.overview.earlier_alerts,
         }),
     });
+    let schedule = schedule::ScheduleView::new(&contract, inputs.clock.now());
     let check = (audience == Audience::Internal).then(|| with_text_problems(inputs.check, &summaries));
     Ok(Report {
         audience,
@@ -288,6 +311,7 @@ pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnosti
         backups,
         logs,
         contract,
+        schedule,
         history_breaks: inputs.history_breaks.to_vec(),
     })
 }
@@ -392,6 +416,7 @@ enum View {
     Upgrade(UpgradeView),
     Vulnerability(VulnerabilityView),
     Text(ReportTextView),
+    Handin(handins::HandinView),
 }
 
 impl Views {
@@ -420,6 +445,7 @@ impl Views {
                     Meta::Vulnerability(m) => {
                         View::Vulnerability(VulnerabilityView::new(info, n, m, sla(), ctx))
                     }
+                    Meta::Handin(m) => View::Handin(handins::HandinView::new(info, n, m, ctx)),
                     Meta::Report(m) => View::Text(ReportTextView {
                         note: info,
                         period: m.period.to_string(),
@@ -447,6 +473,7 @@ impl Views {
                 View::Upgrade(v) => out.upgrades.push(v),
                 View::Vulnerability(v) => out.vulnerabilities.push(v),
                 View::Text(v) => out.texts.push(v),
+                View::Handin(v) => out.handins.push(v),
             }
         }
         out
@@ -583,9 +610,14 @@ fn info(n: &Note, ctx: &Ctx, mask: &Redactor, taken: &mut HashSet<String>) -> No
         Meta::Report(m) => format!("reports/{}", m.period),
         _ => format!("{folder}/{}", url_safe(&mask.mask(&id))),
     };
-    let url = unique_page(&base, taken);
+    let url = match &n.meta {
+        // A sign-off is shown on its period's report.
+        Meta::Handin(m) => format!("reports/{}.html#handin", m.period),
+        _ => unique_page(&base, taken),
+    };
     let data = match (&n.meta, &date) {
         (Meta::Report(m), _) => format!("data/reports/{}.json", m.period),
+        (Meta::Handin(m), _) => format!("data/reports/{}.json", m.period),
         (Meta::Faq(_), _) => "data/faq.json".to_string(),
         (Meta::Inspection(_), Some(d)) => format!("data/{folder}/{}.json", d.format("%Y-%m")),
         (_, Some(d)) => format!("data/{folder}/{}.json", d.format("%Y")),
@@ -602,6 +634,7 @@ fn info(n: &Note, ctx: &Ctx, mask: &Redactor, taken: &mut HashSet<String>) -> No
         source: ctx.source(&n.path),
         data,
         correcting: false,
+        edited_after: None,
     }
 }
 
@@ -615,6 +648,7 @@ fn title(meta: &Meta) -> String {
         Meta::Upgrade(m) => m.title.clone().unwrap_or_else(|| m.version.clone()),
         Meta::Vulnerability(m) => m.title.clone(),
         Meta::Report(m) => m.title.clone().unwrap_or_else(|| m.period.to_string()),
+        Meta::Handin(m) => m.period.to_string(),
     }
 }
 

@@ -33,6 +33,9 @@ pub struct NoteInfo {
     /// The note fails `check`: its pages say it is being corrected
     /// (see `report::corrections`).
     pub correcting: bool,
+    /// The note was edited (or its file removed) after the archive of this
+    /// period was handed in: its page says so ([`super::handins`]).
+    pub edited_after: Option<crate::period::Period>,
 }
 
 /// A link to another note; `url` is `None` when the note is not in this

@@ -11,12 +11,13 @@ use serde::Serialize;
 
 use super::backups::RunRow;
 use super::chart::{Calendar, DayState, Series, SeriesChart};
-use super::contract::{BreachRow, ContractView, MonthTally, PeriodCounts, RuleTally, Tally, used_rules};
+use super::contract::{
+    BreachRow, ContractView, MonthTally, PeriodCounts, RuleTally, Tally, missed_runs, used_rules,
+};
 use super::note::NoteInfo;
 use super::text;
 use super::views::*;
 use crate::analyse::contract::RecordTime;
-use crate::analyse::contract::obligations::PeriodStatus;
 use crate::analyse::contract::sla::SlaReport;
 use crate::duration::Dur;
 use crate::load::notes::kinds::{
@@ -41,6 +42,8 @@ pub struct Summary {
     /// The period's last day is after the record's, in a service period
     /// that has not ended: the numbers are so far.
     pub in_progress: bool,
+    /// The client's sign-off of this period's hand-in archive, if any.
+    pub handin: Option<super::handins::HandinView>,
     /// The hand-written text for this period, its figures filled in.
     pub text: Option<SummaryText>,
     /// The year, quarter or month this period is part of, and its parts.
@@ -328,6 +331,7 @@ impl Sources<'_> {
                 .filter(|d| self.in_service(*d) && *d <= self.last_day())
                 .count(),
             in_progress: !self.record.ended && to > self.last_day(),
+            handin: None,
             text: None,
             parent,
             parts,
@@ -369,37 +373,22 @@ impl Sources<'_> {
             .iter()
             .map(|ob| {
                 let mut counts = PeriodCounts::default();
-                let mut runs: Vec<(Period, Period)> = Vec::new();
                 // A week that began before the service period counts in
                 // the period where the service began.
-                for q in ob
-                    .periods
-                    .iter()
-                    .filter(|q| p.contains(q.period.first_day().max(start)))
-                {
+                let within = || {
+                    ob.periods
+                        .iter()
+                        .filter(|q| p.contains(q.period.first_day().max(start)))
+                };
+                for q in within() {
                     counts.add(q.status);
-                    if q.status == PeriodStatus::Missed {
-                        match runs.last_mut() {
-                            Some((_, last)) if last.next() == q.period => *last = q.period,
-                            _ => runs.push((q.period, q.period)),
-                        }
-                    }
                 }
                 ObligationStats {
                     name: ob.name.clone(),
                     every: ob.every,
                     kind: ob.kind.clone(),
                     counts,
-                    missed_periods: runs
-                        .into_iter()
-                        .map(|(first, last)| {
-                            if first == last {
-                                first.to_string()
-                            } else {
-                                format!("{first} – {last}")
-                            }
-                        })
-                        .collect(),
+                    missed_periods: missed_runs(within()),
                 }
             })
             .collect()

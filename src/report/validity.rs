@@ -97,7 +97,9 @@ fn times(meta: &Meta) -> Vec<Timestamp> {
             .into_iter()
             .flatten()
             .collect(),
-        Meta::Inspection(_) | Meta::Faq(_) | Meta::Training(_) | Meta::Report(_) => Vec::new(),
+        Meta::Inspection(_) | Meta::Faq(_) | Meta::Training(_) | Meta::Report(_) | Meta::Handin(_) => {
+            Vec::new()
+        }
     }
 }
 

@@ -37,6 +37,8 @@ pub struct Views {
     pub upgrades: Vec<UpgradeView>,
     pub vulnerabilities: Vec<VulnerabilityView>,
     pub texts: Vec<ReportTextView>,
+    /// The client's sign-offs of handed-in archives.
+    pub handins: Vec<super::handins::HandinView>,
 }
 
 // ---------------------------------------------------------------------------
@@ -65,6 +67,8 @@ pub struct InspectionView {
     /// 巡检结果分析
     pub analysis: Option<String>,
     pub other: Vec<SectionView>,
+    /// Held against the machines' evidence of its day, when there was some.
+    pub evidence: Option<super::evidence::EvidenceCheckView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -142,6 +146,7 @@ impl InspectionView {
             content: named.next().flatten(),
             analysis: named.next().flatten(),
             other,
+            evidence: None,
         }
     }
 }

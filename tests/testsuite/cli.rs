@@ -13,6 +13,7 @@ const COMMANDS: &[&str] = &[
     "logs",
     "build",
     "nightly",
+    "archive",
     "serve",
     "completions",
     "man",

@@ -379,6 +379,8 @@ fn agrees_within(p: &TestProject, what: &str) {
     }
     assert!(checked > 0, "{what}: no report");
 
+    agrees_on_the_schedule_page(p, &dashboard, &contract, what);
+
     // The figures the dashboard's HTML prints are its data's.
     let html = p.read("site/index.html");
     let t = &dashboard["sla"]["total"];
@@ -386,6 +388,123 @@ fn agrees_within(p: &TestProject, what: &str) {
         for (label, key) in [("达标", "met"), ("超时", "breached"), ("进行中", "pending")] {
             let shown = format!("{label} {}", t[key]);
             assert!(html.contains(&shown), "{what}: the dashboard lacks {shown:?}");
+        }
+    }
+}
+
+/// The schedule and SLA page shows the dashboard's and the contract's
+/// figures, and the annual reports' together: every obligation's periods,
+/// the SLA outcomes and every breach, in its data and on the page.
+fn agrees_on_the_schedule_page(p: &TestProject, dashboard: &Value, contract: &Value, what: &str) {
+    let schedule = json(p, "site/data/schedule.json");
+    let rows = list(&schedule["rows"]);
+    let names = |v: &Value| -> Vec<(String, Tally)> {
+        list(v)
+            .iter()
+            .map(|o| (o["name"].as_str().unwrap().to_string(), tally_of_periods(o)))
+            .collect()
+    };
+    assert_eq!(
+        names(&schedule["rows"]),
+        names(&dashboard["schedule"]),
+        "{what}: schedule page"
+    );
+    assert_eq!(
+        names(&schedule["rows"]),
+        names(&contract["obligations"]),
+        "{what}: schedule page"
+    );
+    for r in rows {
+        let (met, missed, pending) = tally_of_periods(r);
+        let name = r["name"].as_str().unwrap();
+        assert_eq!(met + missed + pending, n(&r["periods"]), "{what}: {name}");
+        assert!(
+            n(&r["due"]) >= missed && n(&r["late"]) <= pending,
+            "{what}: {name} {r}"
+        );
+        assert_eq!(
+            list(&r["late_periods"]).len() as u64,
+            n(&r["late"]),
+            "{what}: {name}"
+        );
+    }
+
+    // The SLA part is the dashboard's, and the contract's every breach.
+    assert_eq!(
+        tally(&schedule["sla"]["total"]),
+        tally(&dashboard["sla"]["total"]),
+        "{what}"
+    );
+    let breaches = |v: &Value| -> BTreeSet<(String, String)> {
+        list(v)
+            .iter()
+            .map(|b| {
+                (
+                    b["note"]["id"].as_str().unwrap().into(),
+                    b["rule"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    let all = breaches(&contract["sla"]["breaches"]);
+    assert_eq!(
+        breaches(&schedule["sla"]["breaches"]),
+        all,
+        "{what}: schedule breaches"
+    );
+    assert_eq!(n(&dashboard["sla"]["breach_count"]), all.len() as u64, "{what}");
+
+    // The annual reports together: the same periods, outcomes and breaches.
+    let mut obligations: BTreeMap<String, Tally> = BTreeMap::new();
+    let (mut sla, mut in_years) = ((0, 0, 0), BTreeSet::new());
+    for e in std::fs::read_dir(p.join("site/data/reports")).unwrap() {
+        let s: Value = serde_json::from_str(&std::fs::read_to_string(e.unwrap().path()).unwrap()).unwrap();
+        if s["every"] != "year" {
+            continue;
+        }
+        for ob in list(&s["obligations"]) {
+            let t = obligations
+                .entry(ob["name"].as_str().unwrap().into())
+                .or_default();
+            *t = add(*t, tally_of_periods(ob));
+        }
+        sla = add(sla, tally(&s["sla"]["total"]));
+        in_years.extend(breaches(&s["sla"]["breaches"]));
+    }
+    if !obligations.is_empty() {
+        let rows: BTreeMap<String, Tally> = names(&schedule["rows"]).into_iter().collect();
+        assert_eq!(rows, obligations, "{what}: the annual reports' obligations");
+    }
+    assert_eq!(
+        tally(&schedule["sla"]["total"]),
+        sla,
+        "{what}: the annual reports' SLA"
+    );
+    assert_eq!(in_years, all, "{what}: the annual reports' breaches");
+
+    // The page prints its data: each row's figures after its name, each
+    // breach with its record, linked where the audience has its page.
+    let html = p.read("site/schedule/index.html");
+    let text = text_of(&html);
+    for r in rows {
+        let figures = format!("{} {} {} {}", r["periods"], r["due"], r["met"], r["missed"]);
+        let name = r["name"].as_str().unwrap();
+        let at = text
+            .find(&format!("{name} "))
+            .unwrap_or_else(|| panic!("{what}: no row {name}"));
+        assert!(
+            text[at..].contains(&figures),
+            "{what}: {name} lacks {figures:?}: {text}"
+        );
+    }
+    for b in list(&schedule["sla"]["breaches"]) {
+        let id = b["note"]["id"].as_str().unwrap();
+        match b["note"]["url"].as_str() {
+            Some(url) => assert!(
+                html.contains(&format!("href=\"../{url}\">{id}</a>")),
+                "{what}: {id} not linked"
+            ),
+            None => assert!(text.contains(id), "{what}: {id}"),
         }
     }
 }

@@ -20,11 +20,24 @@ fn copy() -> TestProject {
     p
 }
 
+/// Clean, but for the one record the example keeps untrue on purpose, to
+/// show the cross-check: 251231-01 says the backups were fine and counts 36
+/// failed logins, where that day's logs show a failed backup job and 7.
 #[test]
 fn the_example_project_checks_clean() {
     let run = copy().run(&["check"]);
     run.expect_code(0);
-    assert!(!run.stderr().contains("warning"), "{}", run.stderr());
+    let err = run.stderr();
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning")).collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning[contradicts_backup_jobs]: `备份任务结果` is marked ok, but the backup jobs of 2025-12-31 show a failure: oa-files 成功 0 次，失败 1 次，其他 1 次",
+            "warning[count_differs_failed_logins]: the record says `失败登录 36 次`, but the logs of 2025-12-31 count 7 failed logins",
+        ],
+        "{err}"
+    );
+    assert!(!err.contains("error"), "{err}");
 }
 
 #[test]

@@ -6,12 +6,15 @@
 
 mod support;
 
+mod archive;
 mod browser;
 mod build;
+mod chart_tables;
 mod check;
 mod cli;
 mod consistency;
 mod contract;
+mod evidence;
 mod example;
 mod init_new;
 mod integrity;
@@ -21,6 +24,9 @@ mod pg;
 mod portal;
 mod print;
 mod s3;
+mod schedule;
 mod serve;
+mod shard;
 mod verify;
 mod verify_db;
+mod wording;

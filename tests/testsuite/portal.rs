@@ -642,7 +642,7 @@ fn git_gives_the_recorder_and_each_page_its_last_commit_in_one_call() {
         main_of(&html)
     );
     assert!(
-        html.contains("最后修改 2025-03-11 18:00 王测试"),
+        html.contains("记录人：王测试 · 来源：<code>content/inspections/2025/03/250311-01.md</code> · 最后修改：2025-03-11 18:00"),
         "{}",
         main_of(&html)
     );

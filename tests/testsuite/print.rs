@@ -76,11 +76,12 @@ const REPORTS: [&str; 3] = [
     "reports/2025-Q2.html",
     "reports/2025-06.html",
 ];
-const REGISTERS: [&str; 4] = [
+const REGISTERS: [&str; 5] = [
     "vulnerabilities/index.html",
     "incidents/index.html",
     "faq/index.html",
     "reviews/index.html",
+    "schedule/index.html",
 ];
 
 #[test]
@@ -152,6 +153,21 @@ fn every_record_and_report_prints_whole_on_a4() {
         assert!((1..=6).contains(&pages), "{page}: {pages} pages");
         assert!(size.ends_with("(A4)"), "{page}: {size}");
     }
+
+    // The schedule and SLA page: the schedule and its SLA table on two
+    // pages at most, each numbered under the page's name.
+    let schedule = pdf_of("schedule/index.html");
+    let (pages, _) = pdf_pages(&schedule);
+    assert!(pages <= 2, "the schedule page prints on {pages} pages");
+    let footer = title(&site, "schedule/index.html");
+    for n in 1..=pages {
+        let text = page_text(&schedule, n);
+        assert!(
+            text.contains(&footer) && text.ends_with(&format!("{n}/{pages}")),
+            "{text}"
+        );
+    }
+    assert!(page_text(&schedule, 1).contains("进度安排执行情况"));
 
     // The reports: every page numbered "n/N" under the report's name; the
     // client's signature box whole, and never alone on the last page.

@@ -5,10 +5,12 @@
 //! quarterly checklist) or the contract's lists; [`review`] what a reviewer
 //! would send back (blank forms, dates outside the service period or in the
 //! future, files filed under the wrong name); [`project`] the rules across
-//! notes (unique ids, references that resolve). What later stages make of
+//! notes (unique ids, references that resolve); [`evidence`] inspections
+//! against what the machines recorded on their day. What later stages make of
 //! the settings (masking rules, the theme) is tried by the `check` command
 //! itself (`commands::derived`), since it needs those stages.
 
+pub mod evidence;
 pub mod note;
 pub mod project;
 pub mod review;

@@ -133,7 +133,7 @@ fn day_key(meta: &Meta) -> &'static str {
         Meta::WorkOrder(_) => "requested_at",
         Meta::Upgrade(_) => "window_start",
         Meta::Vulnerability(_) => "found_at",
-        Meta::Faq(_) | Meta::Report(_) => "",
+        Meta::Faq(_) | Meta::Report(_) | Meta::Handin(_) => "",
     }
 }
 
@@ -194,6 +194,7 @@ fn placement(note: &Note, clock: &Clock, out: &mut Vec<Diagnostic>) {
     }
     let id = match &note.meta {
         Meta::Report(r) => r.period.to_string(),
+        Meta::Handin(h) => h.period.to_string(),
         other => other.id(),
     };
     let stem = file.strip_suffix(".md").unwrap_or(file);

@@ -83,7 +83,7 @@ impl RecordTime {
             Meta::WorkOrder(m) => self.happened(&m.requested_at),
             Meta::Upgrade(m) => self.happened(&m.window_start),
             Meta::Vulnerability(m) => self.happened(&m.found_at),
-            Meta::Faq(_) | Meta::Report(_) => true,
+            Meta::Faq(_) | Meta::Report(_) | Meta::Handin(_) => true,
         }
     }
 

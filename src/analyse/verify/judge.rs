@@ -165,24 +165,13 @@ pub fn judge(
         plan.baseline = Baseline::from_entries(entries);
     }
 
-    let (times, warning) = backup_times(set, files, run);
+    let whole = whole_set(set, files, run);
     if plan.listing.is_some() {
-        set_checks(
-            SetParts {
-                set,
-                files,
-                times: &times,
-                manifest: plan.manifest.as_ref(),
-                dir: &plan.dir,
-            },
-            run,
-            &mut problems,
-        );
+        problems.extend(whole.problems);
+        manifest_missing(set, files, plan.manifest.as_ref(), &plan.dir, &mut problems);
     }
 
-    problems.sort_by(|a, b| (&a.path, a.kind, &a.detail).cmp(&(&b.path, b.kind, &b.detail)));
-    // A file both listed in the manifest and baselined is missing once.
-    problems.dedup_by(|a, b| a.kind == ProblemKind::Missing && a.kind == b.kind && a.path == b.path);
+    order_problems(&mut problems);
     // Problems and records are both sorted by path.
     let mut failing = problems
         .iter()
@@ -211,10 +200,10 @@ pub fn judge(
         path: set.path.display().to_string(),
         checked_bytes,
         sample: plan.sample,
-        newest: times.iter().map(|t| t.at).max().map(|t| run.format(t)),
+        newest: whole.newest,
         records,
     };
-    (report, warning.into_iter().collect())
+    (report, whole.warning.into_iter().collect())
 }
 
 /// What every piece of a set's judging shares.
@@ -426,31 +415,30 @@ fn changed_detail(entry: &Entry, file: &SetFile, modified: &str, hex: &str) -> S
     }
 }
 
-/// What the set-wide checks read of a plan.
-struct SetParts<'a> {
-    set: &'a BackupSet,
-    /// Sorted by path.
-    files: &'a [SetFile],
-    /// The backup time of each of `files`.
-    times: &'a [BackupTime],
-    manifest: Option<&'a Manifest>,
-    dir: &'a Path,
+/// Sorts a set's problems by path, kind and detail, and says a file both
+/// listed in the manifest and baselined missing once.
+pub fn order_problems(problems: &mut Vec<Problem>) {
+    problems.sort_by(|a, b| (&a.path, a.kind, &a.detail).cmp(&(&b.path, b.kind, &b.detail)));
+    problems.dedup_by(|a, b| a.kind == ProblemKind::Missing && a.kind == b.kind && a.path == b.path);
 }
 
-/// Freshness, counts, and files of the manifest that should be there:
-/// checked on every run, sampled or not. (Baselined files that vanished are
-/// found while judging the files.)
-fn set_checks(parts: SetParts<'_>, run: &RunInfo, problems: &mut Vec<Problem>) {
-    let SetParts {
-        set,
-        files,
-        times,
-        manifest,
-        dir,
-    } = parts;
+/// What only the whole of a set's files can tell: its freshness and count
+/// (problems of the set, `"path": ""`), its newest file, and the warning of
+/// names that do not carry the time `name_time` says they should.
+pub struct WholeSet {
+    pub problems: Vec<Problem>,
+    pub newest: Option<String>,
+    pub warning: Option<String>,
+}
 
+/// Freshness and counts: checked on every run, sampled or not, and by the
+/// merge of a sharded run over every shard's files together. `files` is
+/// sorted by path.
+pub fn whole_set(set: &BackupSet, files: &[SetFile], run: &RunInfo) -> WholeSet {
+    let (times, warning) = backup_times(set, files, run);
+    let mut problems = Vec::new();
     if let Some(max_age) = set.max_age {
-        match files.iter().zip(times).max_by_key(|(_, t)| t.at) {
+        match files.iter().zip(&times).max_by_key(|(_, t)| t.at) {
             None => problems.push(Problem::of_set(
                 ProblemKind::Stale,
                 format!("the set holds no files; its newest must be younger than max_age ({max_age})"),
@@ -479,6 +467,22 @@ fn set_checks(parts: SetParts<'_>, run: &RunInfo, problems: &mut Vec<Problem>) {
             format!("the set holds {} files; min_count is {min}", files.len()),
         ));
     }
+    WholeSet {
+        problems,
+        newest: times.iter().map(|t| t.at).max().map(|t| run.format(t)),
+        warning,
+    }
+}
+
+/// Files of the manifest that should be there and are not. (Baselined
+/// files that vanished are found while judging the files.)
+fn manifest_missing(
+    set: &BackupSet,
+    files: &[SetFile],
+    manifest: Option<&Manifest>,
+    dir: &Path,
+    problems: &mut Vec<Problem>,
+) {
     if let (Some(manifest), Some(name)) = (manifest, &set.manifest) {
         for (path, (_, line)) in &manifest.entries {
             let present = files.binary_search_by(|f| f.rel.as_str().cmp(path)).is_ok();

@@ -31,6 +31,7 @@ pub mod restore;
 pub mod sample;
 mod schedule;
 pub mod set;
+pub mod shard;
 pub mod zst;
 
 use std::collections::BTreeMap;
@@ -156,6 +157,19 @@ pub fn verify(
     progress: &dyn Progress,
     _lock: &StateLock,
 ) -> Result<Verified, VerifyError> {
+    read_and_judge(project, clock, opts, None, progress).map(|(verified, _)| verified)
+}
+
+/// The run [`verify`] describes, without its lock: a shard's run takes
+/// none. With a `shard`, only its files are read, and the digest of the state it found (see
+/// [`shard::state_digest`]), of the very baselines it judged against.
+fn read_and_judge(
+    project: &Project,
+    clock: &Clock,
+    opts: &Options,
+    shard: Option<shard::Shard>,
+    progress: &dyn Progress,
+) -> Result<(Verified, Option<String>), VerifyError> {
     let started = Instant::now();
     let settings = &project.settings.verify;
     let chosen = choose_sets(project, &opts.sets)?;
@@ -174,8 +188,19 @@ pub fn verify(
 
     let mut plans = chosen
         .into_iter()
-        .map(|set| Plan::new(project, set, opts, temp_dir.clone()))
+        .map(|set| Plan::new(project, set, opts, shard, temp_dir.clone()))
         .collect::<Result<Vec<_>, _>>()?;
+    let state = match shard {
+        Some(_) => {
+            let head =
+                state::history::head(&state_dir).map_err(state_err(state_dir.join(state::history::FILE)))?;
+            Some(shard::state_digest(
+                &head,
+                plans.iter().map(|p| (p.set.name.as_str(), &p.baseline)),
+            ))
+        }
+        None => None,
+    };
 
     let mut per_set = schedule::read_all(&plans, settings, progress);
     for (plan, outcomes) in plans.iter_mut().zip(&mut per_set) {
@@ -207,7 +232,7 @@ pub fn verify(
             (plan.baseline_file, listed.then_some(plan.baseline))
         })
         .collect();
-    Ok(Verified { report, baselines })
+    Ok((Verified { report, baselines }, state))
 }
 
 impl Verified {

@@ -15,7 +15,8 @@ use super::file::{CommandSpec, FileOutcome};
 use super::manifest::Manifest;
 use super::report::{Problem, ProblemKind};
 use super::restore::TestSpec;
-use super::set::{self, Listing, Origin, io_message};
+use super::set::{self, Listing, Origin, SetFile, io_message};
+use super::shard::Shard;
 use super::{Options, VerifyError, sample};
 
 /// One set, ready to be read.
@@ -43,6 +44,7 @@ impl<'a> Plan<'a> {
         project: &Project,
         set: &'a BackupSet,
         opts: &Options,
+        shard: Option<Shard>,
         temp_dir: PathBuf,
     ) -> Result<Plan<'a>, VerifyError> {
         let settings = &project.settings.verify;
@@ -63,8 +65,10 @@ impl<'a> Plan<'a> {
         } else {
             opts.sample.or(set.sample)
         };
-        // Only sampling must know every file's size before reading.
-        let stat = sample.is_some();
+        // Only sampling must know every file's size before reading; a
+        // shard, which reads a part, must know the whole set's sizes and
+        // times too, for the set's freshness and its records.
+        let stat = sample.is_some() || shard.is_some();
         // Neither needs the other, and each waits on the disk at times.
         let (baseline, listed) = rayon::join(
             || Baseline::load(&baseline_file),
@@ -107,7 +111,7 @@ impl<'a> Plan<'a> {
 
         let selected = listing
             .as_ref()
-            .map(|l| sample::select(&l.files, &baseline, sample))
+            .map(|l| select(&l.files, &baseline, sample, shard))
             .unwrap_or_default();
         let command = set.restore_command.as_ref().map(|template| CommandSpec {
             template: template.clone(),
@@ -181,6 +185,25 @@ fn settle(listing: &mut Listing, outcomes: &mut Vec<Option<FileOutcome>>, proble
     }
     listing.files = files;
     *outcomes = kept;
+}
+
+/// The files this run reads: with a shard, its own files alone (a filter on
+/// the listed paths), sampled among themselves; else [`sample::select`].
+fn select(
+    files: &[SetFile],
+    baseline: &Baseline,
+    sample: Option<Sample>,
+    shard: Option<Shard>,
+) -> Vec<usize> {
+    let Some(shard) = shard else {
+        return sample::select(files, baseline, sample);
+    };
+    let own: Vec<usize> = (0..files.len()).filter(|&i| shard.owns(&files[i].rel)).collect();
+    let subset: Vec<SetFile> = own.iter().map(|&i| files[i].clone()).collect();
+    sample::select(&subset, baseline, sample)
+        .into_iter()
+        .map(|j| own[j])
+        .collect()
 }
 
 /// The problem of a set whose folder cannot be listed.

@@ -170,6 +170,26 @@ pub(super) fn text(s: &Summary, check_line: &str, tz: chrono_tz::Tz, quiet: bool
         });
         list(&mut t, lines);
     }
+    if !quiet {
+        let lines: Vec<String> = s
+            .check
+            .problems
+            .iter()
+            .filter(|d| {
+                d.code
+                    .is_some_and(crate::analyse::check::evidence::is_contradiction)
+            })
+            .map(|d| format!("{}: {}", d.place(), d.message))
+            .collect();
+        if !lines.is_empty() {
+            t.push_str(
+                "
+inspections that disagree with the machines' evidence:
+",
+            );
+            list(&mut t, lines.into_iter());
+        }
+    }
     if let Stage::Ran { ok: false, report } = &s.logs {
         let lines: Vec<String> = report
             .alerts()
@@ -309,6 +329,16 @@ fn rows(s: &Summary, check_line: &str) -> Vec<Row> {
             )
         }),
     ]
+    .into_iter()
+    .chain(s.archive.as_ref().map(|stage| {
+        Row::of_stage("archive", stage, |a| {
+            format!(
+                "{}: {} ({} bytes, digest {})",
+                a.period, a.file, a.bytes, a.digest
+            )
+        })
+    }))
+    .collect()
 }
 
 /// The summary line of a verification that ran.

@@ -185,6 +185,7 @@ pub fn parse(
         Kind::Upgrade => typed(table).map(Meta::Upgrade),
         Kind::Vulnerability => typed(table).map(Meta::Vulnerability),
         Kind::Report => typed(table).map(Meta::Report),
+        Kind::Handin => typed(table).map(Meta::Handin),
     };
     match meta {
         Ok(meta) => (

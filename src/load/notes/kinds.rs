@@ -23,10 +23,11 @@ pub enum Kind {
     Upgrade,
     Vulnerability,
     Report,
+    Handin,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Inspection,
         Kind::Incident,
         Kind::WorkOrder,
@@ -35,6 +36,7 @@ impl Kind {
         Kind::Upgrade,
         Kind::Vulnerability,
         Kind::Report,
+        Kind::Handin,
     ];
 
     /// The folder under `content/` that holds notes of this kind; also the
@@ -49,6 +51,7 @@ impl Kind {
             Kind::Upgrade => "upgrades",
             Kind::Vulnerability => "vulnerabilities",
             Kind::Report => "reports",
+            Kind::Handin => "handins",
         }
     }
 
@@ -71,6 +74,7 @@ impl Kind {
             Kind::Upgrade => "upgrade",
             Kind::Vulnerability => "vulnerability",
             Kind::Report => "report",
+            Kind::Handin => "handin",
         }
     }
 
@@ -95,7 +99,7 @@ impl Kind {
             Kind::Training => Some("TR-"),
             Kind::Upgrade => Some("UP-"),
             Kind::Vulnerability => Some("VUL-"),
-            Kind::Report => None,
+            Kind::Report | Kind::Handin => None,
         }
     }
 }
@@ -112,6 +116,7 @@ pub enum Meta {
     Upgrade(Upgrade),
     Vulnerability(Vulnerability),
     Report(ReportText),
+    Handin(Handin),
 }
 
 impl Meta {
@@ -125,6 +130,7 @@ impl Meta {
             Meta::Upgrade(_) => Kind::Upgrade,
             Meta::Vulnerability(_) => Kind::Vulnerability,
             Meta::Report(_) => Kind::Report,
+            Meta::Handin(_) => Kind::Handin,
         }
     }
 
@@ -139,6 +145,7 @@ impl Meta {
             Meta::Upgrade(m) => m.id.clone(),
             Meta::Vulnerability(m) => m.id.clone(),
             Meta::Report(m) => format!("report-{}", m.period),
+            Meta::Handin(m) => format!("handin-{}", m.period),
         }
     }
 
@@ -153,7 +160,7 @@ impl Meta {
             Meta::Training(m) => Some(m.date.0),
             Meta::Upgrade(m) => Some(m.window_start.date_in(tz)),
             Meta::Vulnerability(m) => Some(m.found_at.date_in(tz)),
-            Meta::Faq(_) | Meta::Report(_) => None,
+            Meta::Faq(_) | Meta::Report(_) | Meta::Handin(_) => None,
         }
     }
 }
@@ -455,4 +462,25 @@ pub enum VulnSeverity {
 pub struct ReportText {
     pub period: Period,
     pub title: Option<String>,
+}
+
+// ---------------------------------------------------------------------------
+// Hand-in — the client's sign-off of a period's archive (签署意见)
+
+/// The client administrator's sign-off of a period's hand-in archive:
+/// `content/handins/2025-11.md`, its body the 签署意见.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Handin {
+    /// The period the archive holds.
+    pub period: Period,
+    /// The archive's digest: the BLAKE3 of its `B3SUMS`, as `opsbook
+    /// archive` prints it.
+    pub digest: String,
+    /// Who signed it off for the client (签署人).
+    pub name: String,
+    /// When (签署日期).
+    pub date: Day,
+    /// The service rating for the period (服务评价).
+    pub rating: Rating,
 }

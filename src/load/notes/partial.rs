@@ -85,7 +85,7 @@ impl Partial {
             Some("internal") => Some(Audience::Internal),
             Some(_) => None,
         };
-        let id_key = if partial.kind == Some(Kind::Report) {
+        let id_key = if matches!(partial.kind, Some(Kind::Report | Kind::Handin)) {
             "period"
         } else {
             "id"
@@ -114,7 +114,7 @@ fn date_key(kind: Kind) -> Option<&'static str> {
         Kind::WorkOrder => Some("requested_at"),
         Kind::Upgrade => Some("window_start"),
         Kind::Vulnerability => Some("found_at"),
-        Kind::Faq | Kind::Report => None,
+        Kind::Faq | Kind::Report | Kind::Handin => None,
     }
 }
 

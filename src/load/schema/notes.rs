@@ -14,6 +14,7 @@ pub fn of(kind: Kind) -> &'static Table {
         Kind::Upgrade => &UPGRADE,
         Kind::Vulnerability => &VULNERABILITY,
         Kind::Report => &REPORT,
+        Kind::Handin => &HANDIN,
     }
 }
 
@@ -27,6 +28,7 @@ pub const KIND_NAMES: &[&str] = &[
     "upgrades",
     "vulnerabilities",
     "reports",
+    "handins",
 ];
 
 const TYPE: Field = Field::optional(
@@ -526,6 +528,40 @@ pub static VULNERABILITY: Table = Table {
     ],
 };
 
+pub static HANDIN: Table = Table {
+    name: "handin",
+    fields: &[
+        Field::required(
+            "period",
+            Type::Period,
+            "\"2025-11\"",
+            "the period of the archive signed off: a year, quarter or month",
+        ),
+        Field::required(
+            "digest",
+            Type::Title,
+            "\"8e9b1091…\"",
+            "the archive's digest (BLAKE3 of its B3SUMS), as `opsbook archive` prints it",
+        ),
+        Field::required(
+            "name",
+            Type::Name,
+            "\"王建国\"",
+            "who signed it off for the client (签署人)",
+        ),
+        Field::required("date", Type::Date, "2025-12-05", "when (签署日期)"),
+        Field::required(
+            "rating",
+            Type::OneOf(&["satisfied", "fair", "unsatisfied"]),
+            "\"satisfied\"",
+            "the service rating for the period: 满意 / 基本满意 / 不满意",
+        ),
+        TYPE,
+        AUDIENCE,
+    ],
+    rules: &[],
+};
+
 pub static REPORT: Table = Table {
     name: "report",
     fields: &[
@@ -569,6 +605,7 @@ mod tests {
         assert_matches::<kinds::Upgrade>(&UPGRADE, &shared);
         assert_matches::<kinds::Vulnerability>(&VULNERABILITY, &shared);
         assert_matches::<kinds::ReportText>(&REPORT, &shared);
+        assert_matches::<kinds::Handin>(&HANDIN, &shared);
     }
 
     #[test]

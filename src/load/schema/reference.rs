@@ -59,6 +59,10 @@ fn notes_block() -> String {
             out.push_str("Body: the solution (解决方案).\n\n");
         } else if kind == Kind::Report {
             out.push_str("Body: placed at the top of the report of that period.\n\n");
+        } else if kind == Kind::Handin {
+            out.push_str(
+                "Body: the client's opinion (签署意见). The file is named after the period: `content/handins/2025-11.md` ([archive.md](archive.md)).\n\n",
+            );
         }
     }
     out
@@ -74,6 +78,7 @@ fn title(kind: Kind) -> &'static str {
         Kind::Upgrade => "Upgrade — 软件升级",
         Kind::Vulnerability => "Vulnerability — 安全漏洞",
         Kind::Report => "Report text",
+        Kind::Handin => "Hand-in sign-off — 签署意见",
     }
 }
 

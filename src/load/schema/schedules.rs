@@ -18,6 +18,61 @@ pub static SCHEDULE: Table = Table {
             "{ quarterly = [\"系统备份\", \"系统漏洞\"] }",
             "the items `opsbook new inspection --cycle C` lists, by cycle; `quarterly` is also what a quarterly inspection must cover",
         ),
+        Field::optional(
+            "evidence",
+            Type::Table(&EVIDENCE),
+            "",
+            "which of the machines' evidence speaks to each checklist item",
+        ),
+    ],
+    rules: &[],
+};
+
+/// The names of the evidence an inspection item can be held against
+/// (`crate::load::schedules::Source`).
+pub const SOURCES: &[&str] = &[
+    "backup_jobs",
+    "verification",
+    "exchange",
+    "failed_logins",
+    "metrics",
+    "incidents",
+];
+
+pub static EVIDENCE: Table = Table {
+    name: "[evidence]",
+    fields: &[
+        Field::optional(
+            "items",
+            Type::Map(&Type::ListOf(SOURCES)),
+            "{ \"备份任务结果\" = [\"backup_jobs\", \"verification\"] }",
+            "by checklist item: the evidence it is held against (an empty list: none)",
+        ),
+        Field::optional(
+            "counts",
+            Type::Table(&COUNTS),
+            "",
+            "how a count is written in an inspection's text, `{n}` standing for the number",
+        ),
+    ],
+    rules: &[],
+};
+
+pub static COUNTS: Table = Table {
+    name: "[evidence.counts]",
+    fields: &[
+        Field::optional(
+            "failed_logins",
+            Type::Texts,
+            "[\"失败登录 {n} 次\"]",
+            "the day's failed logins",
+        ),
+        Field::optional(
+            "exchange_failed",
+            Type::Texts,
+            "[\"交换失败 {n} 件\"]",
+            "the day's failed document exchanges",
+        ),
     ],
     rules: &[],
 };

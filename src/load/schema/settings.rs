@@ -194,6 +194,12 @@ pub static ALERT: Table = Table {
     fields: &[
         Field::required("name", Type::Text, "\"db_timeouts\"", "the alert's name; unique"),
         Field::optional(
+            "label",
+            Type::Text,
+            "\"数据库连接超时\"",
+            "what the portal calls its alerts; without it, the theme's label for the name",
+        ),
+        Field::optional(
             "level",
             Type::Level,
             "\"ERROR\"",

@@ -16,6 +16,7 @@
 //!
 //! [[logs.alerts]]          # replaces the default rules when given
 //! name = "failed_logins"
+//! label = "登录失败次数过多"   # what the portal calls it; the name otherwise
 //! event = "login"
 //! outcome = "failure"
 //! by = "user"              # count per user (or host, service, set, doc_id)
@@ -106,6 +107,11 @@ impl<'de> Deserialize<'de> for Percent {
 #[serde(deny_unknown_fields)]
 pub struct AlertRule {
     pub name: String,
+    /// What the portal calls the rule's alerts, for readers who do not
+    /// know its name (`数据库连接超时` for `db_timeouts`). Without one,
+    /// the portal shows the label table's `[alert]` entry for the name,
+    /// then the name itself on the internal portal only.
+    pub label: Option<String>,
     pub level: Option<Level>,
     pub service: Option<String>,
     pub host: Option<String>,
@@ -170,6 +176,7 @@ impl AlertRule {
 fn default_rules() -> Vec<AlertRule> {
     let rule = |name: &str| AlertRule {
         name: name.into(),
+        label: None,
         level: None,
         service: None,
         host: None,

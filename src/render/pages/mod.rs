@@ -8,6 +8,7 @@
 
 mod docs;
 mod inspections;
+mod schedule;
 
 use std::collections::BTreeMap;
 
@@ -103,6 +104,15 @@ struct SummaryLink<'a> {
     vulnerabilities_fixed: usize,
     trainings: usize,
     upgrades: usize,
+    /// The client signed the period's archive off, and whether it still
+    /// matches (`intact`).
+    handin: Option<HandinBrief>,
+}
+
+#[derive(Serialize)]
+struct HandinBrief {
+    name: String,
+    intact: bool,
 }
 
 #[derive(Serialize)]
@@ -156,6 +166,7 @@ pub fn plan<'a>(
 ) -> Plan<'a> {
     let mut plan = Plan::new(engine, &report.mask);
     overview(&mut plan, report);
+    schedule::page(&mut plan, &report.schedule, &report.record);
     corrections(&mut plan, report);
     let forms = inspections::pages(&mut plan, &report.views.inspections);
     inspections::lists(&mut plan, report, &forms);
@@ -325,6 +336,10 @@ fn summaries<'a>(plan: &mut Plan<'a>, report: &'a Report) {
                     vulnerabilities_fixed: s.vulnerabilities.fixed,
                     trainings: s.trainings.sessions,
                     upgrades: s.upgrades.total,
+                    handin: s.handin.as_ref().map(|h| HandinBrief {
+                        name: h.name.clone(),
+                        intact: h.intact,
+                    }),
                 })
                 .collect(),
         },

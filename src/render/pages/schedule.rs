@@ -1,0 +1,24 @@
+//! The schedule and SLA page, `schedule/index.html`, and its data,
+//! `data/schedule.json`: the contract's obligations and how each stands,
+//! and every SLA outcome and breach, as [`ScheduleView`] holds them.
+
+use serde::Serialize;
+
+use super::super::plan::Plan;
+use crate::report::RecordView;
+use crate::report::schedule::ScheduleView;
+
+#[derive(Serialize)]
+struct SchedulePage<'a> {
+    s: &'a ScheduleView,
+    record: &'a RecordView,
+}
+
+pub(super) fn page<'a>(plan: &mut Plan<'a>, schedule: &'a ScheduleView, record: &'a RecordView) {
+    plan.json("data/schedule.json".into(), schedule);
+    plan.page(
+        "schedule/index.html".into(),
+        "schedule.html",
+        SchedulePage { s: schedule, record },
+    );
+}
