@@ -19,6 +19,7 @@ use crate::time::{DEFAULT_TIMEZONE, Day};
 pub mod logs;
 pub mod name_time;
 pub mod redact;
+mod secrets;
 pub mod verify;
 
 pub use logs::LogSettings;
@@ -156,7 +157,58 @@ pub struct BackupSet {
     /// How the files' names carry the backup's time (`"%Y%m%d"`): then
     /// freshness and ages come from the names, not modification times.
     pub name_time: Option<name_time::NameTime>,
+    /// Object storage sets (`path = "s3://bucket/prefix"`): the service's
+    /// address, its region and how buckets are addressed. Credentials are
+    /// never settings: they come from the `AWS_*` environment variables.
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    #[serde(default)]
+    pub addressing: Addressing,
 }
+
+/// How an S3 request names its bucket: in the path (`endpoint/bucket/key`,
+/// what MinIO and most machine-room servers expect) or in the host name
+/// (`bucket.endpoint/key`, what Aliyun OSS and AWS itself expect).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Addressing {
+    #[default]
+    Path,
+    Virtual,
+}
+
+/// Where a set's files are kept, as its `path` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location<'a> {
+    /// A folder, as written (relative to the project when relative).
+    Folder(&'a std::path::Path),
+    /// Objects of a bucket under a prefix (no leading or trailing `/`;
+    /// empty for the whole bucket).
+    Bucket { bucket: &'a str, prefix: &'a str },
+}
+
+impl BackupSet {
+    /// Where the set's files are: `s3://bucket/prefix` names a bucket,
+    /// anything else a folder. `None` for an `s3://` path without a bucket.
+    pub fn location(&self) -> Option<Location<'_>> {
+        let Some(rest) = self.path.to_str().and_then(|p| p.strip_prefix(S3_SCHEME)) else {
+            return Some(Location::Folder(&self.path));
+        };
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        (!bucket.is_empty()).then(|| Location::Bucket {
+            bucket,
+            prefix: prefix.trim_matches('/'),
+        })
+    }
+
+    /// Whether the set's files are objects of a bucket.
+    pub fn is_bucket(&self) -> bool {
+        matches!(self.location(), Some(Location::Bucket { .. }) | None)
+    }
+}
+
+/// The scheme of an object storage set's `path`.
+pub const S3_SCHEME: &str = "s3://";
 
 /// `K/N`: verify about K N-ths of a set's bytes per run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,6 +281,7 @@ pub fn read(text: &str, file: &str) -> (Option<Settings>, Vec<Diagnostic>) {
         }
         v.and_then(|v| v.as_array()).map_or(0, Vec::len)
     };
+    problems.extend(secrets::warnings(&values, &index, text, file));
     let backups_at = schema::validate::kept(&bad, "backups", len(&["backups"]));
     let alerts_at = schema::validate::kept(&bad, "logs.alerts", len(&["logs", "alerts"]));
     schema::validate::prune(&mut values, &bad);
@@ -266,6 +319,9 @@ pub fn read(text: &str, file: &str) -> (Option<Settings>, Vec<Diagnostic>) {
                     first + 1
                 )),
             );
+        }
+        for message in object_storage_problems(set) {
+            problems.push(at(&format!("backups.{i}.path"), message));
         }
         // (A `kind` that was wrong is reported already, not judged here.)
         let kind_known = !bad.contains(&format!("backups.{i}.kind"));
@@ -309,6 +365,40 @@ pub fn read(text: &str, file: &str) -> (Option<Settings>, Vec<Diagnostic>) {
     }
     crate::diag::tidy(file, &mut problems);
     (Some(settings), problems)
+}
+
+/// What is wrong with a set's object storage keys: an `s3://` path
+/// without a bucket, or `endpoint`, `region` or `addressing` on a folder.
+fn object_storage_problems(set: &BackupSet) -> Vec<String> {
+    match set.location() {
+        None => vec![format!(
+            "backup set `{}`: `{}` names no bucket; write `s3://BUCKET/PREFIX`",
+            set.name,
+            set.path.display()
+        )],
+        Some(Location::Folder(_)) => {
+            let mut found = Vec::new();
+            if set.endpoint.is_some() {
+                found.push("endpoint");
+            }
+            if set.region.is_some() {
+                found.push("region");
+            }
+            if set.addressing != Addressing::Path {
+                found.push("addressing");
+            }
+            found
+                .into_iter()
+                .map(|key| {
+                    format!(
+                        "backup set `{}`: `{key}` applies to object storage sets (`path = \"s3://BUCKET/PREFIX\"`) only",
+                        set.name
+                    )
+                })
+                .collect()
+        }
+        Some(Location::Bucket { .. }) => Vec::new(),
+    }
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ mod nightly;
 mod pg;
 mod portal;
 mod print;
+mod s3;
 mod schedule;
 mod serve;
 mod servers;

@@ -27,19 +27,23 @@ pub struct Verified {
 pub fn verify(p: &TestProject, args: &[&str]) -> Verified {
     let mut all = vec!["verify", "--json", "-"];
     all.extend_from_slice(args);
-    let run = p.run(&all);
-    let json = serde_json::from_slice(&run.0.stdout).unwrap_or_else(|e| {
-        panic!(
-            "no JSON report ({e}); exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            run.code(),
-            run.stdout(),
-            run.stderr()
-        )
-    });
-    Verified { run, json }
+    Verified::of(p.run(&all))
 }
 
 impl Verified {
+    /// A run of `opsbook verify --json -` and the report it printed.
+    pub fn of(run: Run) -> Verified {
+        let json = serde_json::from_slice(&run.0.stdout).unwrap_or_else(|e| {
+            panic!(
+                "no JSON report ({e}); exit {}\n--- stdout\n{}\n--- stderr\n{}",
+                run.code(),
+                run.stdout(),
+                run.stderr()
+            )
+        });
+        Verified { run, json }
+    }
+
     /// `(set, path, kind)` of every problem.
     pub fn problems(&self) -> Vec<(String, String, String)> {
         let mut out = Vec::new();

@@ -40,6 +40,19 @@ pub struct Entry {
     /// `seq`): sampling reads the least recently read files first.
     pub verified_at: String,
     pub verified_run: u64,
+    /// An object's ETag when first read (object storage sets only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+}
+
+/// Whether a listed object is still the one baselined: the same ETag,
+/// where both have one. (An object is never changed in place: new bytes
+/// are a new upload, with a new ETag, whatever its size.)
+pub fn same_object(entry: &Entry, file: &super::set::SetFile) -> bool {
+    match (&entry.etag, &file.etag) {
+        (Some(was), Some(is)) => was.as_str() == &**is,
+        _ => true,
+    }
 }
 
 /// The baseline of one set: entries sorted by path, one per path.
@@ -185,6 +198,7 @@ mod tests {
             first_seen: "2025-11-01T03:00:00+08:00".into(),
             verified_at: "2025-11-01T03:00:00+08:00".into(),
             verified_run: run,
+            etag: (run > 1).then(|| "\"e\"".to_string()),
         };
         let b = Baseline::from_entries(vec![
             entry("b", 1),

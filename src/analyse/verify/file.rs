@@ -6,10 +6,10 @@ use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use super::pipeline::{self, Buffers, Content, Digests, Failure, Producer, Source};
+use super::pipeline::{self, Buffers, Content, Digests, Failure, Input, Producer, Source};
 use super::report::{CommandRun, Decoded, ProblemKind, Restore};
 use super::restore::{Fault, RestoreTest, TestSpec, command};
-use super::set::{self, SetDir, SetFile, io_message, not_a_file};
+use super::set::{self, Origin, SetFile, io_message, not_a_file};
 use super::zst::{DecodeError, Summary};
 use crate::load::settings::BackupKind;
 use crate::load::settings::verify::VerifySettings;
@@ -63,6 +63,8 @@ pub struct PendingCommand {
     pub restored: PathBuf,
     _copy: Option<tempfile::NamedTempFile>,
     _test: Option<Box<dyn RestoreTest>>,
+    /// An object's local copy (`{file}` of an object storage set).
+    _object: Option<tempfile::NamedTempFile>,
 }
 
 impl std::fmt::Debug for PendingCommand {
@@ -98,7 +100,7 @@ pub struct FileOutcome {
 
 /// Everything a file's verification needs from its set and the settings.
 pub struct FileJob<'a> {
-    pub dir: &'a SetDir,
+    pub dir: &'a Origin,
     pub file: &'a SetFile,
     /// The listing did not read the file's size: it is learnt on opening,
     /// and told to the progress.
@@ -124,9 +126,13 @@ impl FileJob<'_> {
     /// `restore_command` (`{restored}` of a compressed file or a SQLite
     /// database): such files are read where the command runs, one at a
     /// time, so that copies waiting their turn cannot fill the disk.
+    /// An object of a bucket is copied to a local file for the command
+    /// in any case: its `{file}`.
     pub fn keeps_copy(&self) -> bool {
-        self.command.is_some_and(CommandSpec::wants_restored)
-            && (self.file.rel.ends_with(".zst") || self.test.kind == BackupKind::Sqlite)
+        let remote = matches!(self.dir, Origin::Bucket(_));
+        (remote && self.command.is_some())
+            || self.command.is_some_and(CommandSpec::wants_restored)
+                && (self.file.rel.ends_with(".zst") || self.test.kind == BackupKind::Sqlite)
     }
 
     pub fn run_if_small(&self, buffers: &mut Buffers, progress: &dyn Progress) -> Result<FileOutcome, u64> {
@@ -139,12 +145,24 @@ impl FileJob<'_> {
 
     /// Opens the file, and takes its size and time from the open file
     /// (`fstat`): no second look-up of its name.
-    fn open(&self, progress: &dyn Progress) -> Result<(File, Seen), FileOutcome> {
-        let handle = match self.dir.open_file(self.file) {
+    /// An object of a bucket was listed with its size and time; it is
+    /// opened by its first ranged GET.
+    fn open(&self, progress: &dyn Progress) -> Result<(Input, Seen), FileOutcome> {
+        let dir = match self.dir {
+            Origin::Folder(dir) => dir,
+            Origin::Bucket(bucket) => {
+                let reader = bucket.reader(self.file);
+                return Ok((
+                    Input::Stream(Box::new(reader)),
+                    (self.file.size, self.file.modified),
+                ));
+            }
+        };
+        let handle = match dir.open_file(self.file) {
             Ok(h) => h,
             Err(e) => {
                 return Err(FileOutcome {
-                    seen: self.dir.lstat(self.file).ok().map(|m| seen(&m)),
+                    seen: dir.lstat(self.file).ok().map(|m| seen(&m)),
                     ..unreadable(format!("cannot open: {}", io_message(&e)))
                 });
             }
@@ -163,10 +181,10 @@ impl FileJob<'_> {
         if self.learns_size {
             progress.more(meta.len());
         }
-        Ok((handle, seen(&meta)))
+        Ok((Input::File(handle), seen(&meta)))
     }
 
-    fn read(&self, handle: File, seen: Seen, buffers: &mut Buffers, progress: &dyn Progress) -> FileOutcome {
+    fn read(&self, handle: Input, seen: Seen, buffers: &mut Buffers, progress: &dyn Progress) -> FileOutcome {
         FileOutcome {
             seen: Some(seen),
             ..self.read_content(handle, seen.0, buffers, progress)
@@ -175,24 +193,55 @@ impl FileJob<'_> {
 
     fn read_content(
         &self,
-        mut handle: File,
+        mut handle: Input,
         size: u64,
         buffers: &mut Buffers,
         progress: &dyn Progress,
     ) -> FileOutcome {
         let file = self.file;
+        // The set's command needs a local file: an object is copied as it
+        // is read.
+        let mut object_copy = None;
+        if let (Input::Stream(_), Some(_)) = (&handle, self.command) {
+            let Input::Stream(stream) = handle else {
+                unreachable!("matched above")
+            };
+            match object_copy_of(stream, &self.test.temp_dir) {
+                Ok((copying, copy)) => {
+                    handle = Input::Stream(Box::new(copying));
+                    object_copy = Some(copy);
+                }
+                Err(e) => {
+                    return FileOutcome {
+                        faults: vec![Fault::new(
+                            ProblemKind::RestoreFailed,
+                            format!("cannot make the object's local copy: {}", io_message(&e)),
+                        )],
+                        ..FileOutcome::default()
+                    };
+                }
+            }
+        }
         let compressed = file.rel.ends_with(".zst");
         let content_name = file.rel.strip_suffix(".zst").unwrap_or(&file.rel);
         let needs_content = compressed || self.test.applies(content_name);
         if !needs_content && size < pipeline::WHOLE_MAX {
-            return match pipeline::hash_whole(&mut handle, buffers, progress) {
-                Ok(stored) => self.plain(stored),
+            let hashed = match &mut handle {
+                Input::File(f) => pipeline::hash_whole(f, buffers, progress),
+                Input::Stream(s) => pipeline::hash_whole(s, buffers, progress),
+            };
+            return match hashed {
+                Ok(stored) => self.plain(stored, object_copy),
                 Err((e, read)) => read_error(read, &e),
             };
         }
-        if !needs_content && self.settings.mmap && size >= pipeline::MMAP_MIN {
-            return match pipeline::hash_mapped(&handle, progress) {
-                Ok(stored) => self.plain(stored),
+        if let Input::File(f) = &handle
+            && !needs_content
+            && self.settings.mmap
+            && size >= pipeline::MMAP_MIN
+        {
+            return match pipeline::hash_mapped(f, progress) {
+                Ok(stored) => self.plain(stored, None),
                 Err(e) => unreadable(format!("cannot read: {}", io_message(&e))),
             };
         }
@@ -266,6 +315,7 @@ impl FileJob<'_> {
                             .and_then(|t| t.restored_copy())
                             .map(Path::to_path_buf)
                     })
+                    .or_else(|| object_copy.as_ref().map(|c| c.path().to_path_buf()))
                     .unwrap_or_else(|| self.dir.path_of(file));
                 let mut outcome = FileOutcome {
                     stored,
@@ -286,10 +336,13 @@ impl FileJob<'_> {
                 }
                 if outcome.faults.is_empty() && self.command.is_some() {
                     outcome.pending = Some(PendingCommand {
-                        file: self.dir.path_of(file),
+                        file: object_copy
+                            .as_ref()
+                            .map_or_else(|| self.dir.path_of(file), |c| c.path().to_path_buf()),
                         restored,
                         _copy: copy,
                         _test: test,
+                        _object: object_copy,
                     });
                 }
                 outcome
@@ -298,15 +351,25 @@ impl FileJob<'_> {
     }
 
     /// The outcome of a plain file, hashed without a restore test.
-    fn plain(&self, stored: (blake3::Hash, u64)) -> FileOutcome {
-        let path = self.dir.path_of(self.file);
+    /// `object_copy`: the local copy of an object, which the command gets.
+    fn plain(
+        &self,
+        stored: (blake3::Hash, u64),
+        object_copy: Option<tempfile::NamedTempFile>,
+    ) -> FileOutcome {
         FileOutcome {
             stored: Some(stored),
-            pending: self.command.map(|_| PendingCommand {
-                file: path.clone(),
-                restored: path,
-                _copy: None,
-                _test: None,
+            pending: self.command.map(|_| {
+                let path = object_copy
+                    .as_ref()
+                    .map_or_else(|| self.dir.path_of(self.file), |c| c.path().to_path_buf());
+                PendingCommand {
+                    file: path.clone(),
+                    restored: path,
+                    _copy: None,
+                    _test: None,
+                    _object: object_copy,
+                }
             }),
             ..FileOutcome::default()
         }
@@ -377,6 +440,42 @@ impl BufRead for Tee<'_> {
             self.error = Some(e);
         }
         self.inner.consume(n);
+    }
+}
+
+/// A stream that writes what it reads to a temporary file: an object's
+/// local copy, removed when the command that needs it is done.
+fn object_copy_of(
+    stream: Box<dyn Read + Send>,
+    dir: &Path,
+) -> io::Result<(Copying, tempfile::NamedTempFile)> {
+    let copy = tempfile::Builder::new()
+        .prefix("opsbook-object-")
+        .tempfile_in(dir)?;
+    let out = io::BufWriter::with_capacity(pipeline::OUT_CHUNK, copy.as_file().try_clone()?);
+    Ok((Copying { inner: stream, out }, copy))
+}
+
+struct Copying {
+    inner: Box<dyn Read + Send>,
+    out: io::BufWriter<File>,
+}
+
+impl Read for Copying {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let written = if n == 0 {
+            self.out.flush()
+        } else {
+            self.out.write_all(&buf[..n])
+        };
+        written.map_err(|e| {
+            io::Error::other(format!(
+                "cannot write the object's local copy: {}",
+                io_message(&e)
+            ))
+        })?;
+        Ok(n)
     }
 }
 

@@ -319,8 +319,12 @@ impl Context<'_> {
                             problems.push(Problem::new(
                                 &file.rel,
                                 ProblemKind::Changed,
-                                changed_detail(entry, file.size, &record.modified, &hex),
+                                changed_detail(entry, file, &record.modified, &hex),
                             ));
+                        } else if file.etag.is_some() {
+                            // The same bytes uploaded again: the object
+                            // is still the one baselined.
+                            entry.etag = file.etag.as_deref().map(str::to_string);
                         }
                         entry.verified_at.clone_from(&self.stamp);
                         entry.verified_run = self.run.seq;
@@ -335,6 +339,7 @@ impl Context<'_> {
                             first_seen: self.stamp.clone(),
                             verified_at: self.stamp.clone(),
                             verified_run: self.run.seq,
+                            etag: file.etag.as_deref().map(str::to_string),
                         });
                     }
                 }
@@ -384,7 +389,17 @@ impl Context<'_> {
     }
 }
 
-fn changed_detail(entry: &Entry, size: u64, modified: &str, hex: &str) -> String {
+fn changed_detail(entry: &Entry, file: &SetFile, modified: &str, hex: &str) -> String {
+    let size = file.size;
+    if let (Some(was), Some(is)) = (&entry.etag, &file.etag)
+        && was.as_str() != &**is
+    {
+        return format!(
+            "BLAKE3 is {hex}, but was {} when first seen on {} (ETag {was} → {is}, size {} → {size}, \
+             modified {} → {modified}): the object was uploaded again, and backups are written once",
+            entry.blake3, entry.first_seen, entry.size, entry.modified
+        );
+    }
     if entry.size == size && entry.modified == modified {
         format!(
             "BLAKE3 is {hex}, but was {} when first seen on {}, with the same size and modification time: \
@@ -482,5 +497,38 @@ fn manifest_missing(
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_object_uploaded_again_is_named_by_its_etag() {
+        let entry = Entry {
+            path: "a.bin".into(),
+            blake3: "old".into(),
+            size: 3,
+            modified: "2025-11-01T02:00:00+08:00".into(),
+            first_seen: "2025-11-01T03:00:00+08:00".into(),
+            verified_at: String::new(),
+            verified_run: 1,
+            etag: Some("\"e1\"".into()),
+        };
+        let mut file = SetFile {
+            rel: "a.bin".into(),
+            os_rel: None,
+            size: 3,
+            modified: SystemTime::UNIX_EPOCH,
+            etag: Some("\"e2\"".into()),
+        };
+        let same_time = "2025-11-01T02:00:00+08:00";
+        let detail = changed_detail(&entry, &file, same_time, "new");
+        assert!(detail.contains("ETag \"e1\" → \"e2\""), "{detail}");
+        assert!(detail.contains("uploaded again"), "{detail}");
+        // The same ETag, size and time: bit rot in the store.
+        file.etag = Some("\"e1\"".into());
+        assert!(changed_detail(&entry, &file, same_time, "new").contains("bit rot"));
     }
 }

@@ -20,6 +20,7 @@
 //! [`pipeline`] for how one file is read.
 
 pub mod baseline;
+mod bucket;
 mod file;
 mod judge;
 pub mod manifest;

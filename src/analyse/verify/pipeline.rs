@@ -143,9 +143,22 @@ pub trait Source {
     fn recycle(&mut self, chunk: Chunk);
 }
 
+/// Where a producer reads stored bytes: a local file (which may also be
+/// mapped), or a stream (an object of a bucket, read by ranged GETs).
+pub enum Input {
+    File(File),
+    Stream(Box<dyn Read + Send>),
+}
+
+impl From<File> for Input {
+    fn from(file: File) -> Input {
+        Input::File(file)
+    }
+}
+
 /// Reads a file once and decodes it when it is a `.zst`.
 pub struct Producer {
-    file: File,
+    input: Input,
     /// For a file read through a memory map: the stored bytes not yet
     /// mapped, up to the size the file had when it was opened (a file that
     /// has grown since is read on past it).
@@ -165,9 +178,9 @@ pub struct Producer {
 }
 
 impl Producer {
-    pub fn new(file: File, zstd: Option<Limits>, buffers: Buffers) -> Producer {
+    pub fn new(input: impl Into<Input>, zstd: Option<Limits>, buffers: Buffers) -> Producer {
         Producer {
-            file,
+            input: input.into(),
             unmapped: None,
             decoder: zstd.map(Decoder::new),
             buffers,
@@ -187,8 +200,11 @@ impl Producer {
     /// flight are mapped, so memory stays bounded. Another process cutting
     /// the file short meanwhile raises SIGBUS: the reason the `mmap` setting
     /// exists.
+    /// (A stream is never mapped.)
     pub fn mapping(mut self, size: u64) -> Producer {
-        self.unmapped = Some(0..size);
+        if let Input::File(_) = self.input {
+            self.unmapped = Some(0..size);
+        }
         self
     }
 
@@ -286,7 +302,7 @@ impl Producer {
 
     /// The next stored bytes, mapped or read; `None` at the end.
     fn next_stored(&mut self) -> io::Result<Option<Chunk>> {
-        if let Some(unmapped) = &mut self.unmapped {
+        if let (Some(unmapped), Input::File(file)) = (&mut self.unmapped, &mut self.input) {
             if !unmapped.is_empty() {
                 let len = (unmapped.end - unmapped.start).min(MAP_WINDOW as u64) as usize;
                 // SAFETY: the map is only read, and only while `file` is
@@ -297,7 +313,7 @@ impl Producer {
                         .offset(unmapped.start)
                         .len(len)
                         .populate()
-                        .map(&self.file)?
+                        .map(&*file)?
                 };
                 unmapped.start += len as u64;
                 return Ok(Some(Chunk {
@@ -305,11 +321,15 @@ impl Producer {
                     len,
                 }));
             }
-            self.file.seek(io::SeekFrom::Start(unmapped.end))?;
+            file.seek(io::SeekFrom::Start(unmapped.end))?;
             self.unmapped = None;
         }
         let mut buf = self.buffers.take_stored();
-        match read_some(&mut self.file, &mut buf) {
+        let read = match &mut self.input {
+            Input::File(file) => read_some(file, &mut buf),
+            Input::Stream(stream) => read_some(stream, &mut buf),
+        };
+        match read {
             Ok(0) => {
                 self.buffers.put_stored(buf);
                 Ok(None)
@@ -538,7 +558,7 @@ pub fn hash_mapped(file: &File, progress: &dyn Progress) -> io::Result<(blake3::
 /// it was listed is hashed on as a stream. An error comes with the number of
 /// bytes read before it.
 pub fn hash_whole(
-    file: &mut File,
+    file: &mut impl Read,
     buffers: &mut Buffers,
     progress: &dyn Progress,
 ) -> Result<(blake3::Hash, u64), (io::Error, u64)> {
@@ -590,7 +610,7 @@ pub fn hash_file(file: File, size: u64, mmap: bool, buffers: &mut Buffers) -> io
     }
 }
 
-fn read_some(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+fn read_some(file: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     loop {
         match file.read(buf) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

@@ -6,14 +6,16 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::load::Project;
+use crate::load::settings::verify::VerifySettings;
 use crate::load::settings::{BackupSet, Sample};
 
 use super::baseline::{self, Baseline};
+use super::bucket::{self, Bucket};
 use super::file::{CommandSpec, FileOutcome};
 use super::manifest::Manifest;
 use super::report::{Problem, ProblemKind};
 use super::restore::TestSpec;
-use super::set::{self, Listing, SetFile, io_message};
+use super::set::{self, Listing, Origin, SetFile, io_message};
 use super::shard::Shard;
 use super::{Options, VerifyError, sample};
 
@@ -46,7 +48,13 @@ impl<'a> Plan<'a> {
         temp_dir: PathBuf,
     ) -> Result<Plan<'a>, VerifyError> {
         let settings = &project.settings.verify;
-        let dir = project.backup_dir(set);
+        let in_bucket = set.is_bucket();
+        // A bucket's `s3://…` stands as written in messages.
+        let dir = if in_bucket {
+            set.path.clone()
+        } else {
+            project.backup_dir(set)
+        };
         let include = set::globs(&set.include).map_err(|e| VerifyError::Glob {
             set: set.name.clone(),
             error: e.to_string(),
@@ -64,7 +72,14 @@ impl<'a> Plan<'a> {
         // Neither needs the other, and each waits on the disk at times.
         let (baseline, listed) = rayon::join(
             || Baseline::load(&baseline_file),
-            || set::list(&dir, include.as_ref(), set.manifest.as_deref(), stat),
+            || {
+                if in_bucket {
+                    list_bucket(set, settings, include.as_ref())
+                } else {
+                    set::list(&dir, include.as_ref(), set.manifest.as_deref(), stat)
+                        .map_err(|e| unlisted_folder(project, &dir, &e))
+                }
+            },
         );
         let baseline = baseline?;
         let mut problems = Vec::new();
@@ -73,28 +88,24 @@ impl<'a> Plan<'a> {
                 problems.append(&mut l.problems);
                 Some(l)
             }
-            Err(e) => {
-                let detail = if e.kind() == io::ErrorKind::NotFound {
-                    format!("the set's folder {} does not exist", project.rel(&dir))
-                } else {
-                    format!(
-                        "cannot list the set's folder {}: {}",
-                        project.rel(&dir),
-                        io_message(&e)
-                    )
-                };
-                let kind = if e.kind() == io::ErrorKind::NotFound {
-                    ProblemKind::Missing
-                } else {
-                    ProblemKind::Unreadable
-                };
-                problems.push(Problem::of_set(kind, detail));
+            Err(problem) => {
+                problems.push(problem);
                 None
             }
         };
 
         let manifest = match (&set.manifest, &listing) {
-            (Some(name), Some(_)) => read_manifest(&dir, name, &mut problems),
+            (Some(name), Some(l)) => {
+                let bytes = match &l.dir {
+                    Origin::Folder(_) => fs::read(dir.join(name)),
+                    Origin::Bucket(b) => match b.read_small(name) {
+                        Ok(Some(bytes)) => Ok(bytes),
+                        Ok(None) => Err(io::ErrorKind::NotFound.into()),
+                        Err(message) => Err(io::Error::other(message)),
+                    },
+                };
+                read_manifest(bytes, name, &mut problems)
+            }
             _ => None,
         };
 
@@ -104,7 +115,9 @@ impl<'a> Plan<'a> {
             .unwrap_or_default();
         let command = set.restore_command.as_ref().map(|template| CommandSpec {
             template: template.clone(),
-            cwd: dir.clone(),
+            // An object set's commands get local copies: they run where
+            // those are written.
+            cwd: if in_bucket { temp_dir.clone() } else { dir.clone() },
             timeout: settings.restore_timeout(),
         });
         Ok(Plan {
@@ -193,8 +206,50 @@ fn select(
         .collect()
 }
 
-fn read_manifest(dir: &std::path::Path, name: &str, problems: &mut Vec<Problem>) -> Option<Manifest> {
-    let bytes = match fs::read(dir.join(name)) {
+/// The problem of a set whose folder cannot be listed.
+fn unlisted_folder(project: &Project, dir: &std::path::Path, e: &io::Error) -> Problem {
+    let (kind, detail) = if e.kind() == io::ErrorKind::NotFound {
+        (
+            ProblemKind::Missing,
+            format!("the set's folder {} does not exist", project.rel(dir)),
+        )
+    } else {
+        (
+            ProblemKind::Unreadable,
+            format!(
+                "cannot list the set's folder {}: {}",
+                project.rel(dir),
+                io_message(e)
+            ),
+        )
+    };
+    Problem::of_set(kind, detail)
+}
+
+/// Lists a bucket set's objects (its manifest left out), each with its
+/// size, time and ETag.
+fn list_bucket(
+    set: &BackupSet,
+    settings: &VerifySettings,
+    include: Option<&globset::GlobSet>,
+) -> Result<Listing, Problem> {
+    let bucket =
+        Bucket::open(set, settings).map_err(|e| bucket::unlisted(&set.path.display().to_string(), &e))?;
+    let manifest = set.manifest.as_deref();
+    let files = bucket
+        .list(|rel| Some(rel) != manifest && include.is_none_or(|g| g.is_match(rel)))
+        .map_err(|e| bucket::unlisted(&bucket.url, &e))?;
+    Ok(Listing {
+        dir: Origin::Bucket(std::sync::Arc::new(bucket)),
+        files,
+        sized: true,
+        problems: Vec::new(),
+    })
+}
+
+/// Parses a set's manifest, read from its folder or bucket.
+fn read_manifest(read: io::Result<Vec<u8>>, name: &str, problems: &mut Vec<Problem>) -> Option<Manifest> {
+    let bytes = match read {
         Ok(b) => b,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             problems.push(Problem::new(

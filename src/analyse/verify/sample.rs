@@ -5,7 +5,8 @@
 //! set's bytes are chosen. Each run takes at least K/N of the bytes and no
 //! file comes round again before every other has had its turn, so N
 //! consecutive runs read every file, and a file added between runs is read
-//! on the next one.
+//! on the next one. An object of a bucket whose ETag differs from its
+//! baseline's was rewritten: it is read first, as a new file is.
 
 use crate::load::settings::Sample;
 
@@ -22,7 +23,12 @@ pub fn select(files: &[SetFile], baseline: &Baseline, sample: Option<Sample>) ->
     let want = (u128::from(total) * u128::from(k)).div_ceil(u128::from(n)) as u64;
     let mut order: Vec<usize> = (0..files.len()).collect();
     order.sort_by_key(|&i| {
-        let last = baseline.get(&files[i].rel).map(|e| e.verified_run);
+        // An object rewritten since it was baselined (another ETag) is read
+        // as one never read: its bytes are the news.
+        let last = baseline
+            .get(&files[i].rel)
+            .filter(|e| super::baseline::same_object(e, &files[i]))
+            .map(|e| e.verified_run);
         (last.is_some(), last, i)
     });
     let mut chosen = Vec::new();
@@ -53,6 +59,7 @@ mod tests {
                 os_rel: None,
                 size,
                 modified: SystemTime::UNIX_EPOCH,
+                etag: None,
             })
             .collect()
     }
@@ -67,6 +74,7 @@ mod tests {
             first_seen: String::new(),
             verified_at: String::new(),
             verified_run: run,
+            etag: None,
         }));
         *baseline = Baseline::from_entries(entries);
     }
@@ -93,6 +101,7 @@ mod tests {
             os_rel: None,
             size: 1,
             modified: SystemTime::UNIX_EPOCH,
+            etag: None,
         });
         let chosen = select(&grown, &baseline, sample);
         assert!(chosen.contains(&(grown.len() - 1)));

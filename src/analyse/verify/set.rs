@@ -45,6 +45,9 @@ pub struct SetFile {
     pub os_rel: Option<PathBuf>,
     pub size: u64,
     pub modified: SystemTime,
+    /// An object's ETag, as its bucket's listing gives it (`None` for a
+    /// local file): with size and time, the object's identity.
+    pub etag: Option<Box<str>>,
 }
 
 impl SetFile {
@@ -110,6 +113,36 @@ impl SetDir {
     }
 }
 
+/// Where a set's files are read from: a folder, held open, or a bucket.
+#[derive(Debug)]
+pub enum Origin {
+    Folder(SetDir),
+    Bucket(std::sync::Arc<super::bucket::Bucket>),
+}
+
+impl Origin {
+    /// Opens a local file of the set (see [`SetDir::open_file`]); an
+    /// object of a bucket is no local file.
+    pub fn open_file(&self, file: &SetFile) -> io::Result<File> {
+        match self {
+            Origin::Folder(dir) => dir.open_file(file),
+            Origin::Bucket(_) => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "an object of a bucket is no local file",
+            )),
+        }
+    }
+
+    /// The file's full path (`s3://bucket/prefix/name` for an object),
+    /// for messages and commands.
+    pub fn path_of(&self, file: &SetFile) -> PathBuf {
+        match self {
+            Origin::Folder(dir) => dir.path_of(file),
+            Origin::Bucket(bucket) => PathBuf::from(bucket.url_of(&file.rel)),
+        }
+    }
+}
+
 /// Opens `rel` beneath the folder `dir`, no link followed on the way.
 fn open_beneath(dir: BorrowedFd<'_>, rel: &Path) -> io::Result<OwnedFd> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -162,7 +195,7 @@ fn open_by_components(dir: BorrowedFd<'_>, rel: &Path) -> io::Result<OwnedFd> {
 /// What was found under a set's folder.
 #[derive(Debug)]
 pub struct Listing {
-    pub dir: SetDir,
+    pub dir: Origin,
     /// Sorted by `rel`.
     pub files: Vec<SetFile>,
     /// The files' sizes and times were read with the listing; else they
@@ -240,6 +273,7 @@ pub fn list(
                 os_rel,
                 size,
                 modified,
+                etag: None,
             });
         } else if ft == FileType::Symlink {
             let path = dir.join(os_rel.as_deref().unwrap_or(Path::new(&rel)));
@@ -253,7 +287,7 @@ pub fn list(
     files.par_sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
     problems.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Listing {
-        dir: set_dir,
+        dir: Origin::Folder(set_dir),
         files,
         sized: stat,
         problems,
@@ -607,9 +641,12 @@ mod tests {
         std::os::unix::fs::symlink(outside.path(), d.join("sub")).unwrap();
         assert!(fs::read(d.join("sub/a.bin")).is_ok());
         assert!(l.dir.open_file(&l.files[0]).is_err());
-        let by_parts = open_by_components(l.dir.handle.as_fd(), l.files[0].rel_path());
+        let Origin::Folder(set_dir) = &l.dir else {
+            panic!("a folder's listing")
+        };
+        let by_parts = open_by_components(set_dir.handle.as_fd(), l.files[0].rel_path());
         assert!(by_parts.is_err());
-        assert!(open_by_components(l.dir.handle.as_fd(), Path::new("../x")).is_err());
+        assert!(open_by_components(set_dir.handle.as_fd(), Path::new("../x")).is_err());
     }
 
     #[test]

@@ -547,6 +547,8 @@ fn merge_set(
             modified: DateTime::parse_from_rfc3339(&r.modified)
                 .map(std::time::SystemTime::from)
                 .unwrap_or(std::time::UNIX_EPOCH),
+            // The set-wide checks judge names, sizes and times alone.
+            etag: None,
         })
         .collect();
     let whole = judge::whole_set(set, &files, run);

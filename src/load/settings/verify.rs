@@ -10,6 +10,8 @@
 //! temp_dir = "/var/tmp"     # where restored copies are written
 //! pg_restore = "pg_restore" # the program that reads custom-format dumps
 //! mmap = true               # read large files through a memory map
+//! retries = 3               # object storage: tries again after a failure
+//! request_timeout = "30s"   # object storage: longest wait for an answer
 //! ```
 
 use std::path::PathBuf;
@@ -46,6 +48,13 @@ pub struct VerifySettings {
     /// being read stops the whole run (SIGBUS). Set `false` where backup jobs
     /// may still be writing or pruning while opsbook reads.
     pub mmap: bool,
+    /// Object storage: how many times a request that failed (a 5xx
+    /// answer, a broken connection) or stalled is tried again, with
+    /// backoff, before its object is reported `unreadable`.
+    pub retries: u32,
+    /// Object storage: how long a request may wait for its answer, or for
+    /// the next bytes of an object, before it counts as stalled.
+    pub request_timeout: Dur,
 }
 
 /// The decoded-size bound is never below this, so that small, very
@@ -61,11 +70,17 @@ impl Default for VerifySettings {
             temp_dir: None,
             pg_restore: "pg_restore".to_string(),
             mmap: true,
+            retries: 3,
+            request_timeout: Dur::from_secs(30),
         }
     }
 }
 
 impl VerifySettings {
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout.as_secs().max(1) as u64)
+    }
+
     pub fn restore_timeout(&self) -> Duration {
         Duration::from_secs(self.restore_timeout.as_secs().max(1) as u64)
     }
