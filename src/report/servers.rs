@@ -198,12 +198,15 @@ fn trend(days: &[ServerRecord], pick: impl Fn(&ServerRecord) -> Option<(f64, f64
 }
 
 /// A host's name as one safe path segment: itself when it is made of
-/// letters, digits, `.`, `-` and `_` (and does not start with `.`);
-/// otherwise those characters kept and a digest of the name added, so
-/// two names never share a folder.
+/// letters, digits, `.`, `-` and `_`, does not start with `.` and is
+/// short enough for any file system; otherwise the first of those
+/// characters kept and a digest of the name added, so two names never share
+/// a folder. Host names come from log lines, which anyone on a machine can
+/// write: a name of ten thousand letters must not make a page unwritable.
 pub fn slug(host: &str) -> String {
+    const MAX_SLUG: usize = 64;
     let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
-    if !host.is_empty() && !host.starts_with('.') && host.chars().all(plain) {
+    if !host.is_empty() && host.len() <= MAX_SLUG && !host.starts_with('.') && host.chars().all(plain) {
         return host.to_string();
     }
     let kept: String = host.chars().filter(|c| plain(*c)).take(40).collect();
@@ -219,7 +222,10 @@ mod tests {
     fn slugs_are_safe_and_distinct() {
         assert_eq!(slug("db-01"), "db-01");
         assert_ne!(slug("a/b"), slug("a\\b"));
-        for name in ["../etc", "a/b", "", "..", "主机"] {
+        let long = "a".repeat(10_000);
+        assert!(slug(&long).len() < 64, "a long name is shortened");
+        assert_ne!(slug(&long), slug(&"a".repeat(10_001)));
+        for name in ["../etc", "a/b", "", "..", "主机", long.as_str()] {
             let s = slug(name);
             assert!(
                 !s.contains('/') && !s.starts_with('.') && !s.is_empty(),
