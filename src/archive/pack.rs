@@ -54,12 +54,21 @@ pub fn pack(folder: &str, entries: &[Entry], time: DateTime) -> Result<Vec<u8>, 
     Ok(zip.finish().map_err(zip_error)?.into_inner())
 }
 
+/// The most an archive may unpack to. A year's hand-in of a busy project
+/// is tens of megabytes; the archive a client is asked to verify may come
+/// from anyone, and deflate expands about a thousandfold, so without a
+/// bound a small hostile file would take all the memory.
+const MAX_UNPACKED: u64 = 2 << 30;
+
 /// Reads an archive that `pack` wrote: every file must sit in one folder,
 /// under a plain relative path. `name` is how errors name the archive.
-///
-/// Deflate expands at most about a thousandfold, so reading costs at most
-/// that many times the archive's size.
 pub fn unpack(name: &str, bytes: &[u8]) -> Result<Unpacked, ArchiveError> {
+    unpack_at_most(name, bytes, MAX_UNPACKED)
+}
+
+/// [`unpack`], refusing an archive whose files add up to more than `limit`
+/// bytes, whatever sizes its directory claims.
+fn unpack_at_most(name: &str, bytes: &[u8], limit: u64) -> Result<Unpacked, ArchiveError> {
     let unreadable = |message: String| ArchiveError::Unreadable {
         path: name.to_string(),
         message,
@@ -68,6 +77,7 @@ pub fn unpack(name: &str, bytes: &[u8]) -> Result<Unpacked, ArchiveError> {
     let mut folder: Option<String> = None;
     let mut entries = Vec::with_capacity(zip.len());
     let mut time = None;
+    let mut left = limit;
     for i in 0..zip.len() {
         let mut file = zip.by_index(i).map_err(|e| unreadable(e.to_string()))?;
         if file.is_dir() {
@@ -98,9 +108,16 @@ pub fn unpack(name: &str, bytes: &[u8]) -> Result<Unpacked, ArchiveError> {
             None => folder = Some(top.to_string()),
         }
         time = time.or(file.last_modified());
-        let mut data = Vec::with_capacity(file.size().min(1 << 26) as usize);
-        file.read_to_end(&mut data)
+        let mut data = Vec::with_capacity(file.size().min(left).min(1 << 26) as usize);
+        (&mut file)
+            .take(left + 1)
+            .read_to_end(&mut data)
             .map_err(|e| layout(format!("cannot be read: {e}")))?;
+        left = left.checked_sub(data.len() as u64).ok_or_else(|| {
+            unreadable(format!(
+                "its files unpack to more than {limit} bytes, far more than a hand-in archive holds"
+            ))
+        })?;
         entries.push(Entry::new(rel, data));
     }
     let folder = folder.ok_or_else(|| unreadable("the archive holds no file".into()))?;
@@ -129,6 +146,22 @@ mod tests {
         assert_eq!(back.folder, "f");
         assert_eq!(back.entries, vec![b[0].clone(), b[1].clone()]);
         assert_eq!(back.time, day());
+    }
+
+    #[test]
+    fn refuses_an_archive_that_unpacks_past_the_limit() {
+        let files = [
+            Entry::new("a.txt", vec![0u8; 600]),
+            Entry::new("b.txt", vec![0u8; 600]),
+        ];
+        let bytes = pack("f", &files, day()).unwrap();
+        assert!(bytes.len() < 600, "zeros compress well");
+        assert!(unpack_at_most("t.zip", &bytes, 1200).is_ok());
+        let err = unpack_at_most("t.zip", &bytes, 1000).unwrap_err();
+        assert!(
+            matches!(&err, ArchiveError::Unreadable { message, .. } if message.contains("more than 1000 bytes")),
+            "{err}"
+        );
     }
 
     #[test]
