@@ -8,10 +8,15 @@
 # 3,650 server records and 120 monthly reports, planning their pages (none
 # is rendered again) and judging 10 more daily coverage obligations.
 #
-# Measured on 2 shared cores (2026-12-03, 3 runs): 564 ms without, 900 ms
-# with (+336 ms, +60 %), with 18 MB of host-day aggregates in state/logs/.
-# The aim is +10 %; reading those aggregates and planning 3,770 more pages
-# are what remains to make cheaper.
+# Server records are planned by month, by a key of the month's evidence:
+# a month whose evidence is unchanged makes no record and renders nothing,
+# so what remains is reading the cached host-days back, each day's verdict
+# and key, and the bigger site manifest.
+#
+# Measured on 2 quiet cores (2026-12-03, 15 runs, medians): 151 ms without,
+# 212 ms with (+41 %), with 7.8 MB of host-days in state/logs/. Before the
+# host-days were binary and the months keyed: 265 ms against 453 ms (+71 %,
+# means of 5 runs), with 18 MB of JSON. The aim is +10 %.
 #
 #   bash benches/servers.sh        (needs hyperfine and zstd)
 set -euo pipefail
@@ -31,6 +36,11 @@ for p in plain servers; do
     "$bin" -C "$work/$p" --quiet --now $now nightly >/dev/null || true
 done
 du -sh "$work/servers/state/logs" "$work/plain/state/logs"
-hyperfine --warmup 1 --runs "${BENCH_RUNS:-10}" -N \
+hyperfine --warmup 1 --runs "${BENCH_RUNS:-10}" -N --export-json "$work/times.json" \
   -n "nightly, example, nothing changed" "$bin -C $work/plain --quiet --now $now nightly" \
   -n "nightly, + a year of 10 servers, nothing changed" "$bin -C $work/servers --quiet --now $now nightly"
+python3 - "$work/times.json" <<'EOF'
+import json, sys
+plain, servers = (r["median"] * 1000 for r in json.load(open(sys.argv[1]))["results"])
+print(f"medians: {plain:.0f} ms without, {servers:.0f} ms with (+{servers / plain * 100 - 100:.0f} %)")
+EOF

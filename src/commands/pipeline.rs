@@ -199,11 +199,9 @@ pub fn contract_of(session: &Session, checked: &Checked, logs: Option<&LogReport
             .iter()
             .map(|d| (d.name.clone(), Default::default()))
             .collect();
-    for r in logs.map_or(&[][..], |l| l.servers.as_slice()) {
-        let days = monitored.entry(r.host.clone()).or_default();
-        if r.monitored_minutes > 0 {
-            days.insert(r.date);
-        }
+    for m in logs.map_or(&[][..], |l| l.servers.as_slice()) {
+        let days = monitored.entry(m.host.clone()).or_default();
+        days.extend(m.days.iter().filter(|d| d.monitored).map(|d| d.date));
     }
     if !monitored.is_empty() {
         let coverage = contract::obligations::server_coverage(

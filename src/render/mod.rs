@@ -282,7 +282,7 @@ fn render_fragments(
         .iter()
         .flat_map(|o| match &o.content {
             Content::Page { fragments, .. } => fragments.as_slice(),
-            Content::Bytes(_) => &[],
+            Content::Bytes(_) | Content::Made(_) => &[],
         })
         .copied()
         .collect();
@@ -336,6 +336,7 @@ fn render_output(
                 })
         }
         Content::Bytes(bytes) => Ok(bytes.to_vec()),
+        Content::Made(make) => Ok(make()),
     }
 }
 

@@ -38,6 +38,8 @@ pub enum Content<'a> {
     },
     /// Made directly: data, search index, static files.
     Bytes(Vec<u8>),
+    /// Made directly when it is written ([`Plan::json_keyed`]).
+    Made(Box<dyn Fn() -> Vec<u8> + Send + Sync + 'a>),
 }
 
 /// Makes a template's context when the page (or fragment) is rendered.
@@ -116,6 +118,56 @@ impl<'a> Plan<'a> {
                 context: Box::new(move || Value::from(Serde(mask.masked(&context)))),
                 fragments,
             },
+        });
+    }
+
+    /// A page whose fingerprint comes from `key` instead of its context's
+    /// JSON, so that `make` runs only when the page is rendered: for the
+    /// thousands of pages of data that seldom change (server records),
+    /// whose contexts cost more to make and serialize on every build than
+    /// everything else. `key` must be a digest of all that `make` makes the
+    /// context from: the same key, the same context.
+    pub fn page_keyed<T, F>(&mut self, path: String, template: &'static str, key: &blake3::Hash, make: F)
+    where
+        T: Serialize,
+        F: Fn() -> T + Send + Sync + 'a,
+    {
+        let mut h = self.hasher(template);
+        h.update(self.mask.digest().as_bytes());
+        h.update(key.as_bytes());
+        h.update(path.as_bytes());
+        let mask = self.mask;
+        self.outputs.push(Output {
+            path,
+            fingerprint: h.finalize(),
+            content: Content::Page {
+                template,
+                context: Box::new(move || Value::from(Serde(mask.masked(&make())))),
+                fragments: Vec::new(),
+            },
+        });
+    }
+
+    /// A data file whose value `make` gives, fingerprinted by `key` as
+    /// [`Plan::page_keyed`] is.
+    pub fn json_keyed<T, F>(&mut self, path: String, key: &blake3::Hash, make: F)
+    where
+        T: Serialize,
+        F: Fn() -> T + Send + Sync + 'a,
+    {
+        let mut h = self.hasher("");
+        h.update(self.mask.digest().as_bytes());
+        h.update(key.as_bytes());
+        h.update(path.as_bytes());
+        let mask = self.mask;
+        self.outputs.push(Output {
+            path,
+            fingerprint: h.finalize(),
+            content: Content::Made(Box::new(move || {
+                let mut bytes = serde_json::to_vec(&mask.masked(&make())).expect("the model serializes");
+                bytes.push(b'\n');
+                bytes
+            })),
         });
     }
 

@@ -5,19 +5,21 @@
 //! Every figure is the ingest's ([`ServerDay`]); this only groups them by
 //! host and month and names their pages.
 
+use std::sync::{Arc, OnceLock};
+
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::chart::{Series, SeriesChart};
-use crate::analyse::logs::ServerDay;
+use crate::analyse::logs::{HostMonth, ServerDay};
 use crate::period::{Every, Period};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Servers {
     /// Every host with a record, by name.
     pub hosts: Vec<HostRow>,
-    /// Each host's months, oldest first, with their days.
-    pub months: Vec<ServerMonth>,
+    /// Each host's months, oldest first.
+    pub months: Vec<MonthPages>,
 }
 
 /// A server in the list.
@@ -46,6 +48,40 @@ pub struct DayLink {
     pub date: NaiveDate,
     pub url: String,
     pub normal: bool,
+}
+
+/// One server's month as the site names it, with the key of what its
+/// pages show; the month's report itself ([`ServerMonth`]) is made when
+/// first asked for, which a build whose pages of the month are up to date
+/// never does. Serialized, it is that report.
+#[derive(Debug, Clone)]
+pub struct MonthPages {
+    pub host: String,
+    pub role: Option<String>,
+    /// `2025-12`.
+    pub period: String,
+    pub url: String,
+    pub data: String,
+    /// Each day's record page.
+    pub days: Vec<DayLink>,
+    /// The same key, the same report ([`HostMonth::key`]).
+    pub key: blake3::Hash,
+    source: HostMonth,
+    report: Arc<OnceLock<ServerMonth>>,
+}
+
+impl MonthPages {
+    /// The month's report, made once.
+    pub fn report(&self) -> &ServerMonth {
+        self.report
+            .get_or_init(|| ServerMonth::new(self, self.source.records()))
+    }
+}
+
+impl Serialize for MonthPages {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.report().serialize(s)
+    }
 }
 
 /// One server's month.
@@ -82,66 +118,45 @@ pub struct ServerRecord {
 
 impl Servers {
     /// `None` when no host sent metrics.
-    pub fn new(records: &[ServerDay]) -> Option<Servers> {
-        if records.is_empty() {
+    pub fn new(months: &[HostMonth]) -> Option<Servers> {
+        if months.is_empty() {
             return None;
         }
-        let mut months: Vec<ServerMonth> = Vec::new();
-        for r in records {
-            let period = Period::containing(Every::Month, r.date).to_string();
-            let slug = slug(&r.host);
-            if months
-                .last()
-                .is_none_or(|m| m.host != r.host || m.period != period)
-            {
-                months.push(ServerMonth {
-                    host: r.host.clone(),
-                    role: r.role.clone(),
+        let months: Vec<MonthPages> = months
+            .iter()
+            .filter(|m| !m.days.is_empty())
+            .map(|m| {
+                let period = Period::containing(Every::Month, m.days[0].date).to_string();
+                let slug = slug(&m.host);
+                MonthPages {
+                    host: m.host.clone(),
+                    role: m.role.clone(),
                     url: format!("servers/{slug}/{period}.html"),
                     data: format!("data/servers/{slug}/{period}.json"),
                     period,
-                    cpu: empty_chart(),
-                    mem: empty_chart(),
-                    disk: empty_chart(),
-                    gaps: empty_chart(),
-                    days: Vec::new(),
-                });
-            }
-            let month = months.last_mut().expect("just pushed");
-            month.days.push(ServerRecord {
-                url: format!("servers/{slug}/{}.html", r.date),
-                month_url: month.url.clone(),
-                gap_minutes: r.gaps.iter().map(|g| g.minutes).sum(),
-                error_count: r.errors.iter().map(|e| e.count).sum(),
-                record: r.clone(),
-            });
-        }
-        for m in &mut months {
-            m.cpu = trend(&m.days, |r| r.record.cpu.as_ref().map(|x| (x.peak, x.average)));
-            m.mem = trend(&m.days, |r| r.record.mem.as_ref().map(|x| (x.peak, x.average)));
-            m.disk = trend(&m.days, |r| r.record.disk.as_ref().map(|x| (x.peak, x.average)));
-            m.gaps = SeriesChart {
-                x: m.days.iter().map(|d| day_of_month(d.record.date)).collect(),
-                series: vec![Series {
-                    key: "gap_minutes".into(),
-                    values: m.days.iter().map(|d| f64::from(d.gap_minutes)).collect(),
-                }],
-                stacked: false,
-            };
-        }
+                    days: m
+                        .days
+                        .iter()
+                        .map(|d| DayLink {
+                            date: d.date,
+                            url: format!("servers/{slug}/{}.html", d.date),
+                            normal: d.normal,
+                        })
+                        .collect(),
+                    key: m.key,
+                    source: m.clone(),
+                    report: Arc::default(),
+                }
+            })
+            .collect();
         let mut hosts: Vec<HostRow> = Vec::new();
         for m in &months {
             let link = MonthLink {
                 period: m.period.clone(),
                 url: m.url.clone(),
-                abnormal: m.days.iter().filter(|d| !d.record.normal).count(),
+                abnormal: m.days.iter().filter(|d| !d.normal).count(),
             };
-            let last = m.days.last().expect("a month has days");
-            let last = DayLink {
-                date: last.record.date,
-                url: last.url.clone(),
-                normal: last.record.normal,
-            };
+            let last = m.days.last().expect("a month has days").clone();
             match hosts.last_mut().filter(|h| h.host == m.host) {
                 Some(h) => {
                     h.abnormal += link.abnormal;
@@ -152,7 +167,7 @@ impl Servers {
                 None => hosts.push(HostRow {
                     host: m.host.clone(),
                     role: m.role.clone(),
-                    from: m.days[0].record.date,
+                    from: m.days[0].date,
                     to: last.date,
                     abnormal: link.abnormal,
                     last,
@@ -164,11 +179,39 @@ impl Servers {
     }
 }
 
-fn empty_chart() -> SeriesChart {
-    SeriesChart {
-        x: Vec::new(),
-        series: Vec::new(),
-        stacked: false,
+impl ServerMonth {
+    /// The report of the month `pages` names, from its records.
+    fn new(pages: &MonthPages, records: Vec<ServerDay>) -> ServerMonth {
+        let days: Vec<ServerRecord> = records
+            .into_iter()
+            .zip(&pages.days)
+            .map(|(r, link)| ServerRecord {
+                url: link.url.clone(),
+                month_url: pages.url.clone(),
+                gap_minutes: r.gaps.iter().map(|g| g.minutes).sum(),
+                error_count: r.errors.iter().map(|e| e.count).sum(),
+                record: r,
+            })
+            .collect();
+        ServerMonth {
+            host: pages.host.clone(),
+            role: pages.role.clone(),
+            period: pages.period.clone(),
+            url: pages.url.clone(),
+            data: pages.data.clone(),
+            cpu: trend(&days, |r| r.record.cpu.as_ref().map(|x| (x.peak, x.average))),
+            mem: trend(&days, |r| r.record.mem.as_ref().map(|x| (x.peak, x.average))),
+            disk: trend(&days, |r| r.record.disk.as_ref().map(|x| (x.peak, x.average))),
+            gaps: SeriesChart {
+                x: days.iter().map(|d| day_of_month(d.record.date)).collect(),
+                series: vec![Series {
+                    key: "gap_minutes".into(),
+                    values: days.iter().map(|d| f64::from(d.gap_minutes)).collect(),
+                }],
+                stacked: false,
+            },
+            days,
+        }
     }
 }
 

@@ -227,7 +227,10 @@ fn a_build_writes_state_only_under_its_lock() {
     drop(held);
     p.run(&["--now", "2025-03-12T10:00", "build"]).expect_code(0);
     let kept = std::fs::read_dir(p.join("state/logs")).unwrap().count();
-    assert_eq!(kept, 1, "the ingest is kept once the lock is free");
+    assert_eq!(
+        kept, 2,
+        "the ingest (an entry and its host-days) is kept once the lock is free"
+    );
 }
 
 /// A document pending since 09:00 turns overdue at 11:00 (`pending_after`

@@ -576,12 +576,13 @@ fn removed_files_leave_the_cache() {
     p.file("logs/a.jsonl", lines(0, 5))
         .file("logs/b.jsonl", lines(5, 5));
     ingest(&p, &[]);
+    // Each log file has an entry and its host-days.
     let count = || std::fs::read_dir(p.join("state/logs")).unwrap().count();
-    assert_eq!(count(), 2);
+    assert_eq!(count(), 4);
     std::fs::remove_file(p.join("logs/b.jsonl")).unwrap();
     let (_, r) = ingest(&p, &[]);
     assert_eq!(r["lines"], 5);
-    assert_eq!(count(), 1);
+    assert_eq!(count(), 2, "both files of the removed log are gone");
 }
 
 #[test]

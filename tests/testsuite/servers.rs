@@ -271,6 +271,110 @@ fn ingesting_in_parts_gives_the_same_records() {
     );
 }
 
+/// A month's pages are made from its evidence alone, and planned by a key
+/// of it: a month whose evidence is as it was is not rendered again (a
+/// mark left in its page stays), one whose evidence changed is, and so is
+/// every month when what judges them (the thresholds) changes.
+#[test]
+fn a_month_is_rendered_again_only_when_its_evidence_changes() {
+    let day = |month: u32, day: u32, minute: u32, cpu: f64| {
+        Sample {
+            day,
+            minute,
+            second: 0,
+            cpu,
+            mem: 20.0,
+            disk: 30.0,
+        }
+        .line("db-01")
+        .replace("2025-12-", &format!("2025-{month:02}-"))
+    };
+    let p = project("");
+    p.file("logs/metrics.jsonl", "");
+    let nov: String = (0..288).map(|i| day(11, 30, i * 5, 10.0) + "\n").collect();
+    let dec: String = (0..288).map(|i| day(12, 1, i * 5, 95.0) + "\n").collect();
+    p.file("logs/2025-11.jsonl", nov);
+    p.file("logs/2025-12.jsonl", &dec);
+    let build = || {
+        p.run(&["--now", "2025-12-02T00:00", "build"]).expect_code(0);
+    };
+    build();
+    let (nov_page, dec_page) = (
+        "site/servers/db-01/2025-11-30.html",
+        "site/servers/db-01/2025-12-01.html",
+    );
+    let mark = |rel: &str| {
+        let text = p.read(rel).replace("</body>", "<!-- kept -->\n</body>");
+        std::fs::write(p.join(rel), text).unwrap();
+    };
+    let kept = |rel: &str| p.read(rel).contains("<!-- kept -->");
+    mark(nov_page);
+    mark(dec_page);
+    // December's file grows: its month is made again, November's is not.
+    let mut f = OpenOptions::new()
+        .append(true)
+        .open(p.join("logs/2025-12.jsonl"))
+        .unwrap();
+    writeln!(f, "{}", day(12, 1, 1439, 99.5)).unwrap();
+    drop(f);
+    build();
+    assert!(kept(nov_page), "November's evidence did not change");
+    assert!(!kept(dec_page), "December's evidence changed");
+    let december = month(&p);
+    assert_eq!(december[0]["cpu"]["peak"], 99.5);
+    // The list of servers counts what the records say.
+    let index: Value = serde_json::from_str(&p.read("site/data/servers/index.json")).unwrap();
+    let abnormal = |period: &str| {
+        index[0]["months"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["period"] == period)
+            .unwrap()["abnormal"]
+            .as_u64()
+            .unwrap()
+    };
+    let not_normal = december.iter().filter(|d| d["normal"] == false).count() as u64;
+    assert_eq!((abnormal("2025-11"), abnormal("2025-12")), (0, not_normal));
+    assert_eq!(not_normal, 1, "over the cpu threshold of 90 on the 1st");
+    // Thresholds judge every month: all are made again.
+    mark(nov_page);
+    let settings = p.read("opsbook.toml").replace("cpu = 90", "cpu = 9");
+    p.file("opsbook.toml", settings);
+    build();
+    assert!(!kept(nov_page), "a new threshold judges November again");
+    let index: Value = serde_json::from_str(&p.read("site/data/servers/index.json")).unwrap();
+    assert_eq!(index[0]["months"][0]["abnormal"], 1, "10 % is over 9 %");
+}
+
+/// The host-days kept under `state/logs/` are checked against the digest
+/// their entry holds: a damaged or missing file makes its log be read again,
+/// never a wrong record.
+#[test]
+fn damaged_host_days_in_the_state_are_read_again() {
+    let p = project(&all_lines(&samples()));
+    p.run(&["--now", "2025-12-02T22:00", "build"]).expect_code(0);
+    let before = month(&p);
+    let hosts: Vec<std::path::PathBuf> = std::fs::read_dir(p.join("state/logs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|f| f.extension().is_some_and(|x| x == "hosts"))
+        .collect();
+    assert_eq!(hosts.len(), 1, "{hosts:?}");
+    let mut bytes = std::fs::read(&hosts[0]).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x10;
+    std::fs::write(&hosts[0], &bytes).unwrap();
+    let run = p.run(&["--now", "2025-12-02T22:00", "logs"]);
+    assert!(run.stdout().contains("1 read whole"), "{}", run.stdout());
+    std::fs::remove_file(&hosts[0]).unwrap();
+    let run = p.run(&["--now", "2025-12-02T22:00", "logs"]);
+    assert!(run.stdout().contains("1 read whole"), "{}", run.stdout());
+    std::fs::remove_dir_all(p.join("site")).unwrap();
+    p.run(&["--now", "2025-12-02T22:00", "build"]).expect_code(0);
+    assert_eq!(month(&p), before);
+}
+
 /// A server's day with neither metrics nor an inspection is a gap in its
 /// coverage, missed like an inspection; a day with either is met.
 #[test]

@@ -74,7 +74,9 @@ pub struct DayAgg {
     /// Lines matched by each alert rule, by the rule's `by` value.
     pub rules: BTreeMap<String, BTreeMap<String, u64>>,
     /// What each host (named by `host`) logged: its server record's evidence.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    /// Kept under `state/logs/` in a binary file of its own, not in the JSON
+    /// ([`super::cache`]).
+    #[serde(skip)]
     pub hosts: BTreeMap<String, HostDay>,
 }
 
@@ -675,6 +677,18 @@ mod tests {
     fn survives_a_trip_through_json() {
         let agg = aggregate(&LINES);
         let json = serde_json::to_string(&agg).unwrap();
-        assert_eq!(serde_json::from_str::<Aggregate>(&json).unwrap(), agg);
+        // The host-days travel in a binary file of their own (`cache`).
+        let mut without_hosts = agg.clone();
+        let mut hosts = Vec::new();
+        for (date, day) in &mut without_hosts.days {
+            hosts.push((*date, std::mem::take(&mut day.hosts)));
+        }
+        assert!(hosts.iter().any(|(_, h)| !h.is_empty()));
+        assert_eq!(serde_json::from_str::<Aggregate>(&json).unwrap(), without_hosts);
+        let binary = postcard::to_stdvec(&hosts).unwrap();
+        assert_eq!(
+            postcard::from_bytes::<Vec<(NaiveDate, BTreeMap<String, HostDay>)>>(&binary).unwrap(),
+            hosts
+        );
     }
 }

@@ -1,7 +1,12 @@
 //! What earlier runs learnt of each log file, kept under `state/logs/`, so
 //! that a file is read once.
 //!
-//! One JSON file per log file holds its aggregates and how far they go. On
+//! One JSON file per log file holds its aggregates and how far they go,
+//! and a binary file beside it (`.hosts`, postcard) what each host logged
+//! per day ([`HostDay`]): a year of 5-minute metrics is megabytes of those,
+//! which read back as JSON cost more than the rest of a nightly run. The
+//! JSON holds the BLAKE3 of the binary file, so a pair that does not belong
+//! together (a run killed between the two writes) is not used. On
 //! the next run a file whose size and modification time are unchanged is not
 //! read at all; a plain file that only grew is read from where the last run
 //! stopped, once the BLAKE3 digests of the first and last 64 KiB of its old
@@ -11,23 +16,24 @@
 //! settings that shape the aggregates (timezone, alert rules, line limit)
 //! change, or when opsbook's format of these files does.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
-use chrono::DateTime;
+use chrono::{DateTime, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::aggregate::Aggregate;
+use super::host_day::HostDay;
 use super::report::ProblemKind;
 use crate::load::settings::logs::LogSettings;
 use crate::state;
 use crate::time::Timestamp;
 
 /// Bumped whenever what an [`Entry`] means changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// The part at each end of a file's old part whose digest is checked.
 const CHECK_BLOCK: u64 = 64 * 1024;
@@ -56,6 +62,38 @@ pub struct Entry {
     pub rest: Option<Aggregate>,
     /// Why reading stopped early (a damaged `.zst`).
     pub problem: Option<(ProblemKind, String)>,
+    /// BLAKE3 of the entry's `.hosts` file, as loaded ([`Stored`] writes
+    /// it).
+    #[serde(default, skip_serializing)]
+    pub hosts_digest: String,
+}
+
+/// The host-days of an entry's `done` and `rest`, as its `.hosts` file
+/// holds them.
+#[derive(Serialize)]
+struct HostsRef<'a> {
+    done: Vec<(NaiveDate, &'a BTreeMap<String, HostDay>)>,
+    rest: Vec<(NaiveDate, &'a BTreeMap<String, HostDay>)>,
+}
+
+#[derive(Deserialize)]
+struct Hosts {
+    done: Vec<(NaiveDate, BTreeMap<String, HostDay>)>,
+    rest: Vec<(NaiveDate, BTreeMap<String, HostDay>)>,
+}
+
+fn hosts_of(agg: Option<&Aggregate>) -> Vec<(NaiveDate, &BTreeMap<String, HostDay>)> {
+    agg.into_iter()
+        .flat_map(|a| a.days.iter())
+        .filter(|(_, d)| !d.hosts.is_empty())
+        .map(|(date, d)| (*date, &d.hosts))
+        .collect()
+}
+
+fn put_hosts(agg: &mut Aggregate, hosts: Vec<(NaiveDate, BTreeMap<String, HostDay>)>) {
+    for (date, h) in hosts {
+        agg.days.entry(date).or_default().hosts = h;
+    }
 }
 
 /// A file's modification time, as the file system gives it.
@@ -138,6 +176,7 @@ impl Cache {
             done: Aggregate::default(),
             rest: None,
             problem: None,
+            hosts_digest: String::new(),
         }
     }
 
@@ -148,12 +187,25 @@ impl Cache {
         self.dir.join(format!("{}.json", &key[..16]))
     }
 
-    /// The stored entry of `rel`, if there is a usable one.
+    /// The stored entry of `rel`, with its host-days, if there is a usable
+    /// one.
     pub fn load(&self, rel: &str) -> Option<Entry> {
-        let bytes = fs::read(self.file_of(rel)).ok()?;
-        let entry: Entry = serde_json::from_slice(&bytes).ok()?;
-        (entry.format == FORMAT && entry.fingerprint == self.fingerprint && entry.path == rel)
-            .then_some(entry)
+        let file = self.file_of(rel);
+        let bytes = fs::read(&file).ok()?;
+        let mut entry: Entry = serde_json::from_slice(&bytes).ok()?;
+        if entry.format != FORMAT || entry.fingerprint != self.fingerprint || entry.path != rel {
+            return None;
+        }
+        let bytes = fs::read(file.with_extension(HOSTS)).ok()?;
+        if blake3::hash(&bytes).to_hex().as_str() != entry.hosts_digest {
+            return None;
+        }
+        let hosts: Hosts = postcard::from_bytes(&bytes).ok()?;
+        put_hosts(&mut entry.done, hosts.done);
+        if let Some(rest) = &mut entry.rest {
+            put_hosts(rest, hosts.rest);
+        }
+        Some(entry)
     }
 
     /// Digests the ends of what `entry` covers of the log at `log`, so the
@@ -173,17 +225,42 @@ impl Cache {
             dir: self.dir.clone(),
             writes: store
                 .iter()
-                .map(|e| {
-                    (
-                        self.file_of(&e.path),
-                        serde_json::to_vec_pretty(e).expect("entries serialize"),
-                    )
+                .flat_map(|e| {
+                    let hosts = postcard::to_stdvec(&HostsRef {
+                        done: hosts_of(Some(&e.done)),
+                        rest: hosts_of(e.rest.as_ref()),
+                    })
+                    .expect("host-days serialize");
+                    let digest = blake3::hash(&hosts).to_hex().to_string();
+                    let mut json = serde_json::to_vec(&Stored {
+                        entry: e,
+                        hosts_digest: &digest,
+                    })
+                    .expect("entries serialize");
+                    json.push(b'\n');
+                    let file = self.file_of(&e.path);
+                    // The host-days first: until the JSON that names
+                    // their digest is written, the old pair stands or
+                    // neither is used.
+                    [(file.with_extension(HOSTS), hosts), (file, json)]
                 })
                 .collect(),
             keep: keep.into_iter().map(|rel| self.file_of(rel)).collect(),
         }
     }
 }
+
+/// An entry as its JSON file holds it: with the digest of the host-days
+/// written beside it.
+#[derive(Serialize)]
+struct Stored<'a> {
+    #[serde(flatten)]
+    entry: &'a Entry,
+    hosts_digest: &'a str,
+}
+
+/// The extension of an entry's host-days file.
+const HOSTS: &str = "hosts";
 
 /// What an ingest learnt, to be kept under `state/logs/` by the command
 /// that holds `state/`'s lock.
@@ -201,8 +278,7 @@ impl Update {
     /// Writes the new entries and removes those of vanished log files.
     /// `_lock` is `state/`'s, held by the caller.
     pub fn save(self, _lock: &state::StateLock) -> io::Result<()> {
-        for (file, mut bytes) in self.writes {
-            bytes.push(b'\n');
+        for (file, bytes) in self.writes {
             state::write_atomic(&file, &bytes)?;
         }
         let entries = match fs::read_dir(&self.dir) {
@@ -212,12 +288,12 @@ impl Update {
         };
         for e in entries {
             let path = e?.path();
-            let ours = path.extension().is_some_and(|x| x == "json")
+            let ours = path.extension().is_some_and(|x| x == "json" || x == HOSTS)
                 && path
                     .file_stem()
                     .and_then(|s| s.to_str())
                     .is_some_and(|s| s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit()));
-            if ours && !self.keep.contains(&path) {
+            if ours && !self.keep.contains(&path.with_extension("json")) {
                 fs::remove_file(&path)?;
             }
         }

@@ -19,8 +19,10 @@
 //!   opsbook read a log again. The price is that a period is told to the
 //!   interval, not the minute.
 //!
-//! A host-day costs about 4 KB in `state/logs/`: 180 bytes of minutes and
-//! 576 bytes per metric, written as hex.
+//! A host-day costs about 2 KB in `state/logs/`: 184 bytes of minutes and
+//! 576 bytes per metric, kept in a binary file beside the JSON of the log
+//! file's other aggregates ([`super::cache`]), since reading a year of them
+//! back as JSON cost more than the rest of a nightly run.
 
 use std::collections::BTreeMap;
 
@@ -41,10 +43,9 @@ pub struct HostDay {
     pub mem: MetricDay,
     pub disk: MetricDay,
     /// ERROR and FATAL lines of the host, by service (`""` for none).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    // No field is ever left out: the binary form has no field names.
     pub errors: BTreeMap<String, u64>,
     /// Backup job events the host logged, by set.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub backups: BTreeMap<String, Jobs>,
 }
 
@@ -148,27 +149,42 @@ impl Minutes {
 
     /// The minutes in the set, in order.
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..MINUTES).filter(|m| self.contains(*m))
+        self.0.iter().enumerate().flat_map(|(i, &word)| {
+            let mut w = word;
+            std::iter::from_fn(move || {
+                (w != 0).then(|| {
+                    let bit = w.trailing_zeros() as usize;
+                    w &= w - 1;
+                    i * 64 + bit
+                })
+            })
+        })
+    }
+
+    /// How many minutes the set holds.
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
     }
 }
 
 impl Serialize for Minutes {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let bytes: Vec<u8> = self.0.iter().flat_map(|w| w.to_le_bytes()).collect();
-        s.serialize_str(&hex(&bytes))
+        put_bytes(s, &bytes)
     }
 }
 
 impl<'de> Deserialize<'de> for Minutes {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let bytes = unhex::<D>(&String::deserialize(d)?)?;
-        let mut m = Minutes::default();
-        for (w, chunk) in m.0.iter_mut().zip(bytes.chunks(8)) {
-            let mut b = [0u8; 8];
-            b[..chunk.len()].copy_from_slice(chunk);
-            *w = u64::from_le_bytes(b);
-        }
-        Ok(m)
+        get_bytes(d, |bytes| {
+            let mut m = Minutes::default();
+            for (w, chunk) in m.0.iter_mut().zip(bytes.chunks(8)) {
+                let mut b = [0u8; 8];
+                b[..chunk.len()].copy_from_slice(chunk);
+                *w = u64::from_le_bytes(b);
+            }
+            m
+        })
     }
 }
 
@@ -207,28 +223,67 @@ impl Highs {
     pub const fn len() -> usize {
         BUCKETS
     }
+
+    /// The highest value of the day, if it had a sample.
+    pub fn highest(&self) -> Option<f64> {
+        let top = self.0.iter().copied().max().unwrap_or(0);
+        (top > 0).then(|| f64::from(top - 1) / 100.0)
+    }
 }
 
 impl Serialize for Highs {
-    /// Hex of big-endian values; `""` for a day without samples.
+    /// Big-endian values; none for a day without samples.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         if self.0.iter().all(|v| *v == 0) {
-            return s.serialize_str("");
+            return put_bytes(s, &[]);
         }
         let bytes: Vec<u8> = self.0.iter().flat_map(|v| v.to_be_bytes()).collect();
-        s.serialize_str(&hex(&bytes))
+        put_bytes(s, &bytes)
     }
 }
 
 impl<'de> Deserialize<'de> for Highs {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let bytes = unhex::<D>(&String::deserialize(d)?)?;
-        let mut h = Highs::default();
-        for (v, pair) in h.0.iter_mut().zip(bytes.chunks_exact(2)) {
-            *v = u16::from_be_bytes([pair[0], pair[1]]);
-        }
-        Ok(h)
+        get_bytes(d, |bytes| {
+            let mut h = Highs::default();
+            for (v, pair) in h.0.iter_mut().zip(bytes.chunks_exact(2)) {
+                *v = u16::from_be_bytes([pair[0], pair[1]]);
+            }
+            h
+        })
     }
+}
+
+/// Raw bytes in a binary format (`state/logs/`'s), hex in a readable one.
+fn put_bytes<S: Serializer>(s: S, bytes: &[u8]) -> Result<S::Ok, S::Error> {
+    if s.is_human_readable() {
+        s.serialize_str(&hex(bytes))
+    } else {
+        s.serialize_bytes(bytes)
+    }
+}
+
+/// What `fill` makes of the bytes [`put_bytes`] wrote: read in place from
+/// a binary format (a year of host-days is read back on every run), from
+/// hex in a readable one.
+fn get_bytes<'de, D, T>(d: D, fill: fn(&[u8]) -> T) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    if d.is_human_readable() {
+        return Ok(fill(&unhex::<D>(&String::deserialize(d)?)?));
+    }
+    struct Bytes<T>(fn(&[u8]) -> T);
+    impl<T> serde::de::Visitor<'_> for Bytes<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("bytes")
+        }
+        fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<T, E> {
+            Ok((self.0)(v))
+        }
+    }
+    d.deserialize_bytes(Bytes(fill))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -291,5 +346,8 @@ mod tests {
         d.errors.insert("oa-web".into(), 3);
         let json = serde_json::to_string(&d).unwrap();
         assert_eq!(serde_json::from_str::<HostDay>(&json).unwrap(), d);
+        let binary = postcard::to_stdvec(&d).unwrap();
+        assert_eq!(postcard::from_bytes::<HostDay>(&binary).unwrap(), d);
+        assert!(binary.len() < json.len() / 2, "{} bytes", binary.len());
     }
 }

@@ -48,7 +48,7 @@ use files::LogFile;
 pub use parse::Level;
 use reader::{Chunk, ChunkOut, Reading};
 pub use report::{DayReport, FileProblem, FileSummary, LogReport, MalformedLine, ProblemKind, ReadKind};
-pub use servers::ServerDay;
+pub use servers::{DayVerdict, HostMonth, ServerDay};
 
 /// Plain files are split into parts of this size for parallel reading.
 const CHUNK: u64 = 8 * 1024 * 1024;
@@ -401,7 +401,7 @@ fn assemble(
         total.merge(agg);
     }
     let (days, next_overdue) = report::days(&total, settings, clock, roles);
-    let servers = servers::records(&total, settings, roles, clock, last_day);
+    let servers = servers::months(&mut total, settings, roles, clock, last_day);
     // A file's problems are recent until its modification time plus
     // `[logs] recent`.
     let recent_ms = settings.recent.as_secs().saturating_mul(1000);

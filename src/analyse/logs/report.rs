@@ -49,10 +49,10 @@ pub struct LogReport {
     pub changes_at: Option<Timestamp>,
     /// Bytes read to check that a grown file's old part is unchanged.
     pub bytes_checked: u64,
-    /// Each host's server record of each day, by host then day. Not part
-    /// of the summary: the portal shows them, with their data.
+    /// Each host's server records, by host then month. Not part of the
+    /// summary: the portal shows them, with their data.
     #[serde(skip)]
-    pub servers: Vec<super::servers::ServerDay>,
+    pub servers: Vec<super::servers::HostMonth>,
 }
 
 /// The whole days up to the clock's that `[logs] recent` covers (at least

@@ -9,13 +9,15 @@
 //! precisely what the record is for. The clock's own day is judged up to
 //! the clock's minute.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use chrono::{Days, NaiveDate, NaiveTime, TimeZone};
+use chrono::{Datelike, Days, NaiveDate, NaiveTime, TimeZone};
 use chrono_tz::Tz;
+use rayon::prelude::*;
 use serde::Serialize;
 
-use super::aggregate::Aggregate;
+use super::aggregate::{Aggregate, HostPeaks, Peak};
 use super::host_day::{BUCKET_MINUTES, Highs, HostDay, MINUTES, MetricDay};
 use crate::load::settings::logs::{HostThresholds, LogSettings};
 use crate::time::{Clock, Timestamp};
@@ -90,105 +92,125 @@ pub struct HostJobs {
     pub other: u64,
 }
 
-/// The records of every host that sent metrics, by host then day. `roles`
-/// gives hosts a role where `[logs.hosts]` does not (the hardware
-/// register); `last_day` is the record's last day.
-pub fn records(
-    agg: &Aggregate,
+/// One host's records of one month. What every page of the portal needs
+/// of a month (each day's verdict, and a key that changes whenever a record
+/// would) is had at once; the records themselves are made only when asked
+/// for ([`HostMonth::records`]), so that a month the site already shows
+/// costs a digest on each run, not its records and their pages.
+#[derive(Debug, Clone)]
+pub struct HostMonth {
+    pub host: String,
+    pub role: Option<String>,
+    /// Each day of the month with a record, oldest first.
+    pub days: Vec<DayVerdict>,
+    /// BLAKE3 of everything the month's records are made from: the same
+    /// key, the same records.
+    pub key: blake3::Hash,
+    source: Arc<Source>,
+}
+
+/// What a day's record concludes, without the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayVerdict {
+    pub date: NaiveDate,
+    /// At least one metric sample.
+    pub monitored: bool,
+    /// The record's [`ServerDay::normal`].
+    pub normal: bool,
+}
+
+/// What one host's records of one month are made from.
+#[derive(Debug)]
+struct Source {
+    host: String,
+    role: Option<String>,
+    thresholds: HostThresholds,
+    /// The longest silence that is not a gap, in minutes.
+    limit: u32,
+    tz: Tz,
+    days: Vec<SourceDay>,
+}
+
+#[derive(Debug)]
+struct SourceDay {
+    date: NaiveDate,
+    /// Minutes of the day judged: all of it, or up to the clock.
+    judged: u32,
+    host: HostDay,
+    peaks: Option<HostPeaks>,
+}
+
+impl HostMonth {
+    /// The month's records, one per day of [`HostMonth::days`].
+    pub fn records(&self) -> Vec<ServerDay> {
+        let s = &*self.source;
+        s.days.iter().map(|d| s.record(d)).collect()
+    }
+}
+
+/// Every host that sent metrics, by host then month, from the host-days of
+/// `agg`, which are taken out of it. A host has a record for each day from
+/// its first sample to `last_day` or the clock's day. `roles` gives hosts a
+/// role where `[logs.hosts]` does not (the hardware register).
+pub fn months(
+    agg: &mut Aggregate,
     settings: &LogSettings,
     roles: &BTreeMap<String, String>,
     clock: &Clock,
     last_day: NaiveDate,
-) -> Vec<ServerDay> {
+) -> Vec<HostMonth> {
     let tz = clock.tz();
     let now = clock.now().with_timezone(&tz).naive_local();
     let limit =
         u32::try_from((settings.metric_interval.as_secs() + settings.metric_tolerance.as_secs()) / 60)
             .unwrap_or(u32::MAX);
     // Each host from its first day with a sample.
-    let mut first: BTreeMap<&str, NaiveDate> = BTreeMap::new();
+    let mut first: BTreeMap<String, NaiveDate> = BTreeMap::new();
     for (date, day) in &agg.days {
         for (host, h) in &day.hosts {
-            if !h.minutes.is_empty() {
-                first.entry(host.as_str()).or_insert(*date);
+            if !h.minutes.is_empty() && !first.contains_key(host) {
+                first.insert(host.clone(), *date);
             }
         }
     }
-    let hosts: BTreeSet<&str> = first.keys().copied().collect();
-    let empty = HostDay::default();
-    let mut out = Vec::new();
-    for host in hosts {
+    let mut sources: Vec<Source> = Vec::new();
+    for (host, first) in first {
         let role = settings
             .hosts
-            .get(host)
+            .get(&host)
             .and_then(|h| h.role.clone())
-            .or_else(|| roles.get(host).cloned());
-        let thresholds = settings.thresholds(host, role.as_deref());
-        let mut date = first[host];
+            .or_else(|| roles.get(&host).cloned());
+        let thresholds = settings.thresholds(&host, role.as_deref());
+        let mut date = first;
         while date <= last_day && date <= now.date() {
-            let h = agg
-                .days
-                .get(&date)
-                .and_then(|d| d.hosts.get(host))
-                .unwrap_or(&empty);
+            let day = agg.days.get_mut(&date);
+            let peaks = day.as_ref().and_then(|d| d.metrics.get(&host)).cloned();
+            let h = day.and_then(|d| d.hosts.remove(&host)).unwrap_or_default();
             let judged = if date == now.date() {
                 (now.time() - NaiveTime::MIN).num_minutes() as u32
             } else {
                 MINUTES as u32
             };
-            let peaks = agg.days.get(&date).and_then(|d| d.metrics.get(host));
-            let at = |ms: i64| super::report::at(ms, tz);
-            let metric = |m: &MetricDay, peak: Option<super::aggregate::Peak>, threshold: f64| {
-                let (average, peak) = (m.average()?, peak?);
-                Some(MetricRecord {
-                    samples: m.samples,
-                    peak: peak.value,
-                    peak_at: at(peak.at),
-                    average: (average * 100.0).round() / 100.0,
-                    threshold,
-                    over: over(&m.highs, threshold, date, tz),
-                })
+            let same_month = |m: &Source| {
+                let d = m.days[0].date;
+                m.host == host && (d.year(), d.month()) == (date.year(), date.month())
             };
-            let mut errors: Vec<ServiceErrors> = h
-                .errors
-                .iter()
-                .map(|(service, &count)| ServiceErrors {
-                    service: service.clone(),
-                    count,
-                })
-                .collect();
-            errors.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.service.cmp(&b.service)));
-            let record = ServerDay {
-                host: host.to_string(),
+            if !sources.last().is_some_and(same_month) {
+                sources.push(Source {
+                    host: host.clone(),
+                    role: role.clone(),
+                    thresholds,
+                    limit,
+                    tz,
+                    days: Vec::new(),
+                });
+            }
+            let month = sources.last_mut().expect("just pushed");
+            month.days.push(SourceDay {
                 date,
-                role: role.clone(),
-                thresholds,
-                monitored_minutes: h.minutes.iter().count() as u32,
-                judged_minutes: judged,
-                cpu: metric(&h.cpu, peaks.and_then(|p| p.cpu), thresholds.cpu),
-                mem: metric(&h.mem, peaks.and_then(|p| p.mem), thresholds.mem),
-                disk: metric(&h.disk, peaks.and_then(|p| p.disk), thresholds.disk),
-                gaps: gaps(h, judged, limit, date, tz),
-                errors,
-                backups: h
-                    .backups
-                    .iter()
-                    .map(|(set, j)| HostJobs {
-                        set: set.clone(),
-                        ok: j.ok,
-                        failed: j.failed,
-                        other: j.other,
-                    })
-                    .collect(),
-                normal: false,
-            };
-            out.push(ServerDay {
-                normal: record.gaps.is_empty()
-                    && [&record.cpu, &record.mem, &record.disk]
-                        .iter()
-                        .all(|m| m.as_ref().is_none_or(|m| m.over.is_empty()))
-                    && record.backups.iter().all(|b| b.failed == 0),
-                ..record
+                judged,
+                host: h,
+                peaks,
             });
             let Some(next) = date.checked_add_days(Days::new(1)) else {
                 break;
@@ -196,21 +218,138 @@ pub fn records(
             date = next;
         }
     }
-    out
+    sources
+        .into_par_iter()
+        .map(|s| HostMonth {
+            host: s.host.clone(),
+            role: s.role.clone(),
+            days: s.days.iter().map(|d| s.verdict(d)).collect(),
+            key: s.key(),
+            source: Arc::new(s),
+        })
+        .collect()
 }
 
-/// The silences of a day longer than `limit` minutes, over its first
-/// `judged` minutes.
-fn gaps(h: &HostDay, judged: u32, limit: u32, date: NaiveDate, tz: Tz) -> Vec<Gap> {
-    let mut out = Vec::new();
-    let mut last: u32 = 0;
-    let mut push = |from: u32, to: u32| {
-        if to - from > limit {
-            out.push(Gap {
+/// Bumped whenever the same evidence makes a different record.
+const RECORD_FORMAT: u32 = 1;
+
+impl Source {
+    /// Digest of everything the records are made from: the evidence in the
+    /// binary form `state/logs/` keeps it in, the thresholds, and how much
+    /// of each day is judged.
+    fn key(&self) -> blake3::Hash {
+        let mut h = blake3::Hasher::new();
+        h.update(&RECORD_FORMAT.to_le_bytes());
+        let head = (
+            &self.host,
+            &self.role,
+            [self.thresholds.cpu, self.thresholds.mem, self.thresholds.disk],
+            self.limit,
+            self.tz.name(),
+        );
+        let mut buf = postcard::to_stdvec(&head).expect("a month's source serializes");
+        h.update(&buf);
+        for d in &self.days {
+            buf.clear();
+            buf = postcard::to_extend(&(d.date, d.judged, &d.host, &d.peaks), buf)
+                .expect("a month's source serializes");
+            h.update(&buf);
+        }
+        h.finalize()
+    }
+
+    /// The day's verdict, as its record gives it.
+    fn verdict(&self, d: &SourceDay) -> DayVerdict {
+        let h = &d.host;
+        let mut gap = false;
+        silences(h, d.judged, self.limit, |_, _| gap = true);
+        let over = self.metrics(d).into_iter().any(|(m, peak, threshold)| {
+            // An interval at or over the threshold is an over-threshold period.
+            m.average().is_some() && peak.is_some() && m.highs.highest().is_some_and(|v| v >= threshold)
+        });
+        DayVerdict {
+            date: d.date,
+            monitored: !h.minutes.is_empty(),
+            normal: !gap && !over && h.backups.values().all(|j| j.failed == 0),
+        }
+    }
+
+    /// Each metric of the day, with its peak and its threshold.
+    fn metrics<'a>(&self, d: &'a SourceDay) -> [(&'a MetricDay, Option<Peak>, f64); 3] {
+        let p = d.peaks.as_ref();
+        let t = &self.thresholds;
+        [
+            (&d.host.cpu, p.and_then(|p| p.cpu), t.cpu),
+            (&d.host.mem, p.and_then(|p| p.mem), t.mem),
+            (&d.host.disk, p.and_then(|p| p.disk), t.disk),
+        ]
+    }
+
+    fn record(&self, d: &SourceDay) -> ServerDay {
+        let (tz, date, h) = (self.tz, d.date, &d.host);
+        let metric = |(m, peak, threshold): (&MetricDay, Option<Peak>, f64)| {
+            let (average, peak) = (m.average()?, peak?);
+            Some(MetricRecord {
+                samples: m.samples,
+                peak: peak.value,
+                peak_at: super::report::at(peak.at, tz),
+                average: (average * 100.0).round() / 100.0,
+                threshold,
+                over: over(&m.highs, threshold, date, tz),
+            })
+        };
+        let [cpu, mem, disk] = self.metrics(d).map(metric);
+        let mut errors: Vec<ServiceErrors> = h
+            .errors
+            .iter()
+            .map(|(service, &count)| ServiceErrors {
+                service: service.clone(),
+                count,
+            })
+            .collect();
+        errors.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.service.cmp(&b.service)));
+        let mut gaps = Vec::new();
+        silences(h, d.judged, self.limit, |from, to| {
+            gaps.push(Gap {
                 from: local(date, from, tz),
                 to: local(date, to, tz),
                 minutes: to - from,
             });
+        });
+        ServerDay {
+            host: self.host.clone(),
+            date,
+            role: self.role.clone(),
+            thresholds: self.thresholds,
+            monitored_minutes: h.minutes.len() as u32,
+            judged_minutes: d.judged,
+            cpu,
+            mem,
+            disk,
+            gaps,
+            errors,
+            backups: h
+                .backups
+                .iter()
+                .map(|(set, j)| HostJobs {
+                    set: set.clone(),
+                    ok: j.ok,
+                    failed: j.failed,
+                    other: j.other,
+                })
+                .collect(),
+            normal: self.verdict(d).normal,
+        }
+    }
+}
+
+/// Each silence of a day longer than `limit` minutes over its first
+/// `judged` minutes, as (from, to) minutes of the day.
+fn silences(h: &HostDay, judged: u32, limit: u32, mut found: impl FnMut(u32, u32)) {
+    let mut last: u32 = 0;
+    let mut push = |from: u32, to: u32| {
+        if to - from > limit {
+            found(from, to);
         }
     };
     for m in h.minutes.iter().map(|m| m as u32).take_while(|m| *m <= judged) {
@@ -220,7 +359,6 @@ fn gaps(h: &HostDay, judged: u32, limit: u32, date: NaiveDate, tz: Tz) -> Vec<Ga
     if judged > last {
         push(last, judged);
     }
-    out
 }
 
 /// Runs of intervals whose highest value reached `threshold`.

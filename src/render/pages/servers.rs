@@ -25,20 +25,23 @@ struct RecordPage<'a> {
     role: &'a Option<String>,
 }
 
+/// The months' pages are planned by their key ([`Plan::page_keyed`]): a
+/// month whose evidence is as it was costs nothing more than its names.
 pub(super) fn servers<'a>(plan: &mut Plan<'a>, report: &'a Report) {
     let hosts = report.servers.as_ref().map_or(&[][..], |s| s.hosts.as_slice());
     plan.json("data/servers/index.json".into(), hosts);
     plan.page("servers/index.html".into(), "servers.html", ServersPage { hosts });
     let months = report.servers.as_ref().map_or(&[][..], |s| s.months.as_slice());
     for m in months {
-        plan.json(m.data.clone(), &m.days);
-        plan.page(m.url.clone(), "server-month.html", MonthPage { month: m });
-        for d in &m.days {
-            plan.page(
-                d.url.clone(),
-                "server-day.html",
-                RecordPage { r: d, role: &m.role },
-            );
+        plan.json_keyed(m.data.clone(), &m.key, move || &m.report().days);
+        plan.page_keyed(m.url.clone(), "server-month.html", &m.key, move || MonthPage {
+            month: m.report(),
+        });
+        for (i, d) in m.days.iter().enumerate() {
+            plan.page_keyed(d.url.clone(), "server-day.html", &m.key, move || RecordPage {
+                r: &m.report().days[i],
+                role: &m.role,
+            });
         }
     }
 }

@@ -101,6 +101,8 @@ pub struct Redactor {
     /// Finds in one pass which rules match a text at all; most texts match none.
     set: RegexSet,
     rules: Vec<Rule>,
+    /// Digest of the rules: what masks differently digests differently.
+    digest: blake3::Hash,
 }
 
 #[derive(Debug, Clone)]
@@ -118,6 +120,7 @@ impl Redactor {
         Redactor {
             set: RegexSet::empty(),
             rules: Vec::new(),
+            digest: blake3::hash(b""),
         }
     }
 
@@ -188,7 +191,24 @@ impl Redactor {
                 format!("[redact]: the rules together are too large: {e}"),
             )]
         })?;
-        Ok(Redactor { set, rules })
+        let mut digest = blake3::Hasher::new();
+        for r in &rules {
+            digest.update(r.regex.as_str().as_bytes());
+            digest.update(&[0]);
+            digest.update(&(r.keep_start as u64).to_le_bytes());
+            digest.update(&(r.keep_end as u64).to_le_bytes());
+        }
+        Ok(Redactor {
+            set,
+            rules,
+            digest: digest.finalize(),
+        })
+    }
+
+    /// Digest of the rules: a page whose fingerprint does not come from its
+    /// masked content ([`crate::render::plan::Plan::page_keyed`]) takes it.
+    pub fn digest(&self) -> blake3::Hash {
+        self.digest
     }
 
     /// Whether this redactor masks nothing (the team's own portal).
