@@ -132,14 +132,11 @@ impl<'a> Plan<'a> {
         T: Serialize,
         F: Fn() -> T + Send + Sync + 'a,
     {
-        let mut h = self.hasher(template);
-        h.update(self.mask.digest().as_bytes());
-        h.update(key.as_bytes());
-        h.update(path.as_bytes());
+        let fingerprint = self.keyed(template, key, &path);
         let mask = self.mask;
         self.outputs.push(Output {
             path,
-            fingerprint: h.finalize(),
+            fingerprint,
             content: Content::Page {
                 template,
                 context: Box::new(move || Value::from(Serde(mask.masked(&make())))),
@@ -155,14 +152,11 @@ impl<'a> Plan<'a> {
         T: Serialize,
         F: Fn() -> T + Send + Sync + 'a,
     {
-        let mut h = self.hasher("");
-        h.update(self.mask.digest().as_bytes());
-        h.update(key.as_bytes());
-        h.update(path.as_bytes());
+        let fingerprint = self.keyed("", key, &path);
         let mask = self.mask;
         self.outputs.push(Output {
             path,
-            fingerprint: h.finalize(),
+            fingerprint,
             content: Content::Made(Box::new(move || {
                 let mut bytes = serde_json::to_vec(&mask.masked(&make())).expect("the model serializes");
                 bytes.push(b'\n');
@@ -188,6 +182,16 @@ impl<'a> Plan<'a> {
             context: Box::new(move || Value::from(Serde(mask.masked(&context)))),
         });
         self.fragments.len() - 1
+    }
+
+    /// The fingerprint of a file made by `template` (none: data) at `path`
+    /// from what `key` digests, as the audience's masking shows it.
+    fn keyed(&self, template: &str, key: &blake3::Hash, path: &str) -> blake3::Hash {
+        let mut h = self.hasher(template);
+        h.update(self.mask.digest().as_bytes());
+        h.update(key.as_bytes());
+        h.update(path.as_bytes());
+        h.finalize()
     }
 
     fn hasher(&self, template: &str) -> blake3::Hasher {
