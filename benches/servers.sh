@@ -10,13 +10,17 @@
 #
 # Server records are planned by month, by a key of the month's evidence:
 # a month whose evidence is unchanged makes no record and renders nothing,
-# so what remains is reading the cached host-days back, each day's verdict
-# and key, and the bigger site manifest.
+# and its host-days stay undecoded in state/logs/ (their summaries give
+# each day's verdict). What remains is mapping and checking the 7.8 MB of
+# host-days, the coverage obligations on the dashboard's calendar and in
+# contract.json, the log pages' rows of 10 more hosts and a bigger site
+# manifest.
 #
-# Measured on 2 quiet cores (2026-12-03, 15 runs, medians): 151 ms without,
-# 212 ms with (+41 %), with 7.8 MB of host-days in state/logs/. Before the
-# host-days were binary and the months keyed: 265 ms against 453 ms (+71 %,
-# means of 5 runs), with 18 MB of JSON. The aim is +10 %.
+# Measured on 2 cores (2026-12-03, medians of 20 runs): 181 ms without,
+# 226 ms with (+45 ms, +25 %); another run of 15 gave 187 ms and 243 ms
+# (+30 %). Before the host-days were binary and the months keyed: 265 ms
+# against 453 ms (+188 ms, +71 %, means of 5 runs), with 18 MB of JSON
+# host-days. The aim is +10 %.
 #
 #   bash benches/servers.sh        (needs hyperfine and zstd)
 set -euo pipefail

@@ -2,11 +2,11 @@
 //! that a file is read once.
 //!
 //! One JSON file per log file holds its aggregates and how far they go,
-//! and a binary file beside it (`.hosts`, postcard) what each host logged
-//! per day ([`HostDay`]): a year of 5-minute metrics is megabytes of those,
-//! which read back as JSON cost more than the rest of a nightly run. The
-//! JSON holds the BLAKE3 of the binary file, so a pair that does not belong
-//! together (a run killed between the two writes) is not used. On
+//! and a binary file beside it what each host logged per day
+//! ([`super::hosts_file`]): a year of 5-minute metrics is megabytes of
+//! those, which read back as JSON cost more than the rest of a nightly run.
+//! The JSON holds the BLAKE3 of the binary file, so a pair that does not
+//! belong together (a run killed between the two writes) is not used. On
 //! the next run a file whose size and modification time are unchanged is not
 //! read at all; a plain file that only grew is read from where the last run
 //! stopped, once the BLAKE3 digests of the first and last 64 KiB of its old
@@ -27,19 +27,20 @@ use serde::{Deserialize, Serialize};
 
 use super::aggregate::Aggregate;
 use super::host_day::HostDay;
+use super::hosts_file::{self, Kept};
 use super::report::ProblemKind;
 use crate::load::settings::logs::LogSettings;
 use crate::state;
 use crate::time::Timestamp;
 
 /// Bumped whenever what an [`Entry`] means changes.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// The part at each end of a file's old part whose digest is checked.
 const CHECK_BLOCK: u64 = 64 * 1024;
 
 /// What is known of one log file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Entry {
     pub format: u32,
     /// Digest of the settings the aggregates were made with.
@@ -66,28 +67,27 @@ pub struct Entry {
     /// it).
     #[serde(default, skip_serializing)]
     pub hosts_digest: String,
+    /// The `.hosts` file as read back, while the host-days of `done` and
+    /// `rest` are left in it.
+    #[serde(skip)]
+    pub kept: Option<Box<Kept>>,
+    /// The `.hosts` file to write and its digest, once the entry is sealed.
+    #[serde(skip)]
+    pub hosts_file: Option<(Vec<u8>, String)>,
 }
 
-/// The host-days of an entry's `done` and `rest`, as its `.hosts` file
-/// holds them.
-#[derive(Serialize)]
-struct HostsRef<'a> {
-    done: Vec<(NaiveDate, &'a BTreeMap<String, HostDay>)>,
-    rest: Vec<(NaiveDate, &'a BTreeMap<String, HostDay>)>,
-}
-
-#[derive(Deserialize)]
-struct Hosts {
-    done: Vec<(NaiveDate, BTreeMap<String, HostDay>)>,
-    rest: Vec<(NaiveDate, BTreeMap<String, HostDay>)>,
-}
-
-fn hosts_of(agg: Option<&Aggregate>) -> Vec<(NaiveDate, &BTreeMap<String, HostDay>)> {
-    agg.into_iter()
-        .flat_map(|a| a.days.iter())
-        .filter(|(_, d)| !d.hosts.is_empty())
-        .map(|(date, d)| (*date, &d.hosts))
-        .collect()
+impl Entry {
+    /// Puts the host-days of the `.hosts` file read back into `done` and
+    /// `rest`, for a file read on from where it stopped.
+    pub fn unpack_hosts(&mut self) {
+        if let Some(kept) = self.kept.take() {
+            let (done, rest) = kept.unpack();
+            put_hosts(&mut self.done, done);
+            if let Some(r) = &mut self.rest {
+                put_hosts(r, rest);
+            }
+        }
+    }
 }
 
 fn put_hosts(agg: &mut Aggregate, hosts: Vec<(NaiveDate, BTreeMap<String, HostDay>)>) {
@@ -177,6 +177,8 @@ impl Cache {
             rest: None,
             problem: None,
             hosts_digest: String::new(),
+            kept: None,
+            hosts_file: None,
         }
     }
 
@@ -187,8 +189,8 @@ impl Cache {
         self.dir.join(format!("{}.json", &key[..16]))
     }
 
-    /// The stored entry of `rel`, with its host-days, if there is a usable
-    /// one.
+    /// The stored entry of `rel`, with its `.hosts` file, if there is a
+    /// usable one.
     pub fn load(&self, rel: &str) -> Option<Entry> {
         let file = self.file_of(rel);
         let bytes = fs::read(&file).ok()?;
@@ -196,15 +198,10 @@ impl Cache {
         if entry.format != FORMAT || entry.fingerprint != self.fingerprint || entry.path != rel {
             return None;
         }
-        let bytes = fs::read(file.with_extension(HOSTS)).ok()?;
-        if blake3::hash(&bytes).to_hex().as_str() != entry.hosts_digest {
-            return None;
-        }
-        let hosts: Hosts = postcard::from_bytes(&bytes).ok()?;
-        put_hosts(&mut entry.done, hosts.done);
-        if let Some(rest) = &mut entry.rest {
-            put_hosts(rest, hosts.rest);
-        }
+        entry.kept = Some(Box::new(Kept::read(
+            &file.with_extension(HOSTS),
+            &entry.hosts_digest,
+        )?));
         Some(entry)
     }
 
@@ -215,6 +212,7 @@ impl Cache {
         if entry.consumed > 0 {
             (entry.head, entry.tail, read) = ends(log, entry.consumed)?;
         }
+        entry.hosts_file = Some(hosts_file::bytes(&entry.done, entry.rest.as_ref()));
         Ok(read)
     }
 
@@ -226,12 +224,7 @@ impl Cache {
             writes: store
                 .iter()
                 .flat_map(|e| {
-                    let hosts = postcard::to_stdvec(&HostsRef {
-                        done: hosts_of(Some(&e.done)),
-                        rest: hosts_of(e.rest.as_ref()),
-                    })
-                    .expect("host-days serialize");
-                    let digest = blake3::hash(&hosts).to_hex().to_string();
+                    let (hosts, digest) = e.hosts_file.clone().expect("a stored entry is sealed");
                     let mut json = serde_json::to_vec(&Stored {
                         entry: e,
                         hosts_digest: &digest,

@@ -118,6 +118,47 @@ impl MetricDay {
     }
 }
 
+/// What a day's verdict needs of a [`HostDay`], about a tenth of its size:
+/// the minutes with a sample, and per metric the sample count and the
+/// highest interval. It merges as the host-day does (the summary of merged
+/// host-days is the merge of their summaries), and is kept in front of the
+/// host-days under `state/logs/`, so that a run whose records are up to
+/// date reads the summaries and never decodes a host-day.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DaySummary {
+    pub minutes: Minutes,
+    /// CPU, memory, disk: samples, and the highest stored interval value.
+    metrics: [(u64, u16); 3],
+    /// A backup job of the day failed.
+    pub failed_backups: bool,
+}
+
+impl DaySummary {
+    pub fn of(h: &HostDay) -> DaySummary {
+        let m = |d: &MetricDay| (d.samples, d.highs.0.iter().copied().max().unwrap_or(0));
+        DaySummary {
+            minutes: h.minutes.clone(),
+            metrics: [m(&h.cpu), m(&h.mem), m(&h.disk)],
+            failed_backups: h.backups.values().any(|j| j.failed > 0),
+        }
+    }
+
+    pub fn merge(&mut self, o: &DaySummary) {
+        self.minutes.union(&o.minutes);
+        for (a, b) in self.metrics.iter_mut().zip(o.metrics) {
+            *a = (a.0 + b.0, a.1.max(b.1));
+        }
+        self.failed_backups |= o.failed_backups;
+    }
+
+    /// Metric `i` (0 CPU, 1 memory, 2 disk): whether it had a sample, and
+    /// its highest interval value.
+    pub fn metric(&self, i: usize) -> (bool, Option<f64>) {
+        let (samples, top) = self.metrics[i];
+        (samples > 0, Highs::value(top))
+    }
+}
+
 /// A set of minutes of a day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Minutes([u64; MINUTES.div_ceil(64)]);
@@ -214,10 +255,12 @@ impl Highs {
 
     /// The highest value of interval `bucket`, if it had a sample.
     pub fn get(&self, bucket: usize) -> Option<f64> {
-        self.0
-            .get(bucket)
-            .filter(|v| **v > 0)
-            .map(|v| f64::from(v - 1) / 100.0)
+        self.0.get(bucket).and_then(|v| Highs::value(*v))
+    }
+
+    /// A stored value as a percentage; `None` for no sample.
+    fn value(stored: u16) -> Option<f64> {
+        (stored > 0).then(|| f64::from(stored - 1) / 100.0)
     }
 
     pub const fn len() -> usize {
@@ -327,6 +370,10 @@ mod tests {
             for (m, v) in &samples[split..] {
                 b.sample(*m, Some(*v), None, Some(v / 2.0));
             }
+            // The summary of the merge is the merge of the summaries.
+            let mut summary = DaySummary::of(&a);
+            summary.merge(&DaySummary::of(&b));
+            assert_eq!(summary, DaySummary::of(&whole), "split at {split}");
             b.merge(a);
             assert_eq!(b, whole, "split at {split}");
         }
@@ -337,6 +384,10 @@ mod tests {
         assert_eq!(whole.minutes.iter().collect::<Vec<_>>(), [0, 3, 7, 700, 1439]);
         assert!((whole.cpu.average().unwrap() - 41.148).abs() < 1e-9);
         assert_eq!(whole.mem, MetricDay::default());
+        let summary = DaySummary::of(&whole);
+        assert_eq!(summary.metric(0), (true, Some(99.99)));
+        assert_eq!(summary.metric(1), (false, None));
+        assert_eq!(summary.minutes.len(), 5);
     }
 
     #[test]

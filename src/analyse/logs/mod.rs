@@ -21,6 +21,7 @@ mod day;
 mod files;
 mod fold;
 mod host_day;
+mod hosts_file;
 mod json;
 /// One log line's recognised fields (public for `examples/parsers.rs`, which
 /// measures it against serde_json and chrono).
@@ -45,6 +46,7 @@ pub use aggregate::ExchangeStatus;
 pub use cache::Update as CacheUpdate;
 use cache::{Cache, Entry, Known, Modified};
 use files::LogFile;
+use hosts_file::FileHosts;
 pub use parse::Level;
 use reader::{Chunk, ChunkOut, Reading};
 pub use report::{DayReport, FileProblem, FileSummary, LogReport, MalformedLine, ProblemKind, ReadKind};
@@ -281,6 +283,7 @@ impl<'f> Plan<'f> {
                 return Ok(result);
             }
             Known::Prefix(mut entry) => {
+                entry.unpack_hosts();
                 // Its unfinished last line is read again, with what follows.
                 entry.rest = None;
                 (*entry, ReadKind::Appended)
@@ -350,6 +353,7 @@ fn assemble(
 ) -> LogReport {
     let recent_since = clock.now().timestamp_millis() - settings.recent.as_secs().saturating_mul(1000);
     let mut total = Aggregate::default();
+    let mut hosts = Vec::new();
     let mut malformed = Vec::new();
     let mut files = Vec::new();
     let (mut bytes_read, mut bytes_checked) = (0, 0);
@@ -382,6 +386,22 @@ fn assemble(
         if let Some(rest) = entry.rest {
             agg.merge(rest);
         }
+        // What each host logged goes to its server records, read back from
+        // `state/logs/` only when a record is made.
+        hosts.push(match entry.kept {
+            Some(kept) => FileHosts::kept(kept),
+            None => {
+                let digest = match entry.hosts_file {
+                    Some((_, digest)) => digest,
+                    None => hosts_file::bytes(&agg, None).1,
+                };
+                let days = agg
+                    .days
+                    .iter_mut()
+                    .map(|(d, day)| (*d, std::mem::take(&mut day.hosts)));
+                FileHosts::here(digest, days.filter(|(_, h)| !h.is_empty()).collect())
+            }
+        });
         malformed.extend(agg.malformed_lines.drain(..).map(|bad| MalformedLine {
             file: r.rel.clone(),
             line: bad.line,
@@ -401,7 +421,7 @@ fn assemble(
         total.merge(agg);
     }
     let (days, next_overdue) = report::days(&total, settings, clock, roles);
-    let servers = servers::months(&mut total, settings, roles, clock, last_day);
+    let servers = servers::months(hosts, &total, settings, roles, clock, last_day);
     // A file's problems are recent until its modification time plus
     // `[logs] recent`.
     let recent_ms = settings.recent.as_secs().saturating_mul(1000);

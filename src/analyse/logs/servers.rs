@@ -14,11 +14,11 @@ use std::sync::Arc;
 
 use chrono::{Datelike, Days, NaiveDate, NaiveTime, TimeZone};
 use chrono_tz::Tz;
-use rayon::prelude::*;
 use serde::Serialize;
 
 use super::aggregate::{Aggregate, HostPeaks, Peak};
-use super::host_day::{BUCKET_MINUTES, Highs, HostDay, MINUTES, MetricDay};
+use super::host_day::{BUCKET_MINUTES, DaySummary, Highs, HostDay, MINUTES, MetricDay, Minutes};
+use super::hosts_file::FileHosts;
 use crate::load::settings::logs::{HostThresholds, LogSettings};
 use crate::time::{Clock, Timestamp};
 
@@ -129,6 +129,8 @@ struct Source {
     limit: u32,
     tz: Tz,
     days: Vec<SourceDay>,
+    /// Every log file's host-days; `days` name those that hold theirs.
+    files: Arc<[FileHosts]>,
 }
 
 #[derive(Debug)]
@@ -136,12 +138,16 @@ struct SourceDay {
     date: NaiveDate,
     /// Minutes of the day judged: all of it, or up to the clock.
     judged: u32,
-    host: HostDay,
+    /// The day's host-days summed up, over all files.
+    summary: DaySummary,
+    /// The files (indices into `Source::files`) with host-days of the day.
+    files: Vec<usize>,
     peaks: Option<HostPeaks>,
 }
 
 impl HostMonth {
-    /// The month's records, one per day of [`HostMonth::days`].
+    /// The month's records, one per day of [`HostMonth::days`]. Reads the
+    /// host-days they are made from back from `state/logs/` where needed.
     pub fn records(&self) -> Vec<ServerDay> {
         let s = &*self.source;
         s.days.iter().map(|d| s.record(d)).collect()
@@ -149,11 +155,13 @@ impl HostMonth {
 }
 
 /// Every host that sent metrics, by host then month, from the host-days of
-/// `agg`, which are taken out of it. A host has a record for each day from
-/// its first sample to `last_day` or the clock's day. `roles` gives hosts a
-/// role where `[logs.hosts]` does not (the hardware register).
+/// each log file (`files`) and the metric peaks of `agg`. A host has a
+/// record for each day from its first sample to `last_day` or the clock's
+/// day. `roles` gives hosts a role where `[logs.hosts]` does not (the
+/// hardware register).
 pub fn months(
-    agg: &mut Aggregate,
+    files: Vec<FileHosts>,
+    agg: &Aggregate,
     settings: &LogSettings,
     roles: &BTreeMap<String, String>,
     clock: &Clock,
@@ -164,28 +172,38 @@ pub fn months(
     let limit =
         u32::try_from((settings.metric_interval.as_secs() + settings.metric_tolerance.as_secs()) / 60)
             .unwrap_or(u32::MAX);
-    // Each host from its first day with a sample.
-    let mut first: BTreeMap<String, NaiveDate> = BTreeMap::new();
-    for (date, day) in &agg.days {
-        for (host, h) in &day.hosts {
-            if !h.minutes.is_empty() && !first.contains_key(host) {
-                first.insert(host.clone(), *date);
+    let files: Arc<[FileHosts]> = files.into();
+    // Each host's days: the files' summaries merged, and the files.
+    let mut by_host: BTreeMap<&str, BTreeMap<NaiveDate, (DaySummary, Vec<usize>)>> = BTreeMap::new();
+    for (i, f) in files.iter().enumerate() {
+        for (date, hosts) in &f.summaries {
+            for (host, s) in hosts {
+                let day = by_host.entry(host).or_default().entry(*date).or_default();
+                day.0.merge(s);
+                day.1.push(i);
             }
         }
     }
     let mut sources: Vec<Source> = Vec::new();
-    for (host, first) in first {
+    for (host, days) in &by_host {
+        // From the host's first day with a sample.
+        let Some(first) = days
+            .iter()
+            .find(|(_, (s, _))| !s.minutes.is_empty())
+            .map(|(d, _)| *d)
+        else {
+            continue;
+        };
         let role = settings
             .hosts
-            .get(&host)
+            .get(*host)
             .and_then(|h| h.role.clone())
-            .or_else(|| roles.get(&host).cloned());
-        let thresholds = settings.thresholds(&host, role.as_deref());
+            .or_else(|| roles.get(*host).cloned());
+        let thresholds = settings.thresholds(host, role.as_deref());
         let mut date = first;
         while date <= last_day && date <= now.date() {
-            let day = agg.days.get_mut(&date);
-            let peaks = day.as_ref().and_then(|d| d.metrics.get(&host)).cloned();
-            let h = day.and_then(|d| d.hosts.remove(&host)).unwrap_or_default();
+            let (summary, in_files) = days.get(&date).cloned().unwrap_or_default();
+            let peaks = agg.days.get(&date).and_then(|d| d.metrics.get(*host)).cloned();
             let judged = if date == now.date() {
                 (now.time() - NaiveTime::MIN).num_minutes() as u32
             } else {
@@ -193,23 +211,25 @@ pub fn months(
             };
             let same_month = |m: &Source| {
                 let d = m.days[0].date;
-                m.host == host && (d.year(), d.month()) == (date.year(), date.month())
+                m.host == *host && (d.year(), d.month()) == (date.year(), date.month())
             };
             if !sources.last().is_some_and(same_month) {
                 sources.push(Source {
-                    host: host.clone(),
+                    host: host.to_string(),
                     role: role.clone(),
                     thresholds,
                     limit,
                     tz,
                     days: Vec::new(),
+                    files: files.clone(),
                 });
             }
             let month = sources.last_mut().expect("just pushed");
             month.days.push(SourceDay {
                 date,
                 judged,
-                host: h,
+                summary,
+                files: in_files,
                 peaks,
             });
             let Some(next) = date.checked_add_days(Days::new(1)) else {
@@ -219,7 +239,7 @@ pub fn months(
         }
     }
     sources
-        .into_par_iter()
+        .into_iter()
         .map(|s| HostMonth {
             host: s.host.clone(),
             role: s.role.clone(),
@@ -231,12 +251,13 @@ pub fn months(
 }
 
 /// Bumped whenever the same evidence makes a different record.
-const RECORD_FORMAT: u32 = 1;
+const RECORD_FORMAT: u32 = 2;
 
 impl Source {
-    /// Digest of everything the records are made from: the evidence in the
-    /// binary form `state/logs/` keeps it in, the thresholds, and how much
-    /// of each day is judged.
+    /// Digest of everything the records are made from: the digests of the
+    /// log files' host-days they read (a file's host-days are what its
+    /// digest says), the day's metric peaks, the thresholds, and how much of
+    /// each day is judged.
     fn key(&self) -> blake3::Hash {
         let mut h = blake3::Hasher::new();
         h.update(&RECORD_FORMAT.to_le_bytes());
@@ -247,47 +268,70 @@ impl Source {
             self.limit,
             self.tz.name(),
         );
-        let mut buf = postcard::to_stdvec(&head).expect("a month's source serializes");
-        h.update(&buf);
-        for d in &self.days {
-            buf.clear();
-            buf = postcard::to_extend(&(d.date, d.judged, &d.host, &d.peaks), buf)
-                .expect("a month's source serializes");
-            h.update(&buf);
+        let days: Vec<_> = self.days.iter().map(|d| (d.date, d.judged, &d.peaks)).collect();
+        h.update(&postcard::to_stdvec(&(head, days)).expect("a month's source serializes"));
+        let mut digests: Vec<&str> = self
+            .days
+            .iter()
+            .flat_map(|d| &d.files)
+            .map(|&i| self.files[i].digest.as_str())
+            .collect();
+        digests.sort_unstable();
+        digests.dedup();
+        for d in digests {
+            h.update(d.as_bytes());
         }
         h.finalize()
     }
 
-    /// The day's verdict, as its record gives it.
+    /// The day's verdict, as its record gives it: from the day's summary,
+    /// so that no host-day is decoded for it.
     fn verdict(&self, d: &SourceDay) -> DayVerdict {
-        let h = &d.host;
+        let s = &d.summary;
         let mut gap = false;
-        silences(h, d.judged, self.limit, |_, _| gap = true);
-        let over = self.metrics(d).into_iter().any(|(m, peak, threshold)| {
-            // An interval at or over the threshold is an over-threshold period.
-            m.average().is_some() && peak.is_some() && m.highs.highest().is_some_and(|v| v >= threshold)
-        });
+        silences(&s.minutes, d.judged, self.limit, |_, _| gap = true);
+        let p = d.peaks.as_ref();
+        let t = &self.thresholds;
+        let peaks = [
+            p.and_then(|p| p.cpu),
+            p.and_then(|p| p.mem),
+            p.and_then(|p| p.disk),
+        ];
+        // An interval at or over the threshold is an over-threshold period
+        // of the record ([`over`]); a metric without samples or peak has
+        // no record, and so no period.
+        let over = [t.cpu, t.mem, t.disk]
+            .into_iter()
+            .enumerate()
+            .any(|(i, threshold)| {
+                let (sampled, top) = s.metric(i);
+                sampled && peaks[i].is_some() && top.is_some_and(|v| v >= threshold)
+            });
         DayVerdict {
             date: d.date,
-            monitored: !h.minutes.is_empty(),
-            normal: !gap && !over && h.backups.values().all(|j| j.failed == 0),
+            monitored: !s.minutes.is_empty(),
+            normal: !gap && !over && !s.failed_backups,
         }
     }
 
-    /// Each metric of the day, with its peak and its threshold.
-    fn metrics<'a>(&self, d: &'a SourceDay) -> [(&'a MetricDay, Option<Peak>, f64); 3] {
-        let p = d.peaks.as_ref();
-        let t = &self.thresholds;
-        [
-            (&d.host.cpu, p.and_then(|p| p.cpu), t.cpu),
-            (&d.host.mem, p.and_then(|p| p.mem), t.mem),
-            (&d.host.disk, p.and_then(|p| p.disk), t.disk),
-        ]
+    /// The day's host-days, over all the files that hold some.
+    fn host_day(&self, d: &SourceDay) -> HostDay {
+        let mut h = HostDay::default();
+        for &i in &d.files {
+            if let Some(part) = self.files[i].days().get(&d.date).and_then(|m| m.get(&self.host)) {
+                h.merge(part.clone());
+            }
+        }
+        h
     }
 
     fn record(&self, d: &SourceDay) -> ServerDay {
-        let (tz, date, h) = (self.tz, d.date, &d.host);
-        let metric = |(m, peak, threshold): (&MetricDay, Option<Peak>, f64)| {
+        let (tz, date) = (self.tz, d.date);
+        let h = self.host_day(d);
+        debug_assert_eq!(DaySummary::of(&h), d.summary, "a summary is its host-day's");
+        let p = d.peaks.as_ref();
+        let t = &self.thresholds;
+        let metric = |m: &MetricDay, peak: Option<Peak>, threshold: f64| {
             let (average, peak) = (m.average()?, peak?);
             Some(MetricRecord {
                 samples: m.samples,
@@ -298,7 +342,6 @@ impl Source {
                 over: over(&m.highs, threshold, date, tz),
             })
         };
-        let [cpu, mem, disk] = self.metrics(d).map(metric);
         let mut errors: Vec<ServiceErrors> = h
             .errors
             .iter()
@@ -309,7 +352,7 @@ impl Source {
             .collect();
         errors.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.service.cmp(&b.service)));
         let mut gaps = Vec::new();
-        silences(h, d.judged, self.limit, |from, to| {
+        silences(&h.minutes, d.judged, self.limit, |from, to| {
             gaps.push(Gap {
                 from: local(date, from, tz),
                 to: local(date, to, tz),
@@ -323,9 +366,9 @@ impl Source {
             thresholds: self.thresholds,
             monitored_minutes: h.minutes.len() as u32,
             judged_minutes: d.judged,
-            cpu,
-            mem,
-            disk,
+            cpu: metric(&h.cpu, p.and_then(|p| p.cpu), t.cpu),
+            mem: metric(&h.mem, p.and_then(|p| p.mem), t.mem),
+            disk: metric(&h.disk, p.and_then(|p| p.disk), t.disk),
             gaps,
             errors,
             backups: h
@@ -345,14 +388,14 @@ impl Source {
 
 /// Each silence of a day longer than `limit` minutes over its first
 /// `judged` minutes, as (from, to) minutes of the day.
-fn silences(h: &HostDay, judged: u32, limit: u32, mut found: impl FnMut(u32, u32)) {
+fn silences(minutes: &Minutes, judged: u32, limit: u32, mut found: impl FnMut(u32, u32)) {
     let mut last: u32 = 0;
     let mut push = |from: u32, to: u32| {
         if to - from > limit {
             found(from, to);
         }
     };
-    for m in h.minutes.iter().map(|m| m as u32).take_while(|m| *m <= judged) {
+    for m in minutes.iter().map(|m| m as u32).take_while(|m| *m <= judged) {
         push(last, m);
         last = m;
     }
