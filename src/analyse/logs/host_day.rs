@@ -21,8 +21,8 @@
 //!
 //! A host-day costs about 2 KB in `state/logs/`: 184 bytes of minutes and
 //! 576 bytes per metric, kept in a binary file beside the JSON of the log
-//! file's other aggregates ([`super::cache`]), since reading a year of them
-//! back as JSON cost more than the rest of a nightly run.
+//! file's other aggregates ([`super::hosts_file`]), since reading a year of
+//! them back as JSON cost more than the rest of a nightly run.
 
 use std::collections::BTreeMap;
 
@@ -135,7 +135,7 @@ pub struct DaySummary {
 
 impl DaySummary {
     pub fn of(h: &HostDay) -> DaySummary {
-        let m = |d: &MetricDay| (d.samples, d.highs.0.iter().copied().max().unwrap_or(0));
+        let m = |d: &MetricDay| (d.samples, d.highs.top());
         DaySummary {
             minutes: h.minutes.clone(),
             metrics: [m(&h.cpu), m(&h.mem), m(&h.disk)],
@@ -267,10 +267,9 @@ impl Highs {
         BUCKETS
     }
 
-    /// The highest value of the day, if it had a sample.
-    pub fn highest(&self) -> Option<f64> {
-        let top = self.0.iter().copied().max().unwrap_or(0);
-        (top > 0).then(|| f64::from(top - 1) / 100.0)
+    /// The highest stored value of the day (0: no sample).
+    fn top(&self) -> u16 {
+        self.0.iter().copied().max().unwrap_or(0)
     }
 }
 
