@@ -345,6 +345,12 @@ fn a_month_is_rendered_again_only_when_its_evidence_changes() {
     assert!(!kept(nov_page), "a new threshold judges November again");
     let index: Value = serde_json::from_str(&p.read("site/data/servers/index.json")).unwrap();
     assert_eq!(index[0]["months"][0]["abnormal"], 1, "10 % is over 9 %");
+    // So does what the client's portal masks.
+    mark(nov_page);
+    let settings = p.read("opsbook.toml") + "\n[[redact.patterns]]\nname = \"agent\"\nregex = \"agent\"\n";
+    p.file("opsbook.toml", settings);
+    build();
+    assert!(!kept(nov_page), "a new masking rule shows November again");
 }
 
 /// The host-days kept under `state/logs/` are checked against the digest
