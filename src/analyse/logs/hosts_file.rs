@@ -35,25 +35,25 @@ type Days = Vec<(NaiveDate, BTreeMap<String, HostDay>)>;
 /// BLAKE3 (hex).
 pub fn bytes(done: &Aggregate, rest: Option<&Aggregate>) -> (Vec<u8>, String) {
     let (done, rest) = (days_of(Some(done)), days_of(rest));
-    let mut summaries = Summaries::new();
-    for (date, hosts) in done.iter().chain(&rest) {
-        let day = summaries.entry(*date).or_default();
-        for (host, h) in *hosts {
-            let s = DaySummary::of(h);
-            match day.get_mut(host) {
-                Some(mine) => mine.merge(&s),
-                None => {
-                    day.insert(host.clone(), s);
-                }
-            }
-        }
-    }
+    let summaries = summarize(done.iter().chain(&rest).map(|(date, hosts)| (*date, *hosts)));
     let front = postcard::to_stdvec(&summaries).expect("summaries serialize");
     let mut out = (front.len() as u64).to_le_bytes().to_vec();
     out.extend_from_slice(&front);
     let out = postcard::to_extend(&(done, rest), out).expect("host-days serialize");
     let digest = blake3::hash(&out).to_hex().to_string();
     (out, digest)
+}
+
+/// The summaries of host-days, those of one day and host merged.
+fn summarize<'a>(days: impl Iterator<Item = (NaiveDate, &'a BTreeMap<String, HostDay>)>) -> Summaries {
+    let mut summaries = Summaries::new();
+    for (date, hosts) in days {
+        let day = summaries.entry(date).or_default();
+        for (host, h) in hosts {
+            day.entry(host.clone()).or_default().merge(&DaySummary::of(h));
+        }
+    }
+    summaries
 }
 
 /// The host-days of an aggregate, by day.
@@ -131,13 +131,7 @@ impl FileHosts {
     /// Host-days read from the log by this run (`done` and `rest` merged),
     /// with the digest of the file that keeps them.
     pub fn here(digest: String, days: HostsMap) -> FileHosts {
-        let summaries = days
-            .iter()
-            .map(|(date, hosts)| {
-                let s = hosts.iter().map(|(host, h)| (host.clone(), DaySummary::of(h)));
-                (*date, s.collect())
-            })
-            .collect();
+        let summaries = summarize(days.iter().map(|(date, hosts)| (*date, hosts)));
         FileHosts {
             digest,
             summaries,
