@@ -138,13 +138,25 @@ impl<'a> Evidence<'a> {
 
     /// The findings of one source over `from..=to`.
     pub fn findings(&self, source: Source, from: NaiveDate, to: NaiveDate) -> Vec<Finding> {
+        self.of_source(source, from, to, Want::All)
+    }
+
+    /// The failures among [`Evidence::findings`]: what a record marked
+    /// normal is held against.
+    pub fn failures(&self, source: Source, from: NaiveDate, to: NaiveDate) -> Vec<Finding> {
+        let mut found = self.of_source(source, from, to, Want::Failures);
+        found.retain(|f| f.status == Status::Fail);
+        found
+    }
+
+    fn of_source(&self, source: Source, from: NaiveDate, to: NaiveDate, want: Want) -> Vec<Finding> {
         match source {
             Source::Verification => self.verification(from, to),
             Source::Incidents => self.incidents(from, to),
             _ => self
                 .days
                 .range(from..=to)
-                .flat_map(|(_, day)| day_findings(source, day))
+                .flat_map(|(_, day)| day_findings(source, day, want))
                 .collect(),
         }
     }
@@ -246,7 +258,17 @@ fn percent(v: f64) -> String {
 }
 
 /// The findings one day's logs hold for a source.
-fn day_findings(source: Source, day: &DayReport) -> Vec<Finding> {
+/// Which findings a question needs.
+#[derive(Clone, Copy, PartialEq)]
+enum Want {
+    All,
+    /// Those that fail; others may be left out. Every host's metrics pass
+    /// on most days, and a cross-check asks of every item of every record:
+    /// their texts are not made for it.
+    Failures,
+}
+
+fn day_findings(source: Source, day: &DayReport, want: Want) -> Vec<Finding> {
     let finding = |subject: String, status, value: String| Finding {
         source,
         date: day.date,
@@ -337,7 +359,7 @@ fn day_findings(source: Source, day: &DayReport) -> Vec<Finding> {
                         out.push(f);
                     }
                 }
-                if !over {
+                if !over && want == Want::All {
                     let peaks: Vec<String> = [("CPU", &host.cpu), ("内存", &host.mem), ("磁盘", &host.disk)]
                         .into_iter()
                         .filter_map(|(label, p)| p.as_ref().map(|p| format!("{label} {}", percent(p.peak))))

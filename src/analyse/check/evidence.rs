@@ -16,7 +16,7 @@
 
 use serde::Serialize;
 
-use crate::analyse::evidence::{Evidence, Finding, Status};
+use crate::analyse::evidence::{Evidence, Finding};
 use crate::diag::Diagnostic;
 use crate::load::evidence_map::{Count, EvidenceMap, Source};
 use crate::load::notes::Note;
@@ -115,11 +115,7 @@ fn items(note: &Note, m: &Inspection, map: &EvidenceMap, evidence: &Evidence) ->
             continue;
         }
         for &source in map.sources(&check.item) {
-            let failed: Vec<Finding> = evidence
-                .findings(source, day, day)
-                .into_iter()
-                .filter(|f| f.status == Status::Fail)
-                .collect();
+            let failed = evidence.failures(source, day, day);
             if failed.is_empty() {
                 continue;
             }
