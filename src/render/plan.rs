@@ -121,6 +121,20 @@ impl<'a> Plan<'a> {
         });
     }
 
+    /// A key for [`Plan::page_keyed`] and [`Plan::json_keyed`]: the
+    /// digest of `value` as it stands, before masking (the keyed
+    /// fingerprint adds the masking's digest). Cheaper than the masked JSON
+    /// a page is otherwise fingerprinted by, and taken once for a page and
+    /// its data file made from the same value.
+    pub fn key_of<T: Serialize + ?Sized>(value: &T) -> blake3::Hash {
+        let mut h = blake3::Hasher::new();
+        // Buffered: JSON is written a few bytes at a time.
+        let mut w = std::io::BufWriter::with_capacity(16 * 1024, &mut h);
+        serde_json::to_writer(&mut w, value).expect("the model serializes");
+        drop(w);
+        h.finalize()
+    }
+
     /// A page whose fingerprint comes from `key` instead of its context's
     /// JSON, so that `make` runs only when the page is rendered: for the
     /// thousands of pages of data that seldom change (server records),

@@ -395,9 +395,15 @@ fn logs<'a>(plan: &mut Plan<'a>, report: &'a Report) {
                 .collect(),
         },
     );
+    // A year of logs is megabytes of rows, the same on most nights: each
+    // month is serialized once, for its key, and made into a page and data
+    // only when that changed.
     for m in months {
-        plan.json(m.data.clone(), &m.days);
-        plan.page(m.url.clone(), "logs-month.html", LogsMonthPage { month: m });
+        let key = Plan::key_of(m);
+        plan.json_keyed(m.data.clone(), &key, move || &m.days);
+        plan.page_keyed(m.url.clone(), "logs-month.html", &key, move || LogsMonthPage {
+            month: m,
+        });
     }
 }
 
