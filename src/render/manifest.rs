@@ -85,8 +85,8 @@ fn audience_name(audience: Audience) -> &'static str {
 
 pub struct Manifest {
     pub header: Header,
-    /// Site path → fingerprint (hex).
-    pub files: HashMap<String, String>,
+    /// Site path → fingerprint.
+    pub files: HashMap<String, blake3::Hash>,
 }
 
 impl Manifest {
@@ -102,7 +102,7 @@ impl Manifest {
         let mut files = HashMap::new();
         for line in lines {
             let (hash, path) = line.split_once(' ')?;
-            files.insert(path.to_string(), hash.to_string());
+            files.insert(path.to_string(), blake3::Hash::from_hex(hash).ok()?);
         }
         Some(Manifest { header, files })
     }
@@ -110,10 +110,10 @@ impl Manifest {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = serde_json::to_vec(&self.header).expect("the header serializes");
         out.push(b'\n');
-        let mut files: Vec<(&String, &String)> = self.files.iter().collect();
-        files.sort();
+        let mut files: Vec<(&String, &blake3::Hash)> = self.files.iter().collect();
+        files.sort_unstable_by_key(|(path, _)| *path);
         for (path, hash) in files {
-            out.extend_from_slice(hash.as_bytes());
+            out.extend_from_slice(hash.to_hex().as_bytes());
             out.push(b' ');
             out.extend_from_slice(path.as_bytes());
             out.push(b'\n');
@@ -164,13 +164,13 @@ mod tests {
                 valid,
                 CheckCounts::default(),
             ),
-            files: [("index.html".to_string(), "00ff".to_string())].into(),
+            files: [("index.html".to_string(), blake3::hash(b"index"))].into(),
         };
         std::fs::create_dir_all(dir.path().join(".opsbook")).unwrap();
         std::fs::write(dir.path().join(PATH), m.to_bytes()).unwrap();
         let back = Manifest::read(dir.path(), Audience::Client).unwrap();
         assert_eq!(back.header, m.header);
-        assert_eq!(back.files["index.html"], "00ff");
+        assert_eq!(back.files["index.html"], blake3::hash(b"index"));
         assert!(Manifest::read(dir.path(), Audience::Internal).is_none());
         let now = clock("2025-03-11T10:00");
         assert!(up_to_date(dir.path(), Audience::Client, "abc", now).is_some());

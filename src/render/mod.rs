@@ -124,10 +124,7 @@ pub fn build_site(
             report.validity,
             options.check,
         ),
-        files: outputs
-            .iter()
-            .map(|o| (o.path.clone(), o.fingerprint.to_hex().to_string()))
-            .collect(),
+        files: outputs.iter().map(|o| (o.path.clone(), o.fingerprint)).collect(),
     };
     let dirty: Vec<&Output> = outputs
         .iter()
@@ -167,8 +164,14 @@ pub fn build_site(
     }
 
     // Without a manifest to go by, a whole new site replaces the old one.
-    if old.is_some() {
-        writer.check_unlisted(dirty.iter().map(|o| o.path.as_str()))?;
+    // (A path the old manifest lists is the site's own.)
+    if let Some(old) = &old {
+        writer.check_unlisted(
+            dirty
+                .iter()
+                .map(|o| o.path.as_str())
+                .filter(|p| !old.files.contains_key(*p)),
+        )?;
     }
     writer.stage(old.is_none())?;
     writer
