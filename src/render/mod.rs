@@ -9,6 +9,7 @@
 //! Chinese-capable search index ([`search`]) and an Atom feed ([`feed`]).
 
 pub mod charts;
+pub mod digest;
 pub mod feed;
 pub mod filters;
 pub mod junit;

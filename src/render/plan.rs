@@ -2,8 +2,10 @@
 //! from, rendered later and only when that changed.
 //!
 //! A page's fingerprint is the digest of the theme and site-wide values (the
-//! `engine` digest), its template's name, its context serialized as JSON, and
-//! the fingerprints of the fragments it shows. A page therefore depends on
+//! `engine` digest), its template's name, its context (the digest of its
+//! unmasked form, [`super::digest`], beside the digest of the masking's
+//! rules; or its masked JSON, where that is made anyway for a data file),
+//! and the fingerprints of the fragments it shows. A page therefore depends on
 //! exactly the data it is given: that is how a changed note re-renders its
 //! own page and the lists and summaries that show it, and nothing else.
 //! Templates must read only their context and the site-wide `site` and `t`
@@ -90,8 +92,23 @@ impl<'a> Plan<'a> {
         template: &'static str,
         context: T,
     ) {
-        let json = self.to_json(&context);
-        self.page_json(path, template, &json, context, Vec::new());
+        // Fingerprinted by the context before masking and the masking's
+        // rules, which determine the masked context as well as its JSON
+        // would, without running every rule over every string of every
+        // page on every build.
+        let mut h = self.hasher(template);
+        h.update(self.mask.digest().as_bytes());
+        h.update(Plan::key_of(&context).as_bytes());
+        let mask = self.mask;
+        self.outputs.push(Output {
+            path,
+            fingerprint: h.finalize(),
+            content: Content::Page {
+                template,
+                context: Box::new(move || Value::from(Serde(mask.masked(&context)))),
+                fragments: Vec::new(),
+            },
+        });
     }
 
     /// A page whose context's JSON (masked, [`Plan::to_json`]) is already at
@@ -122,17 +139,11 @@ impl<'a> Plan<'a> {
     }
 
     /// A key for [`Plan::page_keyed`] and [`Plan::json_keyed`]: the
-    /// digest of `value` as it stands, before masking (the keyed
-    /// fingerprint adds the masking's digest). Cheaper than the masked JSON
-    /// a page is otherwise fingerprinted by, and taken once for a page and
-    /// its data file made from the same value.
+    /// digest of `value` as it stands, before masking (a fingerprint made
+    /// with it adds the masking's digest). Far cheaper than the masked JSON
+    /// a page could be fingerprinted by ([`super::digest`]).
     pub fn key_of<T: Serialize + ?Sized>(value: &T) -> blake3::Hash {
-        let mut h = blake3::Hasher::new();
-        // Buffered: JSON is written a few bytes at a time.
-        let mut w = std::io::BufWriter::with_capacity(16 * 1024, &mut h);
-        serde_json::to_writer(&mut w, value).expect("the model serializes");
-        drop(w);
-        h.finalize()
+        super::digest::digest(value)
     }
 
     /// A page whose fingerprint comes from `key` instead of its context's
@@ -171,11 +182,7 @@ impl<'a> Plan<'a> {
         self.outputs.push(Output {
             path,
             fingerprint,
-            content: Content::Made(Box::new(move || {
-                let mut bytes = serde_json::to_vec(&mask.masked(&make())).expect("the model serializes");
-                bytes.push(b'\n');
-                bytes
-            })),
+            content: Content::Made(Box::new(move || data_file(mask, &make()))),
         });
     }
 
@@ -225,10 +232,25 @@ impl<'a> Plan<'a> {
         });
     }
 
-    /// A data file: `value` as masked JSON.
-    pub fn json<T: Serialize + ?Sized>(&mut self, path: String, value: &T) {
-        let mut bytes = self.to_json(value);
-        bytes.push(b'\n');
-        self.bytes(path, bytes);
+    /// A data file: `value` as masked JSON, made only when it is written.
+    /// It is fingerprinted as a keyed file is, by the digest of `value`: the
+    /// data files of the model (the contract, the dashboard, each report) are
+    /// the same on most builds, and their masked JSON is dearer to make than
+    /// the digest.
+    pub fn json<T: Serialize + Send + Sync + 'a>(&mut self, path: String, value: T) {
+        let fingerprint = self.keyed("", &Plan::key_of(&value), &path);
+        let mask = self.mask;
+        self.outputs.push(Output {
+            path,
+            fingerprint,
+            content: Content::Made(Box::new(move || data_file(mask, &value))),
+        });
     }
+}
+
+/// A data file's bytes: `value` as masked JSON, and a newline.
+fn data_file<T: Serialize + ?Sized>(mask: &Redactor, value: &T) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec(&mask.masked(value)).expect("the model serializes");
+    bytes.push(b'\n');
+    bytes
 }

@@ -19,7 +19,7 @@ struct DevicePage<'a> {
 
 pub(super) fn hardware<'a>(plan: &mut Plan<'a>, report: &'a Report) {
     let register = report.hardware.as_ref();
-    plan.json("data/hardware.json".into(), &register);
+    plan.json("data/hardware.json".into(), register);
     plan.page(
         "hardware/index.html".into(),
         "hardware.html",

@@ -158,7 +158,10 @@ pub(super) fn lists<'a>(plan: &mut Plan<'a>, report: &'a Report, forms: &[usize]
         );
     }
     let links: Vec<MonthLink> = months.iter().rev().map(month_link).collect();
-    plan.json("data/inspections/index.json".into(), &links);
+    plan.json(
+        "data/inspections/index.json".into(),
+        months.iter().rev().map(month_link).collect::<Vec<_>>(),
+    );
     plan.page(
         "inspections/index.html".into(),
         "inspections.html",

@@ -58,7 +58,7 @@ pub(super) struct NotePage<'a, T> {
 
 #[derive(Serialize)]
 struct ListPage<'a, R> {
-    rows: Vec<R>,
+    rows: std::sync::Arc<[R]>,
     /// The kind's records that could not be read as such, listed under
     /// the others.
     corrections: Vec<&'a Correction>,
@@ -233,7 +233,7 @@ fn overview<'a>(plan: &mut Plan<'a>, report: &'a Report) {
     plan.json("data/dashboard.json".into(), &report.dashboard);
     plan.json(
         "data/site.json".into(),
-        &SiteData {
+        SiteData {
             audience: report.audience,
             record: &report.record,
             at: report.record_at,
@@ -380,7 +380,7 @@ fn search_and_feed<'a>(plan: &mut Plan<'a>, report: &'a Report, labels: &toml::T
 fn logs<'a>(plan: &mut Plan<'a>, report: &'a Report) {
     let months = report.logs.as_ref().map_or(&[][..], |l| l.months.as_slice());
     let overview = report.logs.as_ref().map(|l| &l.overview);
-    plan.json("data/logs/index.json".into(), &overview);
+    plan.json("data/logs/index.json".into(), overview);
     plan.page(
         "logs/index.html".into(),
         "logs.html",
@@ -505,7 +505,10 @@ impl<'a> ListArgs<'_, 'a> {
         template: &'static str,
         rows: Vec<R>,
     ) {
-        plan.json(format!("data/{kind}/index.json"), &rows);
+        // The page and the data file share the rows, each made when it is
+        // written (if at all).
+        let rows: std::sync::Arc<[R]> = rows.into();
+        plan.json(format!("data/{kind}/index.json"), rows.clone());
         plan.page(
             format!("{kind}/index.html"),
             template,
@@ -539,7 +542,7 @@ fn corrections<'a>(plan: &mut Plan<'a>, report: &'a Report) {
     }
     plan.json(
         "data/corrections.json".into(),
-        &CorrectionsData {
+        CorrectionsData {
             records: &report.corrections,
             partial: &report.partial,
         },
