@@ -374,13 +374,16 @@ impl Sources<'_> {
             .map(|ob| {
                 let mut counts = PeriodCounts::default();
                 // A week that began before the service period counts in
-                // the period where the service began.
-                let within = || {
-                    ob.periods
-                        .iter()
-                        .filter(|q| p.contains(q.period.first_day().max(start)))
-                };
-                for q in within() {
+                // the period where the service began. The periods are in
+                // order, so those of `p` are one run of them: a daily
+                // obligation has hundreds, and every report asks.
+                let (from, to) = (p.first_day(), p.last_day());
+                let begins = |q: &super::contract::PeriodView| q.period.first_day().max(start);
+                let lo = ob.periods.partition_point(|q| begins(q) < from);
+                let hi = lo + ob.periods[lo..].partition_point(|q| begins(q) <= to);
+                let within = &ob.periods[lo..hi];
+                debug_assert!(ob.periods.is_sorted_by_key(|q| q.period.first_day()));
+                for q in within {
                     counts.add(q.status);
                 }
                 ObligationStats {
@@ -388,7 +391,7 @@ impl Sources<'_> {
                     every: ob.every,
                     kind: ob.kind.clone(),
                     counts,
-                    missed_periods: missed_runs(within()),
+                    missed_periods: missed_runs(within.iter()),
                 }
             })
             .collect()
