@@ -202,6 +202,21 @@ impl Minutes {
         })
     }
 
+    /// Calls `f` with each minute in the set, in order, until it returns
+    /// false: [`Minutes::iter`] as a plain loop, for the verdict of every
+    /// day of every server on every run.
+    pub fn each(&self, mut f: impl FnMut(usize) -> bool) {
+        for (i, &word) in self.0.iter().enumerate() {
+            let mut w = word;
+            while w != 0 {
+                if !f(i * 64 + w.trailing_zeros() as usize) {
+                    return;
+                }
+                w &= w - 1;
+            }
+        }
+    }
+
     /// How many minutes the set holds.
     pub fn len(&self) -> usize {
         self.0.iter().map(|w| w.count_ones() as usize).sum()

@@ -395,10 +395,15 @@ fn silences(minutes: &Minutes, judged: u32, limit: u32, mut found: impl FnMut(u3
             found(from, to);
         }
     };
-    for m in minutes.iter().map(|m| m as u32).take_while(|m| *m <= judged) {
+    minutes.each(|m| {
+        let m = m as u32;
+        if m > judged {
+            return false;
+        }
         push(last, m);
         last = m;
-    }
+        true
+    });
     if judged > last {
         push(last, judged);
     }
