@@ -11,16 +11,25 @@
 # Server records are planned by month, by a key of the month's evidence:
 # a month whose evidence is unchanged makes no record and renders nothing,
 # and its host-days stay undecoded in state/logs/ (their summaries give
-# each day's verdict). What remains is mapping and checking the 7.8 MB of
-# host-days, the coverage obligations on the dashboard's calendar and in
-# contract.json, the log pages' rows of 10 more hosts and a bigger site
-# manifest.
+# each day's verdict). Log months, data files and every other page are
+# fingerprinted by a binary digest of their data, not their masked JSON.
+# What remains is mapping and checking the 7.8 MB of host-days, the
+# verdicts and keys of 120 months, the 10 coverage obligations on the
+# dashboard's calendar and in the contract's data, digests of the log
+# months' rows of 10 more hosts, and a bigger site manifest.
 #
-# Measured on 2 cores (2026-12-03, medians of 20 runs): 181 ms without,
-# 226 ms with (+45 ms, +25 %); another run of 15 gave 187 ms and 243 ms
-# (+30 %). Before the host-days were binary and the months keyed: 265 ms
-# against 453 ms (+188 ms, +71 %, means of 5 runs), with 18 MB of JSON
-# host-days. The aim is +10 %.
+# Measured on 2 cores (2026-12-03). The machine's speed drifted by a third
+# over the day, so compare figures taken side by side:
+#   - before the host-days were binary and the months keyed: 265 ms
+#     against 453 ms (+188 ms, +71 %, means of 5 runs);
+#   - commit aac6776 beside the current one, alternating
+#     runs (medians of 25): +63.5 ms (+32 %) against +51.8 ms (+28 %);
+#     this script, 20 runs: 190 ms without, 241 ms with (+27 %);
+#   - instructions (valgrind --tool=callgrind, one run each, nothing
+#     changed): 905 M without and 1,334 M with (+429 M, +47 %) before,
+#     889 M and 1,137 M (+248 M, +28 %) now. Under valgrind BLAKE3 runs
+#     without AVX-512, so hashing weighs more there than it does here.
+# The aim is +10 %.
 #
 #   bash benches/servers.sh        (needs hyperfine and zstd)
 set -euo pipefail
