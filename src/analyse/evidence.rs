@@ -257,7 +257,6 @@ fn percent(v: f64) -> String {
     format!("{}%", (v * 10.0).round() / 10.0)
 }
 
-/// The findings one day's logs hold for a source.
 /// Which findings a question needs.
 #[derive(Clone, Copy, PartialEq)]
 enum Want {
@@ -268,6 +267,7 @@ enum Want {
     Failures,
 }
 
+/// The findings one day's logs hold for a source.
 fn day_findings(source: Source, day: &DayReport, want: Want) -> Vec<Finding> {
     let finding = |subject: String, status, value: String| Finding {
         source,

@@ -259,53 +259,30 @@ impl ser::Serializer for &mut Feed {
     }
 }
 
-impl ser::SerializeSeq for &mut Feed {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.tag(END);
-        Ok(())
-    }
+/// A sequence's elements, a tuple's, a tuple struct's or variant's fields:
+/// in order, then the end tag.
+macro_rules! in_order {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for &mut Feed {
+            type Ok = ();
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+                value.serialize(&mut **self)
+            }
+            fn end(self) -> Result<(), Error> {
+                self.tag(END);
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for &mut Feed {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.tag(END);
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleStruct for &mut Feed {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.tag(END);
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleVariant for &mut Feed {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.tag(END);
-        Ok(())
-    }
-}
+in_order!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl ser::SerializeMap for &mut Feed {
     type Ok = ();
@@ -322,41 +299,30 @@ impl ser::SerializeMap for &mut Feed {
     }
 }
 
-/// Fields are named, so that a skipped field (`skip_serializing_if`)
-/// cannot be taken for the next one.
-impl ser::SerializeStruct for &mut Feed {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
-        self.text(STR, key.as_bytes());
-        value.serialize(&mut **self)
-    }
-    fn skip_field(&mut self, key: &'static str) -> Result<(), Error> {
-        self.text(NONE, key.as_bytes());
-        Ok(())
-    }
-    fn end(self) -> Result<(), Error> {
-        self.tag(END);
-        Ok(())
-    }
+/// A struct's or struct variant's fields, each named, so that a skipped
+/// field (`skip_serializing_if`) cannot be taken for the next one.
+macro_rules! named {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for &mut Feed {
+            type Ok = ();
+            type Error = Error;
+            fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+                self.text(STR, key.as_bytes());
+                value.serialize(&mut **self)
+            }
+            fn skip_field(&mut self, key: &'static str) -> Result<(), Error> {
+                self.text(NONE, key.as_bytes());
+                Ok(())
+            }
+            fn end(self) -> Result<(), Error> {
+                self.tag(END);
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for &mut Feed {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
-        self.text(STR, key.as_bytes());
-        value.serialize(&mut **self)
-    }
-    fn skip_field(&mut self, key: &'static str) -> Result<(), Error> {
-        self.text(NONE, key.as_bytes());
-        Ok(())
-    }
-    fn end(self) -> Result<(), Error> {
-        self.tag(END);
-        Ok(())
-    }
-}
+named!(SerializeStruct, SerializeStructVariant);
 
 #[cfg(test)]
 mod tests {

@@ -99,16 +99,7 @@ impl<'a> Plan<'a> {
         let mut h = self.hasher(template);
         h.update(self.mask.digest().as_bytes());
         h.update(Plan::key_of(&context).as_bytes());
-        let mask = self.mask;
-        self.outputs.push(Output {
-            path,
-            fingerprint: h.finalize(),
-            content: Content::Page {
-                template,
-                context: Box::new(move || Value::from(Serde(mask.masked(&context)))),
-                fragments: Vec::new(),
-            },
-        });
+        self.push_page(path, template, h.finalize(), context, Vec::new());
     }
 
     /// A page whose context's JSON (masked, [`Plan::to_json`]) is already at
@@ -126,10 +117,21 @@ impl<'a> Plan<'a> {
         for f in &fragments {
             h.update(self.fragments[*f].fingerprint.as_bytes());
         }
+        self.push_page(path, template, h.finalize(), context, fragments);
+    }
+
+    fn push_page<T: Serialize + Send + Sync + 'a>(
+        &mut self,
+        path: String,
+        template: &'static str,
+        fingerprint: blake3::Hash,
+        context: T,
+        fragments: Vec<usize>,
+    ) {
         let mask = self.mask;
         self.outputs.push(Output {
             path,
-            fingerprint: h.finalize(),
+            fingerprint,
             content: Content::Page {
                 template,
                 context: Box::new(move || Value::from(Serde(mask.masked(&context)))),
