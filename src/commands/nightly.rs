@@ -16,7 +16,7 @@ mod junit;
 mod summary;
 
 use super::pipeline;
-use super::progress::Bar;
+use super::progress::Bars;
 use super::session::{Checked, Session};
 use super::{Context, Exit, Fatal};
 use crate::analyse::contract::ContractReport;
@@ -191,14 +191,34 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     let started_at = wall_clock(&session);
 
     let git = GitLog::start(&session.project.root);
-    let mut checked = session.check();
-    ctx.print_diagnostics(&checked.problems);
+    // The verification history's chain is checked before the verification
+    // appends to it; the rest of the check runs beside it.
+    let history = crate::analyse::verify::check_history(&session.project);
     // What the stages keep under `state/` is written while the run holds its
     // lock; without it they still run, and keep nothing.
     let lock = pipeline::lock_state(&session.project);
-    let logs = logs_stage(ctx, &session, &lock);
-    let verify = verify_stage(ctx, &session, &lock);
+    // The verification reads the backups and runs restore tests, the check
+    // and the logs' ingest read the project: they share nothing, and each
+    // alone leaves a core idle much of the time. Their problems are printed
+    // once all three are done, in the order they always had (check, logs,
+    // verification), so that a run's output does not depend on which one
+    // finished first; their bars are drawn as one group.
+    let bars = Bars::new(ctx.progress);
+    let (mut checked, logs, verify) = std::thread::scope(|scope| {
+        let verify = scope.spawn(|| verify_stage(&session, &lock, &bars));
+        let checked = session.check_with_history(history);
+        let logs = logs_stage(&session, &lock, &bars);
+        let verify = verify
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (checked, logs, verify)
+    });
     drop(lock);
+    drop(bars);
+    ctx.print_diagnostics(&checked.problems);
+    ctx.print_diagnostics(&logs.1);
+    ctx.print_diagnostics(&verify.1);
+    let (logs, verify) = (logs.0, verify.0);
     // The inspections against tonight's evidence: the logs just read and
     // the verification history, this run's included. Part of the check.
     let contradictions = cross_check_stage(ctx, &session, &checked, &logs);
@@ -282,55 +302,64 @@ pub type VerifyReport = verify::VerifyReport;
 /// The log aggregates (the summary's `logs`).
 pub type LogsReport = logs::LogReport;
 
-/// Verifies every backup set (sampling as the sets say), printing its
-/// problems like `opsbook verify` does.
+/// Verifies every backup set (sampling as the sets say), with the problems
+/// to print as `opsbook verify` prints them.
 fn verify_stage(
-    ctx: &Context,
     session: &Session,
     lock: &Result<StateLock, LockError>,
-) -> Stage<VerifyReport> {
+    bars: &Bars,
+) -> (Stage<VerifyReport>, Vec<Diagnostic>) {
     if session.project.settings.backups.is_empty() {
-        return Stage::Skipped("opsbook.toml has no [[backups]] sets".into());
+        return (
+            Stage::Skipped("opsbook.toml has no [[backups]] sets".into()),
+            Vec::new(),
+        );
     }
     let lock = match lock {
         Ok(lock) => lock,
-        Err(e) => return Stage::Failed(e.to_string()),
+        Err(e) => return (Stage::Failed(e.to_string()), Vec::new()),
     };
-    let bar = Bar::new(ctx.progress, "verifying");
+    let bar = bars.bar("verifying");
     let result = pipeline::verify_backups(session, &verify::Options::default(), &bar, lock);
     drop(bar);
     match result {
         Ok(report) => {
-            ctx.print_diagnostics(&super::verify::diagnostics(&session.project, &report));
-            Stage::Ran {
+            let problems = super::verify::diagnostics(&session.project, &report);
+            let stage = Stage::Ran {
                 ok: report.ok,
                 report,
-            }
+            };
+            (stage, problems)
         }
-        Err(e) => Stage::Failed(e.to_string()),
+        Err(e) => (Stage::Failed(e.to_string()), Vec::new()),
     }
 }
 
-/// Ingests the logs of `[logs] paths`, printing malformed lines and damaged
-/// files like `opsbook logs` does.
-fn logs_stage(ctx: &Context, session: &Session, lock: &Result<StateLock, LockError>) -> Stage<LogsReport> {
-    ctx.print_diagnostics(&Vec::from_iter(pipeline::not_kept(session, lock)));
-    let bar = Bar::new(ctx.progress, "reading logs");
+/// Ingests the logs of `[logs] paths`, with the malformed lines and damaged
+/// files to print as `opsbook logs` prints them.
+fn logs_stage(
+    session: &Session,
+    lock: &Result<StateLock, LockError>,
+    bars: &Bars,
+) -> (Stage<LogsReport>, Vec<Diagnostic>) {
+    let mut problems = Vec::from_iter(pipeline::not_kept(session, lock));
+    let bar = bars.bar("reading logs");
     let result = pipeline::ingest_logs(session, lock, &bar);
     drop(bar);
-    match result {
+    let stage = match result {
         Ok(report) if report.files.is_empty() && report.problems.is_empty() => {
             Stage::Skipped("no log files match [logs] paths".into())
         }
         Ok(report) => {
-            ctx.print_diagnostics(&report.diagnostics());
+            problems.extend(report.diagnostics());
             Stage::Ran {
                 ok: report.ok,
                 report,
             }
         }
         Err(e) => Stage::Failed(e.to_string()),
-    }
+    };
+    (stage, problems)
 }
 
 /// The inspections that contradict the evidence of their day (warnings),

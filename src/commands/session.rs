@@ -68,6 +68,13 @@ impl Session {
 
     /// Loads schedules and notes and checks them: every problem of both.
     pub fn check(&self) -> Checked {
+        self.check_with_history(analyse::verify::check_history(&self.project))
+    }
+
+    /// [`Session::check`], with the verification history's chain already
+    /// checked (`history`): `nightly` checks it before its verification
+    /// starts appending to it, and checks the rest beside it.
+    pub fn check_with_history(&self, history: Vec<Diagnostic>) -> Checked {
         let (schedules, mut problems) = schedules::load(&self.project);
         let loaded = notes::load_all(&self.project);
         problems.extend(loaded.diagnostics);
@@ -80,7 +87,8 @@ impl Session {
         let (hardware, hardware_problems) = crate::load::hardware::load(&self.project);
         problems.extend(hardware_problems);
         problems.extend(super::derived::check(&self.project));
-        problems.extend(analyse::verify::check(&self.project));
+        problems.extend(analyse::verify::check_settings(&self.project));
+        problems.extend(history);
         problems.extend(self.integrity());
         diag::sort(&mut problems);
         Checked {

@@ -348,10 +348,17 @@ pub fn last_report(project: &Project) -> io::Result<Option<VerifyReport>> {
     }
 }
 
-/// What `opsbook check` reports about verification: include globs that
-/// cannot work, restore commands whose placeholders stand inside quotes,
-/// and every broken link of the history chain.
-pub fn check(project: &Project) -> Vec<Diagnostic> {
+/// What `opsbook check` reports about verification, in two parts: every
+/// broken link of the history chain in `state/` (this one), and the
+/// settings' problems ([`check_settings`]).
+pub fn check_history(project: &Project) -> Vec<Diagnostic> {
+    let state_dir = project.state_dir();
+    state::history::check(&state_dir, &project.rel(&state_dir))
+}
+
+/// Include globs that cannot work, and restore commands whose placeholders
+/// stand inside quotes.
+pub fn check_settings(project: &Project) -> Vec<Diagnostic> {
     let mut problems: Vec<Diagnostic> = project
         .settings
         .backups
@@ -368,7 +375,5 @@ pub fn check(project: &Project) -> Vec<Diagnostic> {
         })
         .collect();
     problems.extend(restore_command_warnings(project));
-    let state_dir = project.state_dir();
-    problems.extend(state::history::check(&state_dir, &project.rel(&state_dir)));
     problems
 }
