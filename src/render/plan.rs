@@ -74,6 +74,20 @@ impl<'a> Plan<'a> {
         }
     }
 
+    /// Adds the files `other` planned (on another thread), after this
+    /// plan's own.
+    pub fn append(&mut self, other: Plan<'a>) {
+        // `other`'s pages name its fragments by their place in its own list.
+        let shift = self.fragments.len();
+        self.outputs.extend(other.outputs.into_iter().map(|mut o| {
+            if let Content::Page { fragments, .. } = &mut o.content {
+                fragments.iter_mut().for_each(|f| *f += shift);
+            }
+            o
+        }));
+        self.fragments.extend(other.fragments);
+    }
+
     /// The audience's masking, for data serialized before it is planned
     /// ([`Plan::page_json`]) and texts made into files directly.
     pub fn mask(&self) -> &'a Redactor {

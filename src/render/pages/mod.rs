@@ -166,7 +166,30 @@ pub fn plan<'a>(
     labels: &toml::Table,
     base_url: &str,
 ) -> Plan<'a> {
-    let mut plan = Plan::new(engine, &report.mask);
+    // The logs' months, the server records and the hardware register are
+    // thousands of pages in a year, made from data of their own: they are
+    // planned on another core, beside the rest.
+    let (mut plan, records) = rayon::join(
+        || notes_and_reports(Plan::new(engine, &report.mask), report),
+        || {
+            let mut plan = Plan::new(engine, &report.mask);
+            logs(&mut plan, report);
+            servers::servers(&mut plan, report);
+            hardware::hardware(&mut plan, report);
+            plan
+        },
+    );
+    plan.append(records);
+    search_and_feed(&mut plan, report, labels, base_url);
+    for (path, bytes) in static_files {
+        plan.bytes(path, bytes);
+    }
+    plan
+}
+
+/// The dashboard, the contract's pages, every note's page, the lists, the
+/// reports and the backups.
+fn notes_and_reports<'a>(mut plan: Plan<'a>, report: &'a Report) -> Plan<'a> {
     overview(&mut plan, report);
     schedule::page(&mut plan, &report.schedule, &report.record);
     corrections(&mut plan, report);
@@ -209,13 +232,6 @@ pub fn plan<'a>(
             part: &report.backups,
         },
     );
-    logs(&mut plan, report);
-    servers::servers(&mut plan, report);
-    hardware::hardware(&mut plan, report);
-    search_and_feed(&mut plan, report, labels, base_url);
-    for (path, bytes) in static_files {
-        plan.bytes(path, bytes);
-    }
     plan
 }
 
