@@ -270,3 +270,38 @@ fn data_file<T: Serialize + ?Sized>(mask: &Redactor, value: &T) -> Vec<u8> {
     bytes.push(b'\n');
     bytes
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fragments a page shows, by their templates.
+    fn shown<'p>(plan: &'p Plan, page: &str) -> Vec<&'p str> {
+        let output = plan.outputs.iter().find(|o| o.path == page).expect("planned");
+        let Content::Page { fragments, .. } = &output.content else {
+            panic!("{page} is no page")
+        };
+        fragments.iter().map(|&f| plan.fragments[f].template).collect()
+    }
+
+    #[test]
+    fn an_appended_plan_keeps_its_pages_fragments() {
+        let mask = Redactor::none();
+        let engine = blake3::hash(b"engine");
+        let mut first = Plan::new(engine, &mask);
+        let a = first.fragment("a.html", b"{}", ());
+        let b = first.fragment("b.html", b"{}", ());
+        first.page_json("one.html".into(), "page.html", b"{}", (), vec![b, a]);
+        let mut second = Plan::new(engine, &mask);
+        let c = second.fragment("c.html", b"{}", ());
+        second.page_json("two.html".into(), "page.html", b"{}", (), vec![c]);
+        second.page("three.html".into(), "page.html", ());
+
+        first.append(second);
+        assert_eq!(shown(&first, "one.html"), ["b.html", "a.html"]);
+        assert_eq!(shown(&first, "two.html"), ["c.html"]);
+        assert_eq!(shown(&first, "three.html"), Vec::<&str>::new());
+        let paths: Vec<&str> = first.outputs.iter().map(|o| o.path.as_str()).collect();
+        assert_eq!(paths, ["one.html", "two.html", "three.html"]);
+    }
+}
