@@ -109,15 +109,19 @@ pub fn build_site(
     options: &SiteOptions,
 ) -> Result<SiteSummary, RenderError> {
     let out = site_out::resolve_out(project)?;
+    // Opening finishes or rolls back a build that was interrupted, which
+    // may leave another manifest: it is read after, beside the planning.
+    let mut writer = SiteWriter::open(&out, &project.rel(&project.site_dir()))?;
+    let (prepared, old) = rayon::join(
+        || prepare(project, report),
+        || Manifest::read(&out, report.audience),
+    );
     let (
         env,
         Plan {
             outputs, fragments, ..
         },
-    ) = prepare(project, report)?;
-
-    let mut writer = SiteWriter::open(&out, &project.rel(&project.site_dir()))?;
-    let old = Manifest::read(&out, report.audience);
+    ) = prepared?;
     let new = Manifest {
         header: Header::new(
             report.audience,
