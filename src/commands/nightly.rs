@@ -219,18 +219,41 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<Exit, Fatal> {
     ctx.print_diagnostics(&logs.1);
     ctx.print_diagnostics(&verify.1);
     let (logs, verify) = (logs.0, verify.0);
-    // The inspections against tonight's evidence: the logs just read and
-    // the verification history, this run's included. Part of the check.
-    let contradictions = cross_check_stage(ctx, &session, &checked, &logs);
-    checked.problems.extend(contradictions);
-    crate::diag::sort(&mut checked.problems);
-    let check = checked.report();
     let logs_report = match &logs {
         Stage::Ran { report, .. } => Some(report),
         _ => None,
     };
-    let contract = pipeline::contract_of(&session, &checked, logs_report);
-    let build = build_stage(ctx, &session, &checked, &git.finish(), &contract, &verify, &logs);
+    // The verification the portal shows: this run's, or where it did not
+    // run the last one on record; and the history, this run's included,
+    // read once: the inspections are held against it too. What cannot be
+    // read is said before the portal's build.
+    let mut warnings = Vec::new();
+    let on_record = match &verify {
+        Stage::Ran { .. } => None,
+        _ => pipeline::last_verification(&session.project, &mut warnings),
+    };
+    let history = pipeline::verification_history(&session.project, &mut warnings);
+    // The inspections against tonight's evidence (part of the check), and
+    // beside them the notes against the contract, which needs none of it.
+    let (contradictions, contract) = rayon::join(
+        || pipeline::cross_check(&session, &checked, logs_report, &history),
+        || pipeline::contract_of(&session, &checked, logs_report),
+    );
+    ctx.print_diagnostics(&contradictions);
+    checked.problems.extend(contradictions);
+    crate::diag::sort(&mut checked.problems);
+    let check = checked.report();
+    ctx.print_diagnostics(&warnings);
+    let analyses = Analyses {
+        contract: &contract,
+        verify: match &verify {
+            Stage::Ran { report, .. } => Some(report),
+            _ => on_record.as_ref(),
+        },
+        history: &history,
+        logs: logs_report,
+    };
+    let build = build_stage(&session, &checked, &git.finish(), analyses);
     let (obligations, sla) = contract_sections(&contract);
     let archive = archive::archive_stage(ctx, &session, &checked);
 
@@ -362,25 +385,6 @@ fn logs_stage(
     (stage, problems)
 }
 
-/// The inspections that contradict the evidence of their day (warnings),
-/// printed as `opsbook check` prints them.
-fn cross_check_stage(
-    ctx: &Context,
-    session: &Session,
-    checked: &Checked,
-    logs: &Stage<LogsReport>,
-) -> Vec<Diagnostic> {
-    let mut warnings = Vec::new();
-    let history = pipeline::verification_history(&session.project, &mut warnings);
-    let logs = match logs {
-        Stage::Ran { report, .. } => Some(report),
-        _ => None,
-    };
-    let found = pipeline::cross_check(session, checked, logs, &history);
-    ctx.print_diagnostics(&found);
-    found
-}
-
 // ---------------------------------------------------------------------------
 
 /// Obligations and SLAs, for the summary: counts and breaches (the
@@ -410,37 +414,13 @@ fn contract_sections(report: &ContractReport) -> (ObligationsSection, SlaSection
     (obligations, sla)
 }
 
-/// Builds the client's portal from what the other stages found. Where the
-/// verification did not run, the portal shows the last one on record, as
-/// `opsbook build` does.
+/// Builds the client's portal from what the other stages found.
 fn build_stage(
-    ctx: &Context,
     session: &Session,
     checked: &Checked,
     git: &GitHistory,
-    contract: &ContractReport,
-    verify: &Stage<VerifyReport>,
-    logs: &Stage<LogsReport>,
+    analyses: Analyses,
 ) -> Stage<BuildSection> {
-    let mut warnings = Vec::new();
-    let on_record = match verify {
-        Stage::Ran { .. } => None,
-        _ => pipeline::last_verification(&session.project, &mut warnings),
-    };
-    let history = pipeline::verification_history(&session.project, &mut warnings);
-    ctx.print_diagnostics(&warnings);
-    let analyses = Analyses {
-        contract,
-        verify: match verify {
-            Stage::Ran { report, .. } => Some(report),
-            _ => on_record.as_ref(),
-        },
-        history: &history,
-        logs: match logs {
-            Stage::Ran { report, .. } => Some(report),
-            _ => None,
-        },
-    };
     match pipeline::portal(session, checked, git, analyses, Audience::Client, None) {
         Ok(built) => Stage::Ran {
             ok: true,
