@@ -18,6 +18,7 @@
 //! The manifest holds no text of any note, only digests and site paths, so
 //! it is safe to publish with the client's portal.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -83,10 +84,12 @@ fn audience_name(audience: Audience) -> &'static str {
     }
 }
 
-pub struct Manifest {
+/// The manifest read back owns its paths; the one a build writes borrows
+/// them from the build's plan.
+pub struct Manifest<P = String> {
     pub header: Header,
     /// Site path → fingerprint.
-    pub files: HashMap<String, blake3::Hash>,
+    pub files: HashMap<P, blake3::Hash>,
 }
 
 impl Manifest {
@@ -106,11 +109,13 @@ impl Manifest {
         }
         Some(Manifest { header, files })
     }
+}
 
+impl<P: Borrow<str>> Manifest<P> {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = serde_json::to_vec(&self.header).expect("the header serializes");
         out.push(b'\n');
-        let mut files: Vec<(&String, &blake3::Hash)> = self.files.iter().collect();
+        let mut files: Vec<(&str, &blake3::Hash)> = self.files.iter().map(|(p, h)| (p.borrow(), h)).collect();
         files.sort_unstable_by_key(|(path, _)| *path);
         for (path, hash) in files {
             out.extend_from_slice(hash.to_hex().as_bytes());

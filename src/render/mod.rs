@@ -129,13 +129,13 @@ pub fn build_site(
             report.validity,
             options.check,
         ),
-        files: outputs.iter().map(|o| (o.path.clone(), o.fingerprint)).collect(),
+        files: outputs.iter().map(|o| (o.path.as_str(), o.fingerprint)).collect(),
     };
     let dirty: Vec<&Output> = outputs
         .iter()
         .filter(|o| {
             old.as_ref()
-                .is_none_or(|m| m.files.get(&o.path) != new.files.get(&o.path))
+                .is_none_or(|m| m.files.get(&o.path) != new.files.get(o.path.as_str()))
         })
         .collect();
     let removed: Vec<String> = old
@@ -143,7 +143,7 @@ pub fn build_site(
         .map(|m| {
             m.files
                 .keys()
-                .filter(|p| !new.files.contains_key(*p))
+                .filter(|p| !new.files.contains_key(p.as_str()))
                 .cloned()
                 .collect()
         })
