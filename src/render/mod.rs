@@ -183,6 +183,7 @@ pub fn build_site(
         .make_dirs(dirty.iter().map(|o| o.path.as_str()).chain([manifest::PATH]))
         .map_err(write_error("site"))?;
     let shown = render_fragments(&env, &fragments, &dirty)?;
+    plan::make_parts(&dirty);
     dirty
         .par_iter()
         .try_for_each(|o| write_output(&env, &writer, o, &shown))?;
@@ -249,6 +250,7 @@ pub fn render_in_memory(project: &Project, report: &Report) -> Result<Vec<(Strin
     ) = prepare(project, report)?;
     let all: Vec<&Output> = outputs.iter().collect();
     let shown = render_fragments(&env, &fragments, &all)?;
+    plan::make_parts(&all);
     let mut files = all
         .par_iter()
         .map(|o| render_output(&env, o, &shown).map(|bytes| (o.path.clone(), bytes)))
@@ -290,7 +292,7 @@ fn render_fragments(
         .iter()
         .flat_map(|o| match &o.content {
             Content::Page { fragments, .. } => fragments.as_slice(),
-            Content::Bytes(_) | Content::Made(_) => &[],
+            Content::Bytes(_) | Content::Made(_) | Content::Part(..) => &[],
         })
         .copied()
         .collect();
@@ -345,6 +347,7 @@ fn render_output(
         }
         Content::Bytes(bytes) => Ok(bytes.to_vec()),
         Content::Made(make) => Ok(make()),
+        Content::Part(group, i) => Ok(group.part(*i, &o.path).to_vec()),
     }
 }
 

@@ -15,6 +15,8 @@
 //! masking ([`Plan::mask`]): that is where the client's portal has personal
 //! data and secrets masked, whatever part of the model they come from.
 
+use std::sync::{Arc, OnceLock};
+
 use minijinja::Value;
 use minijinja::value::Serde;
 use serde::Serialize;
@@ -42,6 +44,45 @@ pub enum Content<'a> {
     Bytes(Vec<u8>),
     /// Made directly when it is written ([`Plan::json_keyed`]).
     Made(Box<dyn Fn() -> Vec<u8> + Send + Sync + 'a>),
+    /// The file at this place of the files a [`Group`] makes together.
+    Part(Arc<Group<'a>>, usize),
+}
+
+/// Files made together by one costly pass over the same data (the search
+/// index's shards, texts and list of notes), once, when the first of them
+/// is written ([`make_parts`]).
+pub struct Group<'a> {
+    make: Box<dyn Fn() -> Vec<(String, Vec<u8>)> + Send + Sync + 'a>,
+    made: OnceLock<Vec<(String, Vec<u8>)>>,
+}
+
+impl Group<'_> {
+    fn made(&self) -> &[(String, Vec<u8>)] {
+        self.made.get_or_init(|| (self.make)())
+    }
+
+    /// The bytes of the file at place `i`, `path`.
+    pub fn part(&self, i: usize, path: &str) -> &[u8] {
+        let (made, bytes) = &self.made()[i];
+        assert_eq!(
+            made, path,
+            "a group makes the files it was planned with, in order"
+        );
+        bytes
+    }
+}
+
+/// Makes the groups that any of `outputs` belongs to. Called before they
+/// are rendered, and outside the thread pool that renders them: a group's
+/// pass runs on that pool, and a worker that waited for a group while
+/// rendering another of its files could be the one making it, and wait for
+/// itself.
+pub fn make_parts(outputs: &[&Output]) {
+    for o in outputs {
+        if let Content::Part(group, _) = &o.content {
+            group.made();
+        }
+    }
 }
 
 /// Makes a template's context when the page (or fragment) is rendered.
@@ -248,6 +289,27 @@ impl<'a> Plan<'a> {
         });
     }
 
+    /// Files that `make` makes together, exactly those of `paths` in that
+    /// order, when the first of them is written; fingerprinted by `key` as
+    /// [`Plan::page_keyed`] is.
+    pub fn group<F>(&mut self, paths: Vec<String>, key: &blake3::Hash, make: F)
+    where
+        F: Fn() -> Vec<(String, Vec<u8>)> + Send + Sync + 'a,
+    {
+        let group = Arc::new(Group {
+            make: Box::new(make),
+            made: OnceLock::new(),
+        });
+        for (i, path) in paths.into_iter().enumerate() {
+            let fingerprint = self.keyed("", key, &path);
+            self.outputs.push(Output {
+                path,
+                fingerprint,
+                content: Content::Part(group.clone(), i),
+            });
+        }
+    }
+
     /// A data file: `value` as masked JSON, made only when it is written.
     /// It is fingerprinted as a keyed file is, by the digest of `value`: the
     /// data files of the model (the contract, the dashboard, each report) are
@@ -303,5 +365,38 @@ mod tests {
         assert_eq!(shown(&first, "three.html"), Vec::<&str>::new());
         let paths: Vec<&str> = first.outputs.iter().map(|o| o.path.as_str()).collect();
         assert_eq!(paths, ["one.html", "two.html", "three.html"]);
+    }
+
+    #[test]
+    fn a_group_is_made_once_and_only_when_one_of_its_files_is_written() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let mask = Redactor::none();
+        let made = AtomicUsize::new(0);
+        let mut plan = Plan::new(blake3::hash(b"engine"), &mask);
+        let key = blake3::hash(b"data");
+        plan.group(vec!["a.js".into(), "b.js".into()], &key, || {
+            made.fetch_add(1, Ordering::SeqCst);
+            vec![("a.js".into(), b"A".to_vec()), ("b.js".into(), b"B".to_vec())]
+        });
+        let outputs: Vec<&Output> = plan.outputs.iter().collect();
+        make_parts(&[]);
+        assert_eq!(made.load(Ordering::SeqCst), 0);
+        make_parts(&outputs);
+        make_parts(&outputs);
+        assert_eq!(made.load(Ordering::SeqCst), 1);
+        let bytes: Vec<&[u8]> = outputs
+            .iter()
+            .map(|o| match &o.content {
+                Content::Part(group, i) => group.part(*i, &o.path),
+                _ => panic!("{} is no part", o.path),
+            })
+            .collect();
+        assert_eq!(bytes, [b"A", b"B"]);
+        // Keyed: the same key, the same fingerprint; another key, another.
+        let mut again = Plan::new(blake3::hash(b"engine"), &mask);
+        again.group(vec!["a.js".into()], &key, Vec::new);
+        again.group(vec!["a.js".into()], &blake3::hash(b"other"), Vec::new);
+        assert_eq!(again.outputs[0].fingerprint, plan.outputs[0].fingerprint);
+        assert_ne!(again.outputs[1].fingerprint, plan.outputs[0].fingerprint);
     }
 }

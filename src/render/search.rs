@@ -47,6 +47,7 @@ pub const TEXT_CHUNK: usize = 32;
 const MAX_TEXT: usize = 20_000;
 
 /// One searchable page.
+#[derive(Clone, Serialize)]
 pub struct Doc {
     pub url: String,
     /// What the record is, as a reader names it ("软件巡检记录单 2025-11-18").
@@ -97,6 +98,14 @@ type Postings<'a> = HashMap<Token<'a>, Vec<(u32, u32)>, FnvBuild>;
 
 /// Notes tokenized at once: bounds the memory the token lists take.
 const CHUNK: usize = 512;
+
+/// The paths of the index files of `docs` notes, in the order [`build`]
+/// gives them.
+pub fn paths(docs: usize) -> Vec<String> {
+    let shards = (0..shard_count(docs)).map(shard_file);
+    let texts = (0..docs.div_ceil(TEXT_CHUNK)).map(text_file);
+    shards.chain(texts).chain([META_FILE.to_string()]).collect()
+}
 
 /// The index files, as (site path, bytes).
 pub fn build(docs: &[Doc], kinds: BTreeMap<String, String>) -> Vec<(String, Vec<u8>)> {
@@ -486,6 +495,21 @@ mod tests {
             date: date.into(),
             id: url.trim_end_matches(".html").to_uppercase(),
             text: text.into(),
+        }
+    }
+
+    #[test]
+    fn the_index_has_the_files_its_paths_name() {
+        // Around the sizes where a shard or a text file is added.
+        for n in [0, 1, 31, 32, 33, 64, 127, 128, 129, 300, 5000, 20_000] {
+            let docs: Vec<Doc> = (0..n)
+                .map(|i| doc(&format!("n{i}.html"), "2025-01-01", "巡检", "备份 正常"))
+                .collect();
+            let made: Vec<String> = build(&docs, BTreeMap::new())
+                .into_iter()
+                .map(|(p, _)| p)
+                .collect();
+            assert_eq!(made, paths(n), "{n} notes");
         }
     }
 

@@ -369,7 +369,7 @@ fn summaries<'a>(plan: &mut Plan<'a>, report: &'a Report) {
 /// The search page and index, and the Atom feed.
 fn search_and_feed<'a>(plan: &mut Plan<'a>, report: &'a Report, labels: &toml::Table, base_url: &str) {
     plan.page("search.html".into(), "search.html", ());
-    let kinds = labels
+    let kinds: BTreeMap<String, String> = labels
         .get("kind")
         .and_then(|k| k.as_table())
         .map(|t| {
@@ -378,15 +378,14 @@ fn search_and_feed<'a>(plan: &mut Plan<'a>, report: &'a Report, labels: &toml::T
                 .collect()
         })
         .unwrap_or_default();
-    for (path, bytes) in search::build(
-        &docs::masked(
-            docs::search_docs(report, &docs::Titles::from_labels(labels)),
-            plan.mask(),
-        ),
-        kinds,
-    ) {
-        plan.bytes(path, bytes);
-    }
+    // The index is made only when what it is made from changed: the notes'
+    // words, as the masking shows them.
+    let docs = docs::search_docs(report, &docs::Titles::from_labels(labels));
+    let key = Plan::key_of(&(&docs, &kinds));
+    let mask = plan.mask();
+    plan.group(search::paths(docs.len()), &key, move || {
+        search::build(&docs::masked(docs.clone(), mask), kinds.clone())
+    });
     let feed = feed::build(report, plan.mask(), base_url);
     plan.page("feed.xml".into(), "feed.xml", feed);
 }
