@@ -105,7 +105,9 @@ impl Period {
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Period::Day(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            // A date's own display is `%Y-%m-%d` (years 0 to 9999), and far
+            // cheaper than a format string parsed on every call.
+            Period::Day(d) => write!(f, "{d}"),
             Period::Week(y, w) => write!(f, "{y}-W{w:02}"),
             Period::Month(y, m) => write!(f, "{y}-{m:02}"),
             Period::Quarter(y, q) => write!(f, "{y}-Q{q}"),
@@ -186,6 +188,15 @@ impl<'de> Deserialize<'de> for Period {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_is_written_as_year_month_day() {
+        let mut day = NaiveDate::from_ymd_opt(1999, 12, 31).unwrap();
+        while day.year() < 2101 {
+            assert_eq!(Period::Day(day).to_string(), day.format("%Y-%m-%d").to_string());
+            day += chrono::Duration::days(13);
+        }
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

@@ -98,15 +98,15 @@ impl Calendar {
         while d <= to {
             let (state, count) = state(d);
             days.push(CalendarDay {
-                date: d.format("%Y-%m-%d").to_string(),
+                date: d.to_string(),
                 state,
                 count,
             });
             d += Duration::days(1);
         }
         Calendar {
-            from: from.format("%Y-%m-%d").to_string(),
-            to: to.format("%Y-%m-%d").to_string(),
+            from: from.to_string(),
+            to: to.to_string(),
             days,
         }
     }
