@@ -237,16 +237,20 @@ fn notes_and_reports<'a>(mut plan: Plan<'a>, report: &'a Report) -> Plan<'a> {
 
 /// The dashboard and the data every page shares.
 fn overview<'a>(plan: &mut Plan<'a>, report: &'a Report) {
-    plan.page(
+    // The page and the data file show the same dashboard (a calendar row
+    // for every obligation, every server's among them): digested once.
+    let dashboard = Plan::key_of(&report.dashboard);
+    plan.json_keyed("data/dashboard.json".into(), &dashboard, || &report.dashboard);
+    plan.page_keyed(
         "index.html".into(),
         "index.html",
-        DashboardPage {
+        &Plan::key_of(&(dashboard.as_bytes(), &report.check, &report.corrections)),
+        || DashboardPage {
             d: &report.dashboard,
             check: &report.check,
             corrections: &report.corrections,
         },
     );
-    plan.json("data/dashboard.json".into(), &report.dashboard);
     plan.json(
         "data/site.json".into(),
         SiteData {

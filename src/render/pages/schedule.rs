@@ -15,10 +15,13 @@ struct SchedulePage<'a> {
 }
 
 pub(super) fn page<'a>(plan: &mut Plan<'a>, schedule: &'a ScheduleView, record: &'a RecordView) {
-    plan.json("data/schedule.json".into(), schedule);
-    plan.page(
+    // The page and the data file show the same schedule: digested once.
+    let key = Plan::key_of(schedule);
+    plan.json_keyed("data/schedule.json".into(), &key, move || schedule);
+    plan.page_keyed(
         "schedule/index.html".into(),
         "schedule.html",
-        SchedulePage { s: schedule, record },
+        &Plan::key_of(&(key.as_bytes(), record)),
+        move || SchedulePage { s: schedule, record },
     );
 }
