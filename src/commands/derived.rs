@@ -17,11 +17,12 @@ use crate::load::toml_doc::TomlDoc;
 use crate::render::theme::Theme;
 use crate::report::redact::Redactor;
 
-pub fn check(project: &Project) -> Vec<Diagnostic> {
+/// `mask` is the client's masking as `[redact]` compiles, or its problems.
+pub fn check(project: &Project, mask: &Result<Redactor, Vec<Diagnostic>>) -> Vec<Diagnostic> {
     let settings = &project.settings;
     let mut out: Vec<(&str, Diagnostic)> = Vec::new();
-    if let Err(problems) = Redactor::new(&settings.redact) {
-        out.extend(problems.into_iter().map(|d| ("redact", d)));
+    if let Err(problems) = mask {
+        out.extend(problems.iter().map(|d| ("redact", d.clone())));
     }
     for set in &settings.backups {
         if let Err(e) = crate::analyse::verify::set::globs(&set.include) {

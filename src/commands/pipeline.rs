@@ -338,6 +338,7 @@ pub fn model(
             notes: &checked.notes,
             partial: &checked.partial,
             hardware: &checked.hardware,
+            mask: checked.mask.as_ref(),
             check: checked.report(),
             git,
             analyses,

@@ -8,6 +8,7 @@ use crate::load::notes::{self, Note, Partial};
 use crate::load::schedules::{self, Schedules};
 use crate::render::site_out;
 use crate::report::CheckReport;
+use crate::report::redact::Redactor;
 use crate::state::Backdated;
 use crate::state::history;
 use crate::state::published::Continuity;
@@ -86,7 +87,10 @@ impl Session {
         ));
         let (hardware, hardware_problems) = crate::load::hardware::load(&self.project);
         problems.extend(hardware_problems);
-        problems.extend(super::derived::check(&self.project));
+        // Compiled once: the check reports its problems, the client's
+        // portal masks with it.
+        let mask = Redactor::new(&self.project.settings.redact);
+        problems.extend(super::derived::check(&self.project, &mask));
         problems.extend(analyse::verify::check_settings(&self.project));
         problems.extend(history);
         problems.extend(self.integrity());
@@ -97,6 +101,7 @@ impl Session {
             notes: loaded.notes,
             partial: loaded.partial,
             hardware,
+            mask: mask.ok(),
             problems,
         }
     }
@@ -128,6 +133,8 @@ pub struct Checked {
     pub partial: Vec<Partial>,
     /// The hardware register's devices that could be read.
     pub hardware: Vec<crate::load::hardware::Device>,
+    /// The client's masking (`[redact]`), when its rules compile.
+    pub mask: Option<Redactor>,
     pub problems: Vec<Diagnostic>,
 }
 

@@ -196,6 +196,8 @@ pub struct Inputs<'a> {
     pub partial: &'a [Partial],
     /// The hardware register's devices.
     pub hardware: &'a [crate::load::hardware::Device],
+    /// The client's masking, when the check compiled it already.
+    pub mask: Option<&'a Redactor>,
     pub check: CheckReport,
     /// The history of `content/` (`load::git::GitLog`); empty without git.
     pub git: &'a GitHistory,
@@ -222,7 +224,10 @@ pub struct Analyses<'a> {
 /// without its masking.
 pub fn build(inputs: Inputs, audience: Audience) -> Result<Report, Vec<Diagnostic>> {
     let redactor = match audience {
-        Audience::Client => Redactor::new(&inputs.project.settings.redact)?,
+        Audience::Client => match inputs.mask {
+            Some(mask) => mask.clone(),
+            None => Redactor::new(&inputs.project.settings.redact)?,
+        },
         Audience::Internal => Redactor::none(),
     };
     let tz = inputs.project.tz();
