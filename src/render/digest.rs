@@ -54,7 +54,8 @@ impl ser::Error for Error {
     }
 }
 
-// One tag per kind of value.
+// One tag per kind of value; each tag is followed by bytes of one length,
+// so that no two values write the same bytes.
 const BOOL: u8 = 1;
 const INT: u8 = 2;
 const UINT: u8 = 3;
@@ -71,6 +72,8 @@ const SEQ: u8 = 13;
 const MAP: u8 = 14;
 const STRUCT: u8 = 15;
 const END: u8 = 16;
+const INT128: u8 = 17;
+const UINT128: u8 = 18;
 
 impl Feed {
     fn put(&mut self, bytes: &[u8]) {
@@ -134,8 +137,14 @@ impl ser::Serializer for &mut Feed {
         Ok(())
     }
     fn serialize_i128(self, v: i128) -> Result<(), Error> {
-        self.tagged(INT, &v.to_le_bytes());
-        Ok(())
+        // As JSON writes it: a value that fits 64 bits is that value.
+        match i64::try_from(v) {
+            Ok(v) => self.serialize_i64(v),
+            Err(_) => {
+                self.tagged(INT128, &v.to_le_bytes());
+                Ok(())
+            }
+        }
     }
     fn serialize_u8(self, v: u8) -> Result<(), Error> {
         self.serialize_u64(v.into())
@@ -151,8 +160,13 @@ impl ser::Serializer for &mut Feed {
         Ok(())
     }
     fn serialize_u128(self, v: u128) -> Result<(), Error> {
-        self.tagged(UINT, &v.to_le_bytes());
-        Ok(())
+        match u64::try_from(v) {
+            Ok(v) => self.serialize_u64(v),
+            Err(_) => {
+                self.tagged(UINT128, &v.to_le_bytes());
+                Ok(())
+            }
+        }
     }
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
         self.serialize_f64(v.into())
@@ -376,5 +390,11 @@ mod tests {
         assert_ne!(digest(&Some(())), digest(&None::<()>));
         assert_ne!(digest(&1u32), digest(&1i32));
         assert_eq!(digest(&1u8), digest(&1u64));
+        // 128-bit integers are the 64-bit one where JSON writes them alike
+        // (one tag, one length), and their own kind where they do not.
+        assert_eq!(digest(&5i128), digest(&5i64));
+        assert_eq!(digest(&5u128), digest(&5u64));
+        assert_ne!(digest(&(i128::from(i64::MAX) + 1)), digest(&i64::MIN));
+        assert_ne!(digest(&u128::MAX), digest(&u64::MAX));
     }
 }
