@@ -334,3 +334,19 @@ fn quiet_prints_only_what_needs_a_person() {
     let run = clean.run(&["--now", "2025-03-12T08:00:00", "nightly", "--quiet"]);
     assert_eq!((run.code(), run.stdout().as_str()), (0, ""), "{}", run.stderr());
 }
+
+#[test]
+fn problems_are_printed_check_then_logs_then_backups() {
+    // The stages run side by side; what they print keeps one order.
+    let p = TestProject::fixture("nightly");
+    let run = nightly(&p, &[]);
+    run.expect_code(2);
+    let err = run.stderr();
+    let at = |text: &str| err.find(text).unwrap_or_else(|| panic!("no {text:?} in\n{err}"));
+    let (note, log, backup) = (
+        at("`severity` cannot be `huge`"),
+        at("malformed log line"),
+        at("digest_mismatch"),
+    );
+    assert!(note < log && log < backup, "{err}");
+}
